@@ -1,0 +1,3 @@
+"""Sijill: a local-first evidence archive for testimonies and leaked documents."""
+
+__version__ = "0.1.0"

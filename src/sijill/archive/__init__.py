@@ -1,0 +1,1 @@
+"""Archive services: creating and opening archives, ingest, custody, verification, export."""

@@ -1,0 +1,99 @@
+"""An archive on disk: its catalog, sealed blob store and keys, opened or created together."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sijill.errors import ArchiveExists, ArchiveNotFound, ConfigError
+from sijill.settings import Settings
+from sijill.storage.blobs import LocalBlobStore, open_blob_store
+from sijill.storage.crypto import Keyring
+from sijill.storage.db import HEAD, Catalog, migrate, schema_revision
+from sijill.storage.models import Case
+
+FORMAT = 1
+DEFAULT_CASE = "default"
+CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class Archive:
+    def __init__(self, root: Path, settings: Settings) -> None:
+        self.root = root
+        self.settings = settings
+        cfg_path = root / "archive.json"
+        if not cfg_path.exists():
+            raise ArchiveNotFound(
+                f"no archive at {root} (create one with `sijill init` or set SIJILL_ARCHIVE)"
+            )
+        self.config: dict[str, Any] = json.loads(cfg_path.read_text())
+        if self.config.get("format") != FORMAT:
+            raise ConfigError(f"archive format {self.config.get('format')} is not supported")
+        self.keys = Keyring(root / "keys")
+        url = settings.database_url or self.config.get("database_url") or self.default_db_url()
+        self.catalog = Catalog(url)
+        self.blobs: LocalBlobStore = open_blob_store(
+            settings.blobs_url or self.config.get("blobs_url"), root / "blobs", self.keys
+        )
+        self.tmp = root / "tmp"
+
+    def default_db_url(self) -> str:
+        return f"sqlite:///{self.root / 'sijill.db'}"
+
+    @classmethod
+    def init(cls, root: Path, settings: Settings, secret: str) -> Archive:
+        root = root.absolute()
+        if (root / "archive.json").exists():
+            raise ArchiveExists(f"an archive already exists at {root}")
+        if root.exists() and any(root.iterdir()):
+            raise ArchiveExists(f"{root} exists and is not empty; choose a new directory")
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        Keyring.create(root / "keys", secret)
+        (root / "blobs").mkdir(mode=0o700)
+        (root / "tmp").mkdir(mode=0o700)
+        cfg: dict[str, Any] = {"format": FORMAT}
+        if settings.database_url:
+            cfg["database_url"] = settings.database_url
+        if settings.blobs_url:
+            cfg["blobs_url"] = settings.blobs_url
+        (root / "archive.json").write_text(json.dumps(cfg, indent=2) + "\n")
+        archive = cls(root, settings)
+        migrate(archive.catalog.engine)
+        archive.ensure_case(DEFAULT_CASE)
+        return archive
+
+    @classmethod
+    def open(cls, root: Path, settings: Settings) -> Archive:
+        archive = cls(root.absolute(), settings)
+        rev = schema_revision(archive.catalog.engine)
+        if rev is None:
+            raise ArchiveNotFound(f"the catalog of {root} has no schema; was `sijill init` run?")
+        if rev != HEAD:
+            migrate(archive.catalog.engine)
+        return archive
+
+    def unlock(self) -> None:
+        self.keys.unlock(self.settings.passphrase)
+
+    def ensure_case(self, case_id: str) -> str:
+        if not CASE_ID.fullmatch(case_id):
+            raise ConfigError(
+                f"case name {case_id!r}: use letters, digits, '-', '_' or '.', at most 64"
+            )
+        with self.catalog.session() as s:
+            if s.execute(select(Case.id).where(Case.id == case_id)).first() is None:
+                s.add(Case(id=case_id, name=case_id, config={}))
+        return case_id
+
+    def work_dir(self) -> Path:
+        self.tmp.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.tmp, 0o700)
+        return self.tmp
+
+    def close(self) -> None:
+        self.catalog.dispose()

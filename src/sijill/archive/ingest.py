@@ -1,0 +1,177 @@
+"""Ingest: seal files into the archive (hash, identify, encrypt) and record their receipt."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sijill.archive import custody
+from sijill.archive.archive import DEFAULT_CASE, Archive
+from sijill.archive.identify import identify, kind_of
+from sijill.errors import ConfigError
+from sijill.storage.blobs import sha256_file
+from sijill.storage.models import Item, Receipt
+
+
+def item_id_for(case_id: str, sha256: str) -> str:
+    """Stable id: the same content in the same case is always the same item."""
+    return hashlib.sha256(f"{case_id}:{sha256}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class IngestOutcome:
+    path: str
+    item_id: str | None
+    status: str  # new, duplicate, skipped, error
+    message: str = ""
+    kind: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "item_id": self.item_id, "status": self.status,
+                "kind": self.kind, "message": self.message}
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def register_item(
+    session: Session,
+    *,
+    case_id: str,
+    sha256: str,
+    size: int,
+    blob: str,
+    name: str,
+    mime: str,
+    description: str,
+    actor: str,
+    source: str | None,
+    parent: Item | None = None,
+    file_mtime: datetime | None = None,
+    via: str = "ingest",
+) -> tuple[Item, bool]:
+    """Create the item (or find it) and record this receipt and its custody event.
+
+    Returns (item, created). The caller's transaction makes both records atomic.
+    """
+    item_id = item_id_for(case_id, sha256)
+    item = session.get(Item, item_id)
+    created = item is None
+    if item is None:
+        kind = kind_of(mime)
+        item = Item(
+            id=item_id, case_id=case_id, sha256=sha256, size=size, name=name, mime=mime,
+            kind=kind, description=description[:500], blob=blob,
+            parent_id=parent.id if parent else None,
+            depth=(parent.depth + 1) if parent else 0,
+            source=source if source is not None else (parent.source if parent else None),
+            status="empty" if kind == "empty" else "pending",
+            status_reason="the file is empty (0 bytes)" if kind == "empty" else None,
+            received_by=actor, info={},
+        )
+        session.add(item)
+        session.flush()
+    session.add(Receipt(item_id=item_id, actor=actor, source=source, name=name,
+                        parent_id=parent.id if parent else None, file_mtime=file_mtime))
+    details: dict[str, Any] = {"sha256": sha256, "size": size, "name": name, "mime": mime}
+    if source:
+        details["source"] = source
+    if parent is not None:
+        details["parent_id"] = parent.id
+    action = ("extracted" if parent is not None else via) if created else "received_again"
+    custody.append(session, actor, action, item_id, details)
+    return item, created
+
+
+def walk(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
+    """Yield (file, problem) for every regular file under the paths; never follows symlinks."""
+    for p in paths:
+        try:
+            st = p.lstat()
+        except OSError as exc:
+            yield p, f"cannot read: {exc.strerror}"
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            yield p, "symbolic link not followed"
+        elif stat.S_ISDIR(st.st_mode):
+            entries = []
+            try:
+                entries = sorted(os.scandir(p), key=lambda e: e.name)
+            except OSError as exc:
+                yield p, f"cannot list: {exc.strerror}"
+            yield from walk([Path(e.path) for e in entries])
+        elif stat.S_ISREG(st.st_mode):
+            yield p, None
+        else:
+            yield p, "not a regular file"
+
+
+def ingest(
+    archive: Archive,
+    paths: list[Path],
+    *,
+    case: str | None = None,
+    source: str | None = None,
+    actor: str,
+    on_file: Callable[[Path], None] | None = None,
+) -> IngestReport:
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise ConfigError(f"{p}: no such file or directory")
+    case_id = archive.ensure_case(case or DEFAULT_CASE)
+    archive_root = archive.root.resolve()
+    report = IngestReport()
+    for path, problem in walk(paths):
+        if on_file:
+            on_file(path)
+        if problem:
+            report.outcomes.append(IngestOutcome(str(path), None, "skipped", problem))
+            continue
+        if path.resolve().is_relative_to(archive_root):
+            report.outcomes.append(
+                IngestOutcome(str(path), None, "skipped", "inside the archive itself")
+            )
+            continue
+        try:
+            report.outcomes.append(_ingest_file(archive, path, case_id, source, actor))
+        except OSError as exc:
+            report.outcomes.append(IngestOutcome(str(path), None, "error", str(exc)))
+    return report
+
+
+def _ingest_file(archive: Archive, path: Path, case_id: str, source: str | None,
+                 actor: str) -> IngestOutcome:
+    sha, size = sha256_file(path)
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
+    with archive.catalog.session() as s:
+        existing = s.execute(
+            select(Item).where(Item.case_id == case_id, Item.sha256 == sha)
+        ).scalar_one_or_none()
+    if existing is None:
+        mime, desc = identify(path)
+        blob_name = archive.blobs.put_file(path, sha).name
+    else:
+        mime, desc, blob_name = existing.mime, existing.description, existing.blob
+    with archive.catalog.session() as s:
+        item, created = register_item(
+            s, case_id=case_id, sha256=sha, size=size, blob=blob_name, name=path.name,
+            mime=mime, description=desc, actor=actor, source=source, file_mtime=mtime,
+        )
+        kind = item.kind
+        item_id = item.id
+    return IngestOutcome(str(path), item_id, "new" if created else "duplicate",
+                         "" if created else "same content already in the archive", kind)

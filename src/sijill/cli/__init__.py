@@ -1,0 +1,1 @@
+"""Command line: the `sijill` entry point."""

@@ -1,0 +1,62 @@
+"""Shared CLI plumbing: settings, opening the archive, JSON output, passphrase prompts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from sijill.archive.archive import Archive
+from sijill.settings import Settings
+
+err = Console(stderr=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Ctx:
+    settings: Settings
+    archive_path: Path
+    _archive: Archive | None = None
+
+    def archive(self, *, unlock: bool = False) -> Archive:
+        if self._archive is None:
+            self._archive = Archive.open(self.archive_path, self.settings)
+        if unlock and not self._archive.keys.unlocked:
+            if not self.settings.passphrase:
+                self.settings.passphrase = ask_passphrase(confirm=False)
+            self._archive.unlock()
+        return self._archive
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+
+def ask_passphrase(*, confirm: bool) -> str:
+    if not sys.stdin.isatty():
+        raise click.UsageError("set SIJILL_PASSPHRASE (no terminal to ask for the passphrase)")
+    value: str = click.prompt("Archive passphrase", hide_input=True,
+                              confirmation_prompt=confirm, err=True)
+    return value
+
+
+def emit_json(doc: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"

@@ -1,0 +1,167 @@
+"""The `sijill` command group and the commands that change the archive."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sijill import __version__
+from sijill.archive.archive import Archive
+from sijill.archive.ingest import ingest as ingest_service
+from sijill.archive.queries import status_summary
+from sijill.cli.common import Ctx, ask_passphrase, emit_json, err, out, pass_ctx
+from sijill.errors import ConfigError, NotFound, SijillError
+from sijill.pipeline import runner as runner_mod
+from sijill.settings import load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--archive", "archive_path", type=click.Path(path_type=Path), default=None,
+              help="Archive directory (env SIJILL_ARCHIVE, default ./sijill-archive).")
+@click.version_option(__version__, prog_name="sijill")
+@click.pass_context
+def cli(ctx: click.Context, archive_path: Path | None) -> None:
+    """Sijill: a local-first evidence archive for testimonies and leaked documents."""
+    settings = load_settings()
+    ctx.obj = Ctx(settings, archive_path or settings.archive)
+    ctx.call_on_close(ctx.obj.close)
+
+
+@cli.command()
+@pass_ctx
+def init(c: Ctx) -> None:
+    """Create a new archive (catalog, sealed blob store, encrypted identity)."""
+    secret = c.settings.passphrase or ask_passphrase(confirm=True)
+    archive = Archive.init(c.archive_path, c.settings, secret)
+    archive.close()
+    err.print(f"[green]Created archive[/] {archive.root}")
+    err.print("Keep the passphrase safe: without it, the sealed originals cannot be read.")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--case", "case", default=None, help="Case to file the items under (default: default).")
+@click.option("--source", default=None, help="Codename of who supplied the files (never a real name).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def ingest(c: Ctx, paths: tuple[Path, ...], case: str | None, source: str | None,
+           as_json: bool) -> None:
+    """Seal files and folders (recursively) into the archive."""
+    archive = c.archive()
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True,
+                  disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_file(p: Path) -> None:
+            bar.update(task, advance=1, description=p.name[:40])
+
+        report = ingest_service(archive, list(paths), case=case, source=source,
+                                actor=c.settings.actor(), on_file=on_file)
+    if as_json:
+        emit_json({"items": [o.to_json() for o in report.outcomes],
+                   "new": report.count("new"), "duplicate": report.count("duplicate"),
+                   "skipped": report.count("skipped"), "errors": report.count("error")})
+    else:
+        for o in report.outcomes:
+            if o.status in ("skipped", "error"):
+                err.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
+        out.print(f"{report.count('new')} new, {report.count('duplicate')} already in the "
+                  f"archive, {report.count('skipped')} skipped, {report.count('error')} errors")
+        if report.count("new"):
+            out.print("Next: `sijill run` processes them.")
+    if report.count("error"):
+        sys.exit(1)
+
+
+class _RichProgress(runner_mod.Progress):
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("processing", total=0)
+
+    def total(self, n: int) -> None:
+        self.bar.update(self.task, total=n)
+
+    def advance(self, stage: str, ok: bool) -> None:
+        self.bar.update(self.task, advance=1, description=stage)
+
+
+@cli.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: SIJILL_WORKERS or the number of cores, max 4).")
+@click.option("--retry-failed", is_flag=True, help="Try failed stages again.")
+@click.option("--timeout", type=float, default=None, help="Default stage timeout in seconds.")
+@pass_ctx
+def run(c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None) -> None:
+    """Process all pending work, with a progress bar."""
+    archive = c.archive(unlock=True)
+    r = runner_mod.Runner(archive, workers=workers or c.settings.workers,
+                          actor=c.settings.actor(), timeout_s=timeout)
+    with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err) as bar:
+        stats = r.run(_RichProgress(bar), retry_failed=retry_failed)
+    if stats.recovered:
+        err.print(f"resumed {stats.recovered} job(s) left unfinished by an interrupted run")
+    out.print(f"{stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
+    for _job, stage, error in stats.failures[:20]:
+        err.print(f"[red]failed[/] {stage}: {error}")
+    if stats.failed:
+        err.print("`sijill status` lists every failure with its item.")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def status(c: Ctx, as_json: bool) -> None:
+    """Counts per stage and state; every failure with its reason."""
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        summary = status_summary(s)
+    if as_json:
+        emit_json(summary)
+        return
+    out.print(f"[bold]{summary['total_items']} items[/]: " + ", ".join(
+        f"{n} {st}" for st, n in sorted(summary["items"].items())))
+    table = Table("stage", "pending", "running", "done", "failed", box=None)
+    for stage, counts in summary["stages"].items():
+        table.add_row(stage, *(str(counts.get(k, 0)) for k in ("pending", "running", "done", "failed")))
+    out.print(table)
+    for f in summary["failures"]:
+        out.print(f"[red]failed[/] {f['item_id']} {f['name']} — {f['stage']}: {f['error']}")
+    for f in summary["flagged"]:
+        out.print(f"[yellow]{f['status']}[/] {f['item_id']} {f['name']} — {f['reason']}")
+
+
+def _register_views() -> None:
+    from sijill.cli import views
+
+    for cmd in views.COMMANDS:
+        cli.add_command(cmd)
+
+
+_register_views()
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except (ConfigError, NotFound) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except SijillError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; `sijill run` again picks up where this stopped")
+        sys.exit(130)
+    sys.exit(0)

@@ -1,0 +1,172 @@
+"""Commands that read the archive: items, show, search, export, verify."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from sijill.archive.export import export_original
+from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
+from sijill.archive.verify import verify as verify_service
+from sijill.cli.common import Ctx, emit_json, err, human_size, out, pass_ctx
+from sijill.storage.search import search as search_service
+
+
+@click.command()
+@click.option("--case", default=None, help="Only this case.")
+@click.option("--kind", default=None, help="document, image, email, archive, audio, video, other.")
+@click.option("--status", default=None, help="pending, processed, failed, encrypted, invalid...")
+@click.option("--parent", default=None, help="Only children of this container item.")
+@click.option("--limit", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def items(c: Ctx, case: str | None, kind: str | None, status: str | None, parent: str | None,
+          limit: int | None, as_json: bool) -> None:
+    """List items."""
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        rows, total = list_items(s, case=case, kind=kind, status=status, parent=parent,
+                                 limit=limit)
+        docs = [item_json(i) for i in rows]
+    if as_json:
+        emit_json({"items": docs, "total": total})
+        return
+    table = Table("id", "kind", "status", "size", "case", "name", box=None)
+    for d in docs:
+        name = ("  " * d["depth"] + "└ " if d["depth"] else "") + d["name"]
+        table.add_row(d["id"], d["kind"], d["status"], human_size(d["size"]), d["case"],
+                      escape(name))
+    out.print(table)
+    out.print(f"{total} items")
+
+
+def _print_detail(d: dict[str, Any], full_text: bool) -> None:
+    out.print(f"[bold]{escape(d['name'])}[/]  ({d['id']})")
+    for key in ("kind", "mime", "description", "size", "sha256", "case", "source", "status",
+                "status_reason", "parent_id", "received_at", "received_by"):
+        if d.get(key) not in (None, ""):
+            out.print(f"  {key:<14} {escape(str(d[key]))}")
+    out.print("[bold]receipts[/]")
+    for r in d["receipts"]:
+        via = f" from container {r['parent_id']}" if r["parent_id"] else ""
+        src = f" source {r['source']}" if r["source"] else ""
+        out.print(f"  {r['at']} by {r['actor']}{src}{via}: {escape(r['name'])}")
+    if d["children"]:
+        out.print(f"[bold]children[/] ({len(d['children'])})")
+        for ch in d["children"]:
+            out.print(f"  {ch['id']} {ch['kind']:<9} {ch['status']:<10} {escape(ch['name'])}")
+    out.print("[bold]stages[/]")
+    for st in d["stages"]:
+        extra = f" — {escape(st['error'])}" if st["error"] else ""
+        out.print(f"  {st['stage']} v{st['version']} [{st['state']}]{extra}")
+    if d["metadata"]:
+        out.print("[bold]captured metadata[/] (sealed evidence, never published)")
+        for src, meta in d["metadata"].items():
+            out.print(f"  {src}: {len(meta)} fields")
+            for k, v in list(meta.items())[:40]:
+                out.print(f"    {escape(k)}: {escape(str(v))[:120]}")
+    if d["derivatives"]:
+        out.print("[bold]derivatives[/]")
+        for dv in d["derivatives"]:
+            out.print(f"  {dv['stage']}/{dv['kind']} {dv['mime']} {human_size(dv['size'])} "
+                      f"sha256 {dv['sha256']}")
+    out.print(f"[bold]text units[/] ({len(d['text_units'])})")
+    for u in d["text_units"]:
+        where = f"page {u['page']}" if u["page"] else u["kind"]
+        body = u["text"] if full_text else u["text"][:160].replace("\n", " ")
+        out.print(f"  [{where}, {u['method']}, {u['lang'] or '?'}] {escape(body)}")
+    out.print("[bold]custody[/]")
+    for e in d["custody"]:
+        out.print(f"  #{e['seq']} {e['at']} {e['actor']} {e['action']} {e['hash'][:16]}…")
+
+
+@click.command()
+@click.argument("item")
+@click.option("--text", "full_text", is_flag=True, help="Print every text unit in full.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def show(c: Ctx, item: str, full_text: bool, as_json: bool) -> None:
+    """One item: provenance, captured metadata, derivatives, text units, custody events."""
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        detail = item_detail(s, resolve_item(s, item))
+    if as_json:
+        emit_json(detail)
+    else:
+        _print_detail(detail, full_text)
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--case", default=None, help="Only this case.")
+@click.option("--lang", default=None, help="Only text units in this language (en, fr, ar...).")
+@click.option("--kind", default=None, help="Only items of this kind (document, image, email...).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def search(c: Ctx, query: tuple[str, ...], case: str | None, lang: str | None,
+           kind: str | None, limit: int, offset: int, as_json: bool) -> None:
+    """Full-text search: words, "exact phrases", prefix*, -excluded, OR."""
+    q = " ".join(query)
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        hits, total = search_service(s, q, case=case, lang=lang, kind=kind, limit=limit,
+                                     offset=offset)
+    if as_json:
+        emit_json({"query": q, "hits": [h.to_json() for h in hits], "total": total})
+        return
+    for h in hits:
+        where = f"p.{h.page}" if h.page else (f"{h.start:.1f}s" if h.start is not None else h.unit_kind)
+        out.print(f"[bold]{h.item_id}[/] {escape(h.item_name)} [dim]({where}, {h.lang or '?'}, "
+                  f"{h.method})[/]")
+        snippet = Text(h.snippet)
+        for s0, e0 in h.highlights:
+            snippet.stylize("bold yellow", s0, e0)
+        out.print(Text("    ").append(snippet))
+    out.print(f"{total} hits" + (f" (showing {offset + 1}–{offset + len(hits)})" if total > len(hits) else ""))
+
+
+@click.command()
+@click.argument("item")
+@click.option("--original", is_flag=True, required=True, help="Export the sealed original.")
+@click.option("--out", "out_path", type=click.Path(path_type=Path), required=True)
+@click.option("--force", is_flag=True, help="Overwrite the output file.")
+@pass_ctx
+def export(c: Ctx, item: str, original: bool, out_path: Path, force: bool) -> None:
+    """Decrypt one original to a file (recorded as a custody event)."""
+    archive = c.archive(unlock=True)
+    item_id, sha = export_original(archive, item, out_path, actor=c.settings.actor(),
+                                   overwrite=force)
+    out.print(f"exported {item_id} to {out_path} (sha256 {sha})")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def verify(c: Ctx, as_json: bool) -> None:
+    """Re-hash every original and derivative and recompute the custody chain."""
+    archive = c.archive(unlock=True)
+    report = verify_service(archive)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        out.print(f"checked {report.blobs_checked} blobs and {report.events_checked} custody events")
+        for p in report.problems:
+            if p["what"] == "custody_event":
+                out.print(f"[red]BROKEN[/] custody event #{p['seq']}: {p['reason']}")
+            else:
+                out.print(f"[red]BROKEN[/] {p['what']} {p['ref']} (blob {p['blob']}): {p['reason']}")
+        if report.ok:
+            out.print("[green]all hashes and the custody chain verify[/]")
+    if not report.ok:
+        sys.exit(1)
+
+
+COMMANDS = [items, show, search, export, verify]

@@ -1,0 +1,212 @@
+"""Job bookkeeping in the catalog: planning work, committing results, item status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from sijill.archive import custody
+from sijill.archive.ingest import register_item
+from sijill.pipeline.registry import Registry
+from sijill.pipeline.stage import ItemInfo, config_hash
+from sijill.pipeline.worker import JobOutcome, JobSpec
+from sijill.storage.models import Case, Derivative, Item, ItemMetadata, Job, TextUnit
+
+FINAL = ("done", "failed", "skipped")
+# Item statuses a stage may set (beyond pending/processing/processed/failed).
+FLAG_STATUSES = ("encrypted", "invalid", "rejected", "unsupported")
+
+
+def item_info(item: Item) -> ItemInfo:
+    return ItemInfo(id=item.id, sha256=item.sha256, size=item.size, name=item.name,
+                    mime=item.mime, kind=item.kind, depth=item.depth, case=item.case_id,
+                    info=dict(item.info or {}))
+
+
+def recover(session: Session) -> int:
+    """Jobs left 'running' by a runner that died go back to pending."""
+    res = session.execute(update(Job).where(Job.state == "running").values(state="pending"))
+    return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = None) -> list[int]:
+    """Create the jobs that are now possible; return ids of pending jobs for these items."""
+    q = select(Item).where(Item.status != "empty")
+    if item_ids is not None:
+        ids = list(item_ids)
+        if not ids:
+            return []
+        q = q.where(Item.id.in_(ids))
+    items = list(session.execute(q).scalars())
+    if not items:
+        return []
+    case_cfg = {c.id: c.config or {} for c in session.execute(select(Case)).scalars()}
+    jobs_by_item: dict[str, dict[str, Job]] = {}
+    all_jobs = session.execute(
+        select(Job).where(Job.item_id.in_([i.id for i in items]), Job.state != "superseded")
+    ).scalars()
+    for j in all_jobs:
+        jobs_by_item.setdefault(j.item_id, {})[j.stage + f"@{j.stage_version}:{j.config_hash}"] = j
+    pending: list[int] = []
+    for item in items:
+        info = item_info(item)
+        existing = jobs_by_item.get(item.id, {})
+        current: dict[str, Job] = {}
+        for stage in registry.ordered():
+            deps = [current.get(d) for d in stage.after if d in registry.names()]
+            if any(d is None or d.state != "done" for d in deps):
+                continue
+            previous = {d.stage: dict(d.result or {}) for d in deps if d is not None}
+            if not stage.accepts(info, previous):
+                continue
+            cfg = registry.effective_config(stage, case_cfg.get(item.case_id, {}))
+            chash = config_hash(cfg)
+            key = f"{stage.name}@{stage.version}:{chash}"
+            job = existing.get(key)
+            if job is None:
+                job = Job(item_id=item.id, input_sha256=item.sha256, stage=stage.name,
+                          stage_version=stage.version, config_hash=chash, config=cfg,
+                          state="pending", attempts=0, result={})
+                session.add(job)
+                session.flush()
+            current[stage.name] = job
+            if job.state == "pending":
+                pending.append(job.id)
+        _refresh_status(session, item)
+    return pending
+
+
+def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Registry) -> JobSpec:
+    item = session.get_one(Item, job.item_id)
+    stage = registry.get(job.stage)
+    previous: dict[str, dict[str, Any]] = {}
+    for dep in stage.after:
+        d = session.execute(
+            select(Job).where(Job.item_id == item.id, Job.stage == dep, Job.state == "done")
+            .order_by(Job.id.desc()).limit(1)
+        ).scalar_one_or_none()
+        if d is not None:
+            previous[dep] = dict(d.result or {})
+    return JobSpec(job_id=job.id, stage=job.stage, config=dict(job.config), item=item_info(item),
+                   blob=item.blob, previous=previous,
+                   memory_mb=stage.memory_mb or default_memory_mb)
+
+
+def mark_running(session: Session, job_id: int) -> None:
+    session.execute(
+        update(Job).where(Job.id == job_id).values(
+            state="running", started_at=datetime.now(UTC), attempts=Job.attempts + 1
+        )
+    )
+
+
+def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[str]:
+    """Write a job's result atomically; return ids of items whose planning may change."""
+    job = session.get(Job, outcome.job_id)
+    if job is None or job.state != "running":
+        return []
+    item = session.get_one(Item, job.item_id)
+    job.finished_at = datetime.now(UTC)
+    job.duration_s = round(outcome.duration_s, 4)
+    touched = [item.id]
+    if not outcome.ok:
+        job.state = "failed"
+        job.error = outcome.error or "unknown failure"
+        if outcome.result is not None:
+            job.result = outcome.result.data
+        if outcome.status:
+            _flag(item, outcome.status, f"{job.stage}: {job.error}")
+        _refresh_status(session, item)
+        return touched
+    res = outcome.result
+    assert res is not None
+    data = dict(res.data)
+    child_ids: list[str] = []
+    for child in res.children:
+        c, _created = register_item(
+            session, case_id=item.case_id, sha256=child.sha256, size=child.size, blob=child.blob,
+            name=child.name, mime=child.mime, description=child.description, actor=actor,
+            source=None, parent=item,
+            file_mtime=datetime.fromtimestamp(child.mtime, UTC) if child.mtime else None,
+        )
+        child_ids.append(c.id)
+    if res.children:
+        data["children"] = child_ids
+        touched.extend(child_ids)
+    derivative_hashes = []
+    for d in res.derivatives:
+        session.add(Derivative(item_id=item.id, job_id=job.id, stage=job.stage, kind=d.kind,
+                               mime=d.mime, sha256=d.blob.sha256, size=d.blob.size,
+                               blob=d.blob.name, info=d.info))
+        derivative_hashes.append(d.blob.sha256)
+    for source, meta in res.metadata.items():
+        session.add(ItemMetadata(item_id=item.id, job_id=job.id, source=source, data=meta))
+    for seq, u in enumerate(res.text_units):
+        session.add(TextUnit(item_id=item.id, job_id=job.id, stage=job.stage, kind=u.kind,
+                             seq=seq, page=u.page, start=u.start, end=u.end, lang=u.lang,
+                             lang_confidence=u.lang_confidence, method=u.method, text=u.text,
+                             norm=u.norm))
+    if res.item_info:
+        merged = dict(item.info or {})
+        merged.update(res.item_info)
+        item.info = merged
+    if res.item_status:
+        _flag(item, res.item_status, res.item_status_reason or res.item_status)
+    if res.warnings:
+        data["warnings"] = res.warnings
+    job.result = data
+    job.state = "done"
+    job.error = None
+    _supersede_older(session, job)
+    custody.append(session, actor, "processed", item.id, {
+        "stage": job.stage, "version": job.stage_version, "config_hash": job.config_hash,
+        "derivatives": derivative_hashes, "text_units": len(res.text_units),
+        "children": len(child_ids),
+    })
+    session.flush()
+    _refresh_status(session, item)
+    return touched
+
+
+def _supersede_older(session: Session, job: Job) -> None:
+    older = session.execute(
+        select(Job.id).where(Job.item_id == job.item_id, Job.stage == job.stage,
+                             Job.id != job.id, Job.state.in_(("done", "failed", "pending")))
+    ).scalars().all()
+    if older:
+        session.execute(delete(TextUnit).where(TextUnit.job_id.in_(older)))
+        session.execute(update(Job).where(Job.id.in_(older)).values(state="superseded"))
+
+
+def _flag(item: Item, status: str, reason: str) -> None:
+    info = dict(item.info or {})
+    info["flag_status"] = status
+    info["flag_reason"] = reason
+    item.info = info
+
+
+def _refresh_status(session: Session, item: Item) -> None:
+    if item.kind == "empty":
+        return
+    states = session.execute(
+        select(Job.stage, Job.state, Job.error).where(
+            Job.item_id == item.id, Job.state != "superseded"
+        ).order_by(Job.id)
+    ).all()
+    info = item.info or {}
+    failures = [(s, e) for s, st, e in states if st == "failed"]
+    if info.get("flag_status"):
+        status, reason = str(info["flag_status"]), str(info.get("flag_reason"))
+    elif failures:
+        status, reason = "failed", f"{failures[0][0]}: {failures[0][1]}"
+    elif any(st in ("pending", "running") for _s, st, _e in states):
+        status, reason = "pending", None
+    else:
+        status, reason = "processed", None
+    if item.status != status or item.status_reason != reason:
+        item.status = status
+        item.status_reason = reason

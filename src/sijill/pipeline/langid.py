@@ -1,0 +1,32 @@
+"""Language identification per text unit (lingua; models ship inside the package)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+MIN_LETTERS = 12
+
+_LANGS = ("ENGLISH", "FRENCH", "ARABIC", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE",
+          "DUTCH", "RUSSIAN", "TURKISH", "PERSIAN", "URDU")
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    langs = [getattr(Language, n) for n in _LANGS]
+    return LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(0.0).build()
+
+
+def detect(text: str) -> tuple[str | None, float | None]:
+    """(ISO 639-1 code, confidence) or (None, None) for text too short to tell."""
+    sample = text[:4000]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return None, None
+    det = _detector()
+    values = det.compute_language_confidence_values(sample)
+    if not values:
+        return None, None
+    best = values[0]
+    return best.language.iso_code_639_1.name.lower(), round(float(best.value), 3)

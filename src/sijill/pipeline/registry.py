@@ -1,0 +1,81 @@
+"""The one stage registry. Built-ins and third-party stages register the same way: through
+the `sijill.stages` entry-point group, each entry a callable returning stage instances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.metadata import entry_points
+from typing import Any
+
+from sijill.errors import ConfigError
+from sijill.pipeline.stage import Stage
+
+
+class Registry:
+    def __init__(self, stages: Iterable[Stage] = ()) -> None:
+        self._stages: dict[str, Stage] = {}
+        for s in stages:
+            self.add(s)
+
+    def add(self, stage: Stage) -> None:
+        if stage.name in self._stages:
+            raise ConfigError(f"two stages are named {stage.name!r}")
+        self._stages[stage.name] = stage
+
+    def get(self, name: str) -> Stage:
+        try:
+            return self._stages[name]
+        except KeyError as exc:
+            raise ConfigError(f"no stage named {name!r}") from exc
+
+    def __iter__(self) -> Any:
+        return iter(self.ordered())
+
+    def names(self) -> list[str]:
+        return [s.name for s in self.ordered()]
+
+    def ordered(self) -> list[Stage]:
+        """Stages in dependency order (each after the stages it names in `after`)."""
+        done: dict[str, Stage] = {}
+        pending = dict(self._stages)
+        while pending:
+            progressed = False
+            for name, stage in list(pending.items()):
+                if all(dep in done or dep not in self._stages for dep in stage.after):
+                    done[name] = stage
+                    del pending[name]
+                    progressed = True
+            if not progressed:
+                raise ConfigError(f"stage dependencies form a cycle: {sorted(pending)}")
+        return list(done.values())
+
+    def effective_config(self, stage: Stage, case_config: dict[str, Any]) -> dict[str, Any]:
+        cfg = dict(stage.defaults)
+        overrides = case_config.get(stage.name, {})
+        unknown = set(overrides) - set(cfg)
+        if unknown:
+            raise ConfigError(f"stage {stage.name} has no setting(s) {sorted(unknown)}")
+        cfg.update(overrides)
+        return cfg
+
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """Every stage from every installed `sijill.stages` entry point."""
+    global _default
+    if _default is None:
+        reg = Registry()
+        eps = entry_points(group="sijill.stages")
+        if not any(ep.name == "builtin" for ep in eps):
+            # Running from a source tree without installed metadata.
+            from sijill.pipeline.stages import builtin_stages
+
+            for s in builtin_stages():
+                reg.add(s)
+        for ep in eps:
+            for s in ep.load()():
+                reg.add(s)
+        _default = reg
+    return _default

@@ -1,0 +1,118 @@
+"""The stage protocol: what a stage declares, what it receives and what it returns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from sijill.storage.blobs import StoredBlob
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What a stage may know about the item it works on (no paths, no secrets)."""
+
+    id: str
+    sha256: str
+    size: int
+    name: str
+    mime: str
+    kind: str
+    depth: int
+    case: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextUnitOut:
+    kind: str  # page, body, attachment, segment
+    text: str
+    method: str  # text_layer, ocr, docx, email, ...
+    page: int | None = None
+    start: float | None = None
+    end: float | None = None
+    lang: str | None = None
+    lang_confidence: float | None = None
+    norm: str = ""
+
+
+@dataclass
+class ChildOut:
+    """A member extracted from a container; `path` is a temp file the runner seals."""
+
+    name: str
+    path: Path
+    sha256: str
+    size: int
+    blob: str
+    mime: str
+    description: str
+    mtime: float | None = None
+
+
+@dataclass
+class DerivativeOut:
+    kind: str
+    mime: str
+    blob: StoredBlob
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StageResult:
+    data: dict[str, Any] = field(default_factory=dict)
+    text_units: list[TextUnitOut] = field(default_factory=list)
+    children: list[ChildOut] = field(default_factory=list)
+    derivatives: list[DerivativeOut] = field(default_factory=list)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Set when the item cannot be processed further by design (encrypted, invalid...).
+    item_status: str | None = None
+    item_status_reason: str | None = None
+    item_info: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class StageContext(Protocol):
+    item: ItemInfo
+    config: dict[str, Any]
+    input_path: Path
+    workdir: Path
+    previous: dict[str, dict[str, Any]]
+
+    def store_file(self, path: Path) -> StoredBlob: ...
+    def store_bytes(self, data: bytes) -> StoredBlob: ...
+
+
+class Stage:
+    """Base class for stages. Subclasses set the class attributes and implement `run`.
+
+    A stage is pure with respect to its input: the same original, version and config give
+    the same result, so results are keyed by (input sha256, name, version, config hash).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[int] = 1
+    description: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[str]] = frozenset()
+    mimes: ClassVar[frozenset[str]] = frozenset()
+    after: ClassVar[tuple[str, ...]] = ()
+    tools: ClassVar[tuple[str, ...]] = ()
+    defaults: ClassVar[dict[str, Any]] = {}
+    config_help: ClassVar[dict[str, str]] = {}
+    timeout_s: ClassVar[float | None] = None
+    memory_mb: ClassVar[int | None] = None
+
+    def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
+        """Whether this stage has work for `item`, given results of the stages in `after`."""
+        return item.kind in self.kinds or item.mime in self.mimes
+
+    def run(self, ctx: StageContext) -> StageResult:
+        raise NotImplementedError
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    blob = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

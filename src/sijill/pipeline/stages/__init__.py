@@ -1,0 +1,12 @@
+"""Built-in stages, registered through the `sijill.stages` entry point like any plugin."""
+
+from __future__ import annotations
+
+from sijill.pipeline.stage import Stage
+
+
+def builtin_stages() -> list[Stage]:
+    from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
+
+    stages: list[Stage] = [ExiftoolMetadata()]
+    return stages

@@ -1,0 +1,156 @@
+"""Worker processes of the local runner: each runs one job at a time, inside limits.
+
+A worker gets the archive identity once, over its pipe, and holds it only in memory. It
+decrypts the job's original into a private temp directory, runs the stage, seals any files
+the stage produced, and sends back the result; the parent alone writes to the catalog.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from sijill.errors import InputRejected, SijillError
+from sijill.pipeline.stage import ItemInfo, StageResult
+from sijill.storage.blobs import LocalBlobStore, StoredBlob
+from sijill.storage.crypto import Keyring
+from sijill.storage.textnorm import normalize
+
+PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class JobSpec:
+    job_id: int
+    stage: str
+    config: dict[str, Any]
+    item: ItemInfo
+    blob: str
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)
+    memory_mb: int = 3072
+
+
+@dataclass
+class JobOutcome:
+    job_id: int
+    ok: bool
+    result: StageResult | None = None
+    error: str | None = None
+    status: str | None = None  # item status for rejected input (encrypted, invalid...)
+    duration_s: float = 0.0
+
+
+@dataclass
+class WorkerInit:
+    keys_dir: str
+    blobs_root: str
+    tmp_root: str
+    identity: str
+
+
+class _Context:
+    def __init__(self, spec: JobSpec, input_path: Path, workdir: Path, blobs: LocalBlobStore):
+        self.item = spec.item
+        self.config = spec.config
+        self.input_path = input_path
+        self.workdir = workdir
+        self.previous = spec.previous
+        self._blobs = blobs
+
+    def store_file(self, path: Path) -> StoredBlob:
+        return self._blobs.put_file(path)
+
+    def store_bytes(self, data: bytes) -> StoredBlob:
+        return self._blobs.put_bytes(data)
+
+
+def _die_with_parent() -> None:
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _set_memory_limit(mb: int) -> None:
+    limit = mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY and limit > hard:
+        limit = hard
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _finish_text(result: StageResult) -> None:
+    from sijill.pipeline.langid import detect
+
+    for unit in result.text_units:
+        if unit.lang is None:
+            unit.lang, unit.lang_confidence = detect(unit.text)
+        unit.norm = normalize(unit.text)
+
+
+def run_job(spec: JobSpec, blobs: LocalBlobStore, tmp_root: Path) -> JobOutcome:
+    import time
+
+    from sijill.pipeline.registry import default_registry
+
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix=f"job{spec.job_id}-", dir=tmp_root))
+    try:
+        stage = default_registry().get(spec.stage)
+        input_path = workdir / "original"
+        blobs.fetch_to(spec.blob, input_path)
+        ctx = _Context(spec, input_path, workdir, blobs)
+        _set_memory_limit(spec.memory_mb)
+        try:
+            result = stage.run(ctx)
+            _finish_text(result)
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        return JobOutcome(spec.job_id, True, result, duration_s=time.monotonic() - started)
+    except InputRejected as exc:
+        return JobOutcome(spec.job_id, False, error=str(exc), status=exc.status,
+                          duration_s=time.monotonic() - started)
+    except SijillError as exc:
+        return JobOutcome(spec.job_id, False, error=str(exc), duration_s=time.monotonic() - started)
+    except MemoryError:
+        return JobOutcome(spec.job_id, False,
+                          error=f"memory limit of {spec.memory_mb} MB exceeded",
+                          duration_s=time.monotonic() - started)
+    except Exception as exc:  # noqa: BLE001 - any stage bug is recorded on the item, run goes on
+        tb = traceback.format_exception(exc, limit=-3)
+        return JobOutcome(spec.job_id, False, error=f"{type(exc).__name__}: {exc}",
+                          status=None, duration_s=time.monotonic() - started,
+                          result=StageResult(data={"traceback": "".join(tb)[-2000:]}))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def worker_main(conn: Connection) -> None:
+    """Entry point of a worker process: receive JobSpecs, send JobOutcomes, until None."""
+    _die_with_parent()
+    os.setpgrp()  # the parent kills our whole group (us and any tool we started) on timeout
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init: WorkerInit = conn.recv()
+    keys = Keyring(Path(init.keys_dir))
+    keys.unlock_with_identity(init.identity)
+    blobs = LocalBlobStore(Path(init.blobs_root), keys)
+    tmp_root = Path(init.tmp_root)
+    while True:
+        try:
+            spec = conn.recv()
+        except EOFError:
+            return
+        if spec is None:
+            return
+        conn.send(run_job(spec, blobs, tmp_root))

@@ -1,0 +1,1 @@
+"""Storage layer: SQL catalog, sealed blob store, full-text search and keys."""

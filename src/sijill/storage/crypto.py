@@ -1,0 +1,76 @@
+"""Archive keys: an age X25519 identity, stored encrypted with a passphrase."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+import pyrage
+from pyrage import passphrase as age_passphrase
+from pyrage import x25519
+
+from sijill.errors import PassphraseError
+
+
+class Keyring:
+    """Public side always available; the identity only after `unlock`."""
+
+    def __init__(self, keys_dir: Path) -> None:
+        self.dir = keys_dir
+        self._identity: x25519.Identity | None = None
+        recipients_file = keys_dir / "recipients.txt"
+        lines = recipients_file.read_text().split() if recipients_file.exists() else []
+        self.recipients = [x25519.Recipient.from_str(r) for r in lines]
+        naming = keys_dir / "blob-naming.key"
+        self._naming_key = naming.read_bytes() if naming.exists() else b""
+
+    @staticmethod
+    def create(keys_dir: Path, secret: str) -> Keyring:
+        if not secret:
+            raise PassphraseError("a passphrase is needed to protect the archive identity")
+        keys_dir.mkdir(parents=True, exist_ok=False, mode=0o700)
+        identity = x25519.Identity.generate()
+        (keys_dir / "identity.age").write_bytes(
+            age_passphrase.encrypt(str(identity).encode(), secret)
+        )
+        (keys_dir / "recipients.txt").write_text(str(identity.to_public()) + "\n")
+        # Blob names are keyed hashes: a copy of the blob store alone cannot be used to
+        # confirm that a known file is in the archive.
+        naming = keys_dir / "blob-naming.key"
+        naming.write_bytes(os.urandom(32))
+        for f in keys_dir.iterdir():
+            f.chmod(0o600)
+        ring = Keyring(keys_dir)
+        ring._identity = identity
+        return ring
+
+    def unlock(self, secret: str | None) -> None:
+        if self._identity is not None:
+            return
+        if not secret:
+            raise PassphraseError("passphrase required (set SIJILL_PASSPHRASE or answer the prompt)")
+        try:
+            raw = age_passphrase.decrypt((self.dir / "identity.age").read_bytes(), secret)
+        except pyrage.DecryptError as exc:
+            raise PassphraseError("wrong passphrase for this archive") from exc
+        self._identity = x25519.Identity.from_str(raw.decode())
+
+    def unlock_with_identity(self, identity_str: str) -> None:
+        self._identity = x25519.Identity.from_str(identity_str)
+
+    @property
+    def unlocked(self) -> bool:
+        return self._identity is not None
+
+    def identity(self) -> x25519.Identity:
+        if self._identity is None:
+            raise PassphraseError("the archive is locked: a passphrase is needed")
+        return self._identity
+
+    def identity_str(self) -> str:
+        return str(self.identity())
+
+    def blob_name(self, sha256_hex: str) -> str:
+        return hmac.new(self._naming_key, bytes.fromhex(sha256_hex), hashlib.sha256).hexdigest()
