@@ -9,4 +9,5 @@ def builtin_stages() -> list[Stage]:
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
 
     stages: list[Stage] = [ExiftoolMetadata()]
+    # Each stage module adds itself below (one import and one append per stage).
     return stages
