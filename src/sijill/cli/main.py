@@ -94,13 +94,18 @@ class _RichProgress(runner_mod.Progress):
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Worker processes (default: SIJILL_WORKERS or the number of cores, max 4).")
 @click.option("--retry-failed", is_flag=True, help="Try failed stages again.")
-@click.option("--timeout", type=float, default=None, help="Default stage timeout in seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Time limit in seconds for every job (default: each stage's own).")
+@click.option("--memory-mb", type=click.IntRange(min=16), default=None,
+              help="Memory limit in MB for every job (default: each stage's own, else "
+              "SIJILL_STAGE_MEMORY_MB).")
 @pass_ctx
-def run(c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None) -> None:
+def run(c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None,
+        memory_mb: int | None) -> None:
     """Process all pending work, with a progress bar."""
     archive = c.archive(unlock=True)
     r = runner_mod.Runner(archive, workers=workers or c.settings.workers,
-                          actor=c.settings.actor(), timeout_s=timeout)
+                          actor=c.settings.actor(), timeout_s=timeout, memory_mb=memory_mb)
     with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err) as bar:
         stats = r.run(_RichProgress(bar), retry_failed=retry_failed)

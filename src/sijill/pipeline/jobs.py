@@ -56,12 +56,17 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
         info = item_info(item)
         existing = jobs_by_item.get(item.id, {})
         current: dict[str, Job] = {}
+        # Stages that do not apply to this item do not hold back the stages after them.
+        not_applicable: set[str] = set()
+        names = set(registry.names())
         for stage in registry.ordered():
-            deps = [current.get(d) for d in stage.after if d in registry.names()]
-            if any(d is None or d.state != "done" for d in deps):
+            deps = [d for d in stage.after if d in names and d not in not_applicable]
+            dep_jobs = [current.get(d) for d in deps]
+            if any(j is None or j.state != "done" for j in dep_jobs):
                 continue
-            previous = {d.stage: dict(d.result or {}) for d in deps if d is not None}
+            previous = {j.stage: dict(j.result or {}) for j in dep_jobs if j is not None}
             if not stage.accepts(info, previous):
+                not_applicable.add(stage.name)
                 continue
             cfg = registry.effective_config(stage, case_cfg.get(item.case_id, {}))
             chash = config_hash(cfg)

@@ -83,6 +83,10 @@ class Runner:
         self.workers = max(1, workers)
         self.registry = registry or default_registry()
         self.actor = actor
+        # Explicit limits apply to every stage; otherwise a stage's own declaration wins,
+        # then the settings' defaults.
+        self.timeout_override = timeout_s
+        self.memory_override = memory_mb
         self.timeout_s = timeout_s or archive.settings.stage_timeout_s
         self.memory_mb = memory_mb or archive.settings.stage_memory_mb
         self._lock_fd: int | None = None
@@ -159,8 +163,8 @@ class Runner:
                         why = (f"killed by signal {-code}" if code is not None and code < 0
                                else f"exit code {code}")
                         outcome = JobOutcome(w.job, False, error=(
-                            f"worker died ({why}); the memory limit of {self.memory_mb} MB "
-                            "or a crash in a native library are likely causes"))
+                            f"worker died ({why}); the stage's memory limit or a crash in a "
+                            "native library are likely causes"))
                         pool[i] = self._replace(w, ctx, init)
                     elif outcome is None and time.monotonic() >= w.deadline:
                         outcome = JobOutcome(w.job, False, error=(
@@ -189,6 +193,8 @@ class Runner:
         return stats
 
     def _timeout_for(self, stage: str) -> float:
+        if self.timeout_override:
+            return float(self.timeout_override)
         st = self.registry.get(stage)
         return float(st.timeout_s or self.timeout_s)
 
@@ -203,6 +209,8 @@ class Runner:
         with self.archive.catalog.session() as s:
             job = s.get_one(Job, job_id)
             spec = jobs.spec_for(s, job, self.memory_mb, self.registry)
+            if self.memory_override:
+                spec.memory_mb = self.memory_override
             jobs.mark_running(s, job_id)
         w.job = job_id
         w.stage = spec.stage

@@ -79,6 +79,7 @@ def parse_query(query: str) -> ParsedQuery:
     parsed.groups = [g for g in parsed.groups if g]
     if not parsed.groups:
         raise QueryError(f"nothing to search for in {query!r}")
+    parsed.fts()  # raises QueryError for a group with only excluded words
     return parsed
 
 

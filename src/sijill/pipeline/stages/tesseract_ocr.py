@@ -1,0 +1,139 @@
+"""OCR with Tesseract: images, and PDF pages that have no usable text layer.
+
+Runs the `tesseract` command (one process per page, OMP_THREAD_LIMIT=1: on few cores
+OpenMP threads make Tesseract several times slower). Page segmentation mode 1 detects
+orientation and script, so rotated scans are read the right way up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sijill.errors import InputRejected, StageError, ToolMissing
+from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
+
+# Formats Tesseract (Leptonica) reads directly; anything else is converted with Pillow.
+_DIRECT = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/gif",
+                     "image/webp", "image/x-portable-pixmap", "image/x-portable-graymap"})
+_LANGS = re.compile(r"[a-z_]{3,}(\+[a-z_]{3,})*")
+_PDF = "pdfium_text_extractor"
+
+
+def tesseract_cmd(image: Path, languages: str, psm: int) -> list[str]:
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise ToolMissing("tesseract is not installed (Debian packages tesseract-ocr-*)")
+    return [exe, str(image), "stdout", "-l", languages, "--psm", str(psm)]
+
+
+def run_tesseract(image: Path, languages: str, psm: int, timeout: float) -> str:
+    env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    try:
+        proc = subprocess.run(tesseract_cmd(image, languages, psm), capture_output=True,
+                              timeout=timeout, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise StageError(f"tesseract took longer than {timeout:.0f} s on one page") from exc
+    if proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise StageError(f"tesseract failed: {msg[-1] if msg else proc.returncode}")
+    return proc.stdout.decode("utf-8", "replace").replace("\f", "").strip()
+
+
+class TesseractOcr(Stage):
+    name = "tesseract_ocr"
+    version = 1
+    description = "Tesseract OCR of images and of PDF pages without a usable text layer"
+    kinds: ClassVar[frozenset[str]] = frozenset({"image"})
+    after: ClassVar[tuple[str, ...]] = (_PDF,)
+    tools: ClassVar[tuple[str, ...]] = ("tesseract",)
+    defaults: ClassVar[dict[str, Any]] = {
+        "languages": "eng+fra+ara", "psm": 1, "dpi": 300, "page_timeout_s": 300,
+        "max_pixels": 120_000_000,
+    }
+    config_help: ClassVar[dict[str, str]] = {
+        "languages": "Tesseract languages joined by '+', e.g. ara+eng (per case)",
+        "psm": "page segmentation mode; 1 = automatic with orientation detection",
+        "dpi": "resolution at which PDF pages are rendered for OCR",
+        "page_timeout_s": "longest Tesseract may take on one page",
+        "max_pixels": "largest image (in pixels) that is OCR'd",
+    }
+    timeout_s = 3600
+
+    def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
+        if item.mime == "application/pdf":
+            return bool(previous.get(_PDF, {}).get("ocr_pages"))
+        return item.kind == "image" and item.mime != "image/svg+xml"
+
+    def run(self, ctx: StageContext) -> StageResult:
+        langs = str(ctx.config["languages"])
+        if not _LANGS.fullmatch(langs):
+            raise StageError(f"bad OCR language list {langs!r}")
+        if ctx.item.mime == "application/pdf":
+            return self._pdf(ctx, langs)
+        return self._image(ctx, langs)
+
+    def _image(self, ctx: StageContext, langs: str) -> StageResult:
+        image = self._prepare_image(ctx)
+        text = run_tesseract(image, langs, int(ctx.config["psm"]),
+                             float(ctx.config["page_timeout_s"]))
+        units = [TextUnitOut(kind="image", text=text, method="ocr")] if text else []
+        return StageResult(data={"languages": langs, "chars": len(text)}, text_units=units)
+
+    def _prepare_image(self, ctx: StageContext) -> Path:
+        from PIL import Image, ImageOps, UnidentifiedImageError
+
+        Image.MAX_IMAGE_PIXELS = int(ctx.config["max_pixels"])
+        try:
+            if ctx.item.mime in ("image/heic", "image/heif", "image/avif"):
+                import pillow_heif
+
+                pillow_heif.register_heif_opener()
+            with Image.open(ctx.input_path) as im:
+                orientation = im.getexif().get(0x0112, 1)
+                if ctx.item.mime in _DIRECT and orientation in (1, None) and getattr(
+                    im, "n_frames", 1
+                ) == 1:
+                    return ctx.input_path
+                # Apply the EXIF rotation and flatten to one grey page Tesseract can read.
+                fixed = ImageOps.exif_transpose(im).convert("L")
+                out = ctx.workdir / "ocr-input.png"
+                fixed.save(out, compress_level=1)
+                return out
+        except Image.DecompressionBombError as exc:
+            raise InputRejected(f"image too large to OCR safely: {exc}", status="rejected") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise InputRejected(f"the image cannot be decoded: {exc}", status="invalid") from exc
+
+    def _pdf(self, ctx: StageContext, langs: str) -> StageResult:
+        import pypdfium2 as pdfium
+
+        pages: list[int] = list(ctx.previous[_PDF]["ocr_pages"])
+        scale = float(ctx.config["dpi"]) / 72.0
+        units: list[TextUnitOut] = []
+        pdf = pdfium.PdfDocument(str(ctx.input_path))
+        try:
+            for number in pages:
+                page = pdf[number - 1]
+                try:
+                    bitmap = page.render(scale=scale, grayscale=True)
+                    image = ctx.workdir / f"page-{number}.png"
+                    bitmap.to_pil().save(image, compress_level=1)
+                    bitmap.close()
+                finally:
+                    page.close()
+                text = run_tesseract(image, langs, int(ctx.config["psm"]),
+                                     float(ctx.config["page_timeout_s"]))
+                image.unlink()
+                if text:
+                    units.append(TextUnitOut(kind="page", page=number, text=text, method="ocr"))
+        finally:
+            pdf.close()
+        return StageResult(
+            data={"languages": langs, "pages": pages, "pages_with_text": len(units)},
+            text_units=units,
+        )
