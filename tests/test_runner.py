@@ -1,0 +1,147 @@
+"""The runner: kill -9 at any moment loses nothing and duplicates nothing; limits hold."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CLI
+from tests.pdfgen import write_scanned_pdf, write_text_pdf
+
+
+def _corpus(root: Path) -> Path:
+    src = root / "corpus"
+    src.mkdir()
+    for i in range(6):
+        write_text_pdf(src / f"memo{i}.pdf", [
+            [f"Memo {i}: the checkpoint at gate {i} opens at dawn and closes at dusk."],
+            [f"Second page of memo {i}, listing {i + 3} guards by their kunya."],
+        ])
+    for i in range(4):
+        write_scanned_pdf(src / f"scan{i}.pdf", [f"Scanned order number {i}", "Report to the office."])
+    for i in range(4):
+        (src / f"note{i}.txt").write_text(f"Note {i}: the witness described the prison yard.\n")
+    return src
+
+
+def _snapshot(root: Path) -> dict[str, object]:
+    db = sqlite3.connect(root / "sijill.db")
+    jobs = Counter(db.execute(
+        "SELECT i.name, j.stage, j.state FROM jobs j JOIN items i ON i.id=j.item_id "
+        "WHERE j.state != 'superseded'").fetchall())
+    units = Counter(db.execute(
+        "SELECT i.name, t.stage, t.page, t.text FROM text_units t "
+        "JOIN items i ON i.id=t.item_id").fetchall())
+    processed = Counter(db.execute(
+        "SELECT item_id, json_extract(details, '$.stage') FROM custody_events "
+        "WHERE action='processed'").fetchall())
+    items = sorted(db.execute("SELECT id, name, status FROM items").fetchall())
+    fts = db.execute("SELECT count(*) FROM text_fts").fetchone()[0]
+    db.close()
+    return {"jobs": jobs, "units": units, "processed": processed, "items": items, "fts": fts}
+
+
+@pytest.mark.slow
+def test_sigkill_during_run_then_rerun_finishes_everything_once(tmp_path: Path,
+                                                                env: dict[str, str]) -> None:
+    src = _corpus(tmp_path)
+    ref = CLI(tmp_path / "reference", env)
+    ref("init")
+    ref("ingest", str(src))
+    ref("run", "--workers", "2")
+    expected = _snapshot(ref.archive)
+
+    cli = CLI(tmp_path / "killed", env)
+    cli("init")
+    cli("ingest", str(src))
+    kills = 0
+    for delay in (2.2, 3.0, 3.8, 4.6, 5.5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sijill", "--archive", str(cli.archive), "run", "--workers", "2"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 2, "the run finished before it could be killed; make the corpus bigger"
+    cli("run", "--workers", "2")
+    got = _snapshot(cli.archive)
+    assert got["items"] == expected["items"]
+    assert got["jobs"] == expected["jobs"]
+    assert got["units"] == expected["units"]
+    assert all(n == 1 for n in got["units"].values())  # type: ignore[attr-defined]
+    assert got["processed"] == expected["processed"]
+    assert all(n == 1 for n in got["processed"].values())  # type: ignore[attr-defined]
+    assert got["fts"] == expected["fts"]
+    assert cli.json("verify")["ok"]
+    leftovers = [p for p in (cli.archive / "tmp").iterdir() if p.name.startswith("job")]
+    assert leftovers == []  # decrypted work files do not linger
+
+
+def test_sigkill_during_ingest_loses_nothing(tmp_path: Path, env: dict[str, str]) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(60):
+        (src / f"f{i:03}.txt").write_text(f"file number {i} " * 50)
+    cli = CLI(tmp_path / "a", env)
+    cli("init")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sijill", "--archive", str(cli.archive), "ingest", str(src)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.2)
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    cli("ingest", str(src))
+    items = cli.json("items")
+    assert items["total"] == 60
+    assert sorted(i["name"] for i in items["items"]) == sorted(p.name for p in src.iterdir())
+    assert cli.json("verify")["ok"]
+
+
+def test_stage_timeout_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    lines = [f"Line {i} of a scanned page that takes a while to read" for i in range(40)]
+    write_scanned_pdf(src / "scan.pdf", lines, size=32)
+    (src / "note.txt").write_text("a note that is processed in no time at all\n")
+    cli("ingest", str(src))
+    res = cli("run", "--timeout", "1")
+    assert "failed" in res.stdout
+    status = cli.json("status")
+    fails = {f["name"]: f for f in status["failures"]}
+    assert "scan.pdf" in fails and "timed out" in fails["scan.pdf"]["error"]
+    assert "note.txt" not in fails
+    assert cli.json("search", "note processed")["total"] == 1
+    items = {i["name"]: i for i in cli.json("items")["items"]}
+    assert items["scan.pdf"]["status"] == "failed"
+    assert "timed out" in items["scan.pdf"]["status_reason"]
+    cli("run", "--retry-failed")
+    assert cli.json("status")["failures"] == []
+    assert cli.json("search", "scanned page")["total"] == 1
+
+
+def test_memory_limit_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_scanned_pdf(src / "scan.pdf", ["A page rendered at 300 dpi needs memory"])
+    cli("ingest", str(src))
+    cli("run", "--memory-mb", "64")
+    fails = cli.json("status")["failures"]
+    assert fails, "a 64 MB address-space limit must stop these stages"
+    for f in fails:
+        assert f["error"]
+    cli("run", "--retry-failed")
+    status = cli.json("status")
+    assert status["failures"] == [] and status["items"] == {"processed": 1}
