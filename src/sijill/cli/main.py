@@ -146,6 +146,9 @@ def _register_views() -> None:
 
     for cmd in views.COMMANDS:
         cli.add_command(cmd)
+    from sijill.cli.demo import demo
+
+    cli.add_command(demo)
 
 
 _register_views()

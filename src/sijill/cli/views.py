@@ -64,7 +64,7 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     out.print("[bold]stages[/]")
     for st in d["stages"]:
         extra = f" — {escape(st['error'])}" if st["error"] else ""
-        out.print(f"  {st['stage']} v{st['version']} [{st['state']}]{extra}")
+        out.print(f"  {st['stage']} v{st['version']} {escape('[' + st['state'] + ']')}{extra}")
     if d["metadata"]:
         out.print("[bold]captured metadata[/] (sealed evidence, never published)")
         for src, meta in d["metadata"].items():
@@ -80,7 +80,8 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     for u in d["text_units"]:
         where = f"page {u['page']}" if u["page"] else u["kind"]
         body = u["text"] if full_text else u["text"][:160].replace("\n", " ")
-        out.print(f"  [{where}, {u['method']}, {u['lang'] or '?'}] {escape(body)}")
+        label = escape(f"[{where}, {u['method']}, {u['lang'] or '?'}]")
+        out.print(f"  {label} {escape(body)}")
     out.print("[bold]custody[/]")
     for e in d["custody"]:
         out.print(f"  #{e['seq']} {e['at']} {e['actor']} {e['action']} {e['hash'][:16]}…")

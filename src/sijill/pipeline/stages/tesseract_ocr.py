@@ -24,17 +24,21 @@ _LANGS = re.compile(r"[a-z_]{3,}(\+[a-z_]{3,})*")
 _PDF = "pdfium_text_extractor"
 
 
-def tesseract_cmd(image: Path, languages: str, psm: int) -> list[str]:
+def tesseract_cmd(image: Path, languages: str, psm: int, dpi: int | None = None) -> list[str]:
     exe = shutil.which("tesseract")
     if exe is None:
         raise ToolMissing("tesseract is not installed (Debian packages tesseract-ocr-*)")
-    return [exe, str(image), "stdout", "-l", languages, "--psm", str(psm)]
+    cmd = [exe, str(image), "stdout", "-l", languages, "--psm", str(psm)]
+    if dpi:
+        cmd += ["--dpi", str(dpi)]
+    return cmd
 
 
-def run_tesseract(image: Path, languages: str, psm: int, timeout: float) -> str:
+def run_tesseract(image: Path, languages: str, psm: int, timeout: float,
+                  dpi: int | None = None) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        proc = subprocess.run(tesseract_cmd(image, languages, psm), capture_output=True,
+        proc = subprocess.run(tesseract_cmd(image, languages, psm, dpi), capture_output=True,
                               timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired as exc:
         raise StageError(f"tesseract took longer than {timeout:.0f} s on one page") from exc
@@ -58,7 +62,7 @@ class TesseractOcr(Stage):
     config_help: ClassVar[dict[str, str]] = {
         "languages": "Tesseract languages joined by '+', e.g. ara+eng (per case)",
         "psm": "page segmentation mode; 1 = automatic with orientation detection",
-        "dpi": "resolution at which PDF pages are rendered for OCR",
+        "dpi": "resolution PDF pages are rendered at, and assumed for images under 150 dpi",
         "page_timeout_s": "longest Tesseract may take on one page",
         "max_pixels": "largest image (in pixels) that is OCR'd",
     }
@@ -78,13 +82,16 @@ class TesseractOcr(Stage):
         return self._image(ctx, langs)
 
     def _image(self, ctx: StageContext, langs: str) -> StageResult:
-        image = self._prepare_image(ctx)
+        image, dpi = self._prepare_image(ctx)
+        # Phones write 72 dpi (or nothing); Tesseract then misjudges the size of the text.
+        # Tell it the usual scan resolution instead.
+        assumed = int(ctx.config["dpi"]) if dpi is None or dpi < 150 else None
         text = run_tesseract(image, langs, int(ctx.config["psm"]),
-                             float(ctx.config["page_timeout_s"]))
+                             float(ctx.config["page_timeout_s"]), assumed)
         units = [TextUnitOut(kind="image", text=text, method="ocr")] if text else []
         return StageResult(data={"languages": langs, "chars": len(text)}, text_units=units)
 
-    def _prepare_image(self, ctx: StageContext) -> Path:
+    def _prepare_image(self, ctx: StageContext) -> tuple[Path, float | None]:
         from PIL import Image, ImageOps, UnidentifiedImageError
 
         Image.MAX_IMAGE_PIXELS = int(ctx.config["max_pixels"])
@@ -95,15 +102,17 @@ class TesseractOcr(Stage):
                 pillow_heif.register_heif_opener()
             with Image.open(ctx.input_path) as im:
                 orientation = im.getexif().get(0x0112, 1)
+                raw_dpi = im.info.get("dpi")
+                dpi = float(raw_dpi[0]) if raw_dpi and raw_dpi[0] else None
                 if ctx.item.mime in _DIRECT and orientation in (1, None) and getattr(
                     im, "n_frames", 1
                 ) == 1:
-                    return ctx.input_path
+                    return ctx.input_path, dpi
                 # Apply the EXIF rotation and flatten to one grey page Tesseract can read.
                 fixed = ImageOps.exif_transpose(im).convert("L")
                 out = ctx.workdir / "ocr-input.png"
                 fixed.save(out, compress_level=1)
-                return out
+                return out, dpi
         except Image.DecompressionBombError as exc:
             raise InputRejected(f"image too large to OCR safely: {exc}", status="rejected") from exc
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

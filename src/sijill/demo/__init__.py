@@ -1,0 +1,151 @@
+"""The demo: build a sample archive from the bundled, fictional corpus and show it at work.
+
+`build_demo` creates an archive, ingests `corpus/` (case `demo`, source `NIGHTJAR`), runs every
+stage with the local runner, then runs a few real `sijill` commands against the result and
+prints them with their actual output. A demo archive carries a marker file so that it, and
+only it, may be deleted and rebuilt.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from sijill.archive.archive import Archive
+from sijill.archive.ingest import ingest
+from sijill.errors import ConfigError
+from sijill.pipeline.runner import Progress as RunnerProgress
+from sijill.pipeline.runner import Runner
+from sijill.settings import Settings
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+MARKER = ".sijill-demo"
+DEMO_PASSPHRASE = "demo-passphrase"
+DEMO_CASE = "demo"
+DEMO_SOURCE = "NIGHTJAR"
+PHOTO = "IMG_20240314_094122.jpg"
+
+
+def corpus_files() -> list[Path]:
+    """The files `build_demo` ingests: the whole corpus except its README."""
+    return sorted(p for p in CORPUS.iterdir()
+                  if p.is_file() and p.name != "README.md" and not p.name.startswith("."))
+
+
+class _BarProgress(RunnerProgress):
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("processing", total=0)
+
+    def total(self, n: int) -> None:
+        self.bar.update(self.task, total=n)
+
+    def advance(self, stage: str, ok: bool) -> None:
+        self.bar.update(self.task, advance=1, description=stage)
+
+
+def _clear(root: Path) -> None:
+    """Make room for the demo; only an empty directory or an earlier demo may be there."""
+    if root.is_symlink() or (root.exists() and not root.is_dir()):
+        raise ConfigError(f"{root} exists and is not a directory; choose another place")
+    if not root.exists() or not any(root.iterdir()):
+        return
+    if not (root / MARKER).is_file():
+        raise ConfigError(
+            f"{root} is not empty and is not a demo archive (no {MARKER} marker); "
+            "refusing to overwrite it. Choose another directory with --out."
+        )
+    shutil.rmtree(root)
+
+
+def build_demo(archive: Path, settings: Settings, *, console: Console | None = None,
+               examples: bool = True) -> None:
+    """Build the demo archive at `archive`, replacing an earlier demo there."""
+    con = console or Console(highlight=False, soft_wrap=True)
+    status = Console(stderr=True)
+    root = archive.absolute()
+    _clear(root)
+    secret = settings.passphrase or DEMO_PASSPHRASE
+    # The demo is always embedded: it must never write into a team database or bucket.
+    settings = settings.model_copy(update={"passphrase": secret, "database_url": None,
+                                           "blobs_url": None, "broker_url": None})
+    if secret == DEMO_PASSPHRASE:
+        con.print(f"[bold yellow]Demo passphrase:[/] {secret}   "
+                  "(for this fictional demo only; never use it for real material)")
+    else:
+        con.print("[bold]Passphrase:[/] taken from SIJILL_PASSPHRASE")
+
+    arch = Archive.init(root, settings, secret)
+    try:
+        (root / MARKER).write_text(
+            "This archive was built by `sijill demo` from fictional material; "
+            "`sijill demo` may delete and rebuild it.\n")
+        con.print(f"[bold]Archive[/] {root}")
+        files = corpus_files()
+        report = ingest(arch, files, case=DEMO_CASE, source=DEMO_SOURCE,
+                        actor=settings.actor())
+        con.print(f"ingested {report.count('new')} files of the fictional corpus into case "
+                  f"'{DEMO_CASE}' (source {DEMO_SOURCE})")
+        for o in report.outcomes:
+            if o.status in ("skipped", "error"):
+                status.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
+        runner = Runner(arch, workers=settings.workers, actor=settings.actor())
+        with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=status) as bar:
+            stats = runner.run(_BarProgress(bar))
+        con.print(f"processed: {stats.done} done, {stats.failed} failed "
+                  f"in {stats.elapsed_s:.1f} s")
+        for _job, stage, error in stats.failures:
+            status.print(f"[red]failed[/] {stage}: {error}")
+        photo_id = next((o.item_id for o in report.outcomes
+                         if Path(o.path).name == PHOTO and o.item_id), None)
+    finally:
+        arch.close()
+
+    if examples:
+        _examples(con, root, secret, photo_id)
+    con.print()
+    con.print(f"[bold green]Demo archive ready:[/] {root}")
+    con.print(f"Passphrase: {secret}" + ("  (demo only)" if secret == DEMO_PASSPHRASE else ""))
+    con.print(f"Explore it:  export SIJILL_ARCHIVE={shlex.quote(str(root))} "
+              f"SIJILL_PASSPHRASE={shlex.quote(secret) if secret == DEMO_PASSPHRASE else '…'}"
+              "; sijill --help")
+    con.print("The investigator web app (`sijill serve`) comes in a later version.")
+
+
+def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> None:
+    commands: list[list[str]] = [
+        ["status"], ["items"], ["search", "Raqqa"], ["search", "الرقة"],
+        ["search", "checkpoint*", "--lang", "en"],
+    ]
+    if photo_id:
+        commands.append(["show", photo_id])
+    commands.append(["verify"])
+    env = dict(os.environ)
+    env.update(SIJILL_PASSPHRASE=secret, SIJILL_ARCHIVE=str(root))
+    for key in ("SIJILL_DATABASE_URL", "SIJILL_BLOBS_URL", "SIJILL_BROKER_URL"):
+        env.pop(key, None)
+    if con.is_terminal:
+        env.update(FORCE_COLOR="1", COLUMNS=str(con.width))
+    else:
+        env.setdefault("COLUMNS", "120")
+    con.print()
+    con.print(f"[bold]Some commands, run now against the demo archive[/] "
+              f"(SIJILL_ARCHIVE={root}):")
+    for args in commands:
+        con.print()
+        con.print(f"[bold cyan]$ sijill {shlex.join(args)}[/]")
+        proc = subprocess.run([sys.executable, "-m", "sijill", "--archive", str(root), *args],
+                              env=env, capture_output=True, text=True, timeout=600, check=False)
+        con.print(Text.from_ansi(proc.stdout.rstrip("\n")))
+        if proc.returncode != 0:
+            con.print(Text.from_ansi(proc.stderr.rstrip("\n")))
+            con.print(f"[red](exit code {proc.returncode})[/]")

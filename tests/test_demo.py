@@ -1,0 +1,64 @@
+"""The demo end to end: the bundled corpus is ingested and processed without a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from sijill.archive.archive import Archive
+from sijill.archive.queries import list_items, status_summary
+from sijill.demo import MARKER, _clear, build_demo, corpus_files
+from sijill.errors import ConfigError
+from sijill.settings import Settings
+from sijill.storage.search import search
+
+SCAN = "scan_0019.pdf"
+# A word that occurs only in the Arabic scan's image ("the complaints"): only OCR can find it.
+SCAN_ONLY_WORD = "الشكاوى"
+
+
+def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path,
+                                                      settings: Settings) -> None:
+    (tmp_path / "precious.txt").write_text("not a demo")
+    with pytest.raises(ConfigError, match="not a demo archive"):
+        build_demo(tmp_path, settings)
+    assert (tmp_path / "precious.txt").read_text() == "not a demo"
+
+
+def test_an_earlier_demo_is_cleared(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / MARKER).write_text("demo")
+    (tmp_path / "old" / "sijill.db").write_text("x")
+    _clear(tmp_path / "old")
+    assert not (tmp_path / "old").exists()
+
+
+@pytest.mark.slow
+def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Settings) -> None:
+    root = tmp_path / "demo"
+    log = tmp_path / "demo.log"
+    with log.open("w") as f:
+        build_demo(root, settings, console=Console(file=f, width=120))
+    assert (root / MARKER).is_file()
+    shown = log.read_text()
+    assert "$ sijill verify" in shown and "custody chain verify" in shown, shown
+
+    archive = Archive.open(root, settings)
+    try:
+        with archive.catalog.session() as s:
+            items, _total = list_items(s, case="demo")
+            top = {i.name for i in items if i.parent_id is None}
+            assert top == {p.name for p in corpus_files()}
+            children = {i.name for i in items if i.parent_id is not None}
+            assert {"field_notes_2024-03.txt", "announcement_19.html", "checkpoints.csv",
+                    "postes_controle_avril2024.csv"} <= children, children
+            assert all(i.source == "NIGHTJAR" for i in items)
+            summary = status_summary(s)
+            assert summary["failures"] == []
+            assert "failed" not in summary["items"], summary
+            hits, _n = search(s, SCAN_ONLY_WORD, case="demo")
+            assert SCAN in {h.item_name for h in hits}, [h.to_json() for h in hits]
+    finally:
+        archive.close()
