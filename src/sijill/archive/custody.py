@@ -20,18 +20,38 @@ def fmt_time(at: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
-               item_id: str | None, details: dict[str, Any]) -> str:
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    item_id: str | None,
+    details: dict[str, Any],
+) -> str:
     body = json.dumps(
-        {"seq": seq, "at": fmt_time(at), "actor": actor, "action": action,
-         "item_id": item_id, "details": details},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        {
+            "seq": seq,
+            "at": fmt_time(at),
+            "actor": actor,
+            "action": action,
+            "item_id": item_id,
+            "details": details,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def append(session: Session, actor: str, action: str, item_id: str | None = None,
-           details: dict[str, Any] | None = None) -> CustodyEvent:
+def append(
+    session: Session,
+    actor: str,
+    action: str,
+    item_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> CustodyEvent:
     """Append one event inside the caller's transaction (which holds the write lock)."""
     last = session.execute(
         select(CustodyEvent.seq, CustodyEvent.hash).order_by(CustodyEvent.seq.desc()).limit(1)
@@ -40,8 +60,16 @@ def append(session: Session, actor: str, action: str, item_id: str | None = None
     prev = last[1] if last else GENESIS
     at = utcnow()
     det = details or {}
-    ev = CustodyEvent(seq=seq, at=at, actor=actor, action=action, item_id=item_id, details=det,
-                      prev_hash=prev, hash=event_hash(prev, seq, at, actor, action, item_id, det))
+    ev = CustodyEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        item_id=item_id,
+        details=det,
+        prev_hash=prev,
+        hash=event_hash(prev, seq, at, actor, action, item_id, det),
+    )
     session.add(ev)
     session.flush()
     return ev

@@ -12,8 +12,9 @@ from sijill.errors import ConfigError, IntegrityError
 from sijill.storage.blobs import sha256_file
 
 
-def export_original(archive: Archive, ref: str, out: Path, *, actor: str,
-                    overwrite: bool = False) -> tuple[str, str]:
+def export_original(
+    archive: Archive, ref: str, out: Path, *, actor: str, overwrite: bool = False
+) -> tuple[str, str]:
     """Write the original of item `ref` to `out`; return (item id, sha256)."""
     if out.exists() and not overwrite:
         raise ConfigError(f"{out} exists; choose another name or pass --force")
@@ -35,6 +36,5 @@ def export_original(archive: Archive, ref: str, out: Path, *, actor: str,
         if tmp.exists():
             tmp.unlink()
     with archive.catalog.session() as s:
-        custody.append(s, actor, "exported_original", item_id,
-                       {"sha256": sha, "to": out.name})
+        custody.append(s, actor, "exported_original", item_id, {"sha256": sha, "to": out.name})
     return item_id, sha

@@ -36,8 +36,13 @@ class IngestOutcome:
     kind: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "item_id": self.item_id, "status": self.status,
-                "kind": self.kind, "message": self.message}
+        return {
+            "path": self.path,
+            "item_id": self.item_id,
+            "status": self.status,
+            "kind": self.kind,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -74,19 +79,35 @@ def register_item(
     if item is None:
         kind = kind_of(mime)
         item = Item(
-            id=item_id, case_id=case_id, sha256=sha256, size=size, name=name, mime=mime,
-            kind=kind, description=description[:500], blob=blob,
+            id=item_id,
+            case_id=case_id,
+            sha256=sha256,
+            size=size,
+            name=name,
+            mime=mime,
+            kind=kind,
+            description=description[:500],
+            blob=blob,
             parent_id=parent.id if parent else None,
             depth=(parent.depth + 1) if parent else 0,
             source=source if source is not None else (parent.source if parent else None),
             status="empty" if kind == "empty" else "pending",
             status_reason="the file is empty (0 bytes)" if kind == "empty" else None,
-            received_by=actor, info={},
+            received_by=actor,
+            info={},
         )
         session.add(item)
         session.flush()
-    session.add(Receipt(item_id=item_id, actor=actor, source=source, name=name,
-                        parent_id=parent.id if parent else None, file_mtime=file_mtime))
+    session.add(
+        Receipt(
+            item_id=item_id,
+            actor=actor,
+            source=source,
+            name=name,
+            parent_id=parent.id if parent else None,
+            file_mtime=file_mtime,
+        )
+    )
     details: dict[str, Any] = {"sha256": sha256, "size": size, "name": name, "mime": mime}
     if source:
         details["source"] = source
@@ -153,8 +174,9 @@ def ingest(
     return report
 
 
-def _ingest_file(archive: Archive, path: Path, case_id: str, source: str | None,
-                 actor: str) -> IngestOutcome:
+def _ingest_file(
+    archive: Archive, path: Path, case_id: str, source: str | None, actor: str
+) -> IngestOutcome:
     sha, size = sha256_file(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
     with archive.catalog.session() as s:
@@ -168,10 +190,24 @@ def _ingest_file(archive: Archive, path: Path, case_id: str, source: str | None,
         mime, desc, blob_name = existing.mime, existing.description, existing.blob
     with archive.catalog.session() as s:
         item, created = register_item(
-            s, case_id=case_id, sha256=sha, size=size, blob=blob_name, name=path.name,
-            mime=mime, description=desc, actor=actor, source=source, file_mtime=mtime,
+            s,
+            case_id=case_id,
+            sha256=sha,
+            size=size,
+            blob=blob_name,
+            name=path.name,
+            mime=mime,
+            description=desc,
+            actor=actor,
+            source=source,
+            file_mtime=mtime,
         )
         kind = item.kind
         item_id = item.id
-    return IngestOutcome(str(path), item_id, "new" if created else "duplicate",
-                         "" if created else "same content already in the archive", kind)
+    return IngestOutcome(
+        str(path),
+        item_id,
+        "new" if created else "duplicate",
+        "" if created else "same content already in the archive",
+        kind,
+    )

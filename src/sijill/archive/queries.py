@@ -15,11 +15,20 @@ from sijill.storage.models import Derivative, Item, ItemMetadata, Job, Receipt, 
 
 def item_json(item: Item) -> dict[str, Any]:
     return {
-        "id": item.id, "sha256": item.sha256, "size": item.size, "kind": item.kind,
-        "mime": item.mime, "name": item.name, "case": item.case_id, "source": item.source,
-        "status": item.status, "status_reason": item.status_reason,
-        "parent_id": item.parent_id, "depth": item.depth,
-        "received_at": fmt_time(item.received_at), "received_by": item.received_by,
+        "id": item.id,
+        "sha256": item.sha256,
+        "size": item.size,
+        "kind": item.kind,
+        "mime": item.mime,
+        "name": item.name,
+        "case": item.case_id,
+        "source": item.source,
+        "status": item.status,
+        "status_reason": item.status_reason,
+        "parent_id": item.parent_id,
+        "depth": item.depth,
+        "received_at": fmt_time(item.received_at),
+        "received_by": item.received_by,
     }
 
 
@@ -29,7 +38,9 @@ def resolve_item(session: Session, ref: str) -> Item:
     if item is not None:
         return item
     if len(ref) >= 4:
-        found = session.execute(select(Item).where(Item.id.startswith(ref)).limit(2)).scalars().all()
+        found = (
+            session.execute(select(Item).where(Item.id.startswith(ref)).limit(2)).scalars().all()
+        )
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -37,9 +48,15 @@ def resolve_item(session: Session, ref: str) -> Item:
     raise NotFound(f"no item {ref!r}")
 
 
-def list_items(session: Session, *, case: str | None = None, kind: str | None = None,
-               status: str | None = None, parent: str | None = None,
-               limit: int | None = None) -> tuple[list[Item], int]:
+def list_items(
+    session: Session,
+    *,
+    case: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    parent: str | None = None,
+    limit: int | None = None,
+) -> tuple[list[Item], int]:
     q = select(Item)
     if case:
         q = q.where(Item.case_id == case)
@@ -61,8 +78,14 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
     out["description"] = item.description
     out["info"] = {k: v for k, v in (item.info or {}).items() if not k.startswith("flag_")}
     out["receipts"] = [
-        {"at": fmt_time(r.at), "actor": r.actor, "source": r.source, "name": r.name,
-         "parent_id": r.parent_id, "file_mtime": fmt_time(r.file_mtime) if r.file_mtime else None}
+        {
+            "at": fmt_time(r.at),
+            "actor": r.actor,
+            "source": r.source,
+            "name": r.name,
+            "parent_id": r.parent_id,
+            "file_mtime": fmt_time(r.file_mtime) if r.file_mtime else None,
+        }
         for r in session.execute(
             select(Receipt).where(Receipt.item_id == item.id).order_by(Receipt.id)
         ).scalars()
@@ -75,8 +98,14 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
     ]
     live = select(Job.id).where(Job.item_id == item.id, Job.state == "done")
     out["stages"] = [
-        {"stage": j.stage, "version": j.stage_version, "config_hash": j.config_hash,
-         "state": j.state, "error": j.error, "duration_s": j.duration_s}
+        {
+            "stage": j.stage,
+            "version": j.stage_version,
+            "config_hash": j.config_hash,
+            "state": j.state,
+            "error": j.error,
+            "duration_s": j.duration_s,
+        }
         for j in session.execute(
             select(Job).where(Job.item_id == item.id, Job.state != "superseded").order_by(Job.id)
         ).scalars()
@@ -84,31 +113,54 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
     out["metadata"] = {
         m.source: m.data
         for m in session.execute(
-            select(ItemMetadata).where(ItemMetadata.item_id == item.id,
-                                       ItemMetadata.job_id.in_(live))
+            select(ItemMetadata)
+            .where(ItemMetadata.item_id == item.id, ItemMetadata.job_id.in_(live))
             .order_by(ItemMetadata.id)
         ).scalars()
     }
     out["derivatives"] = [
-        {"stage": d.stage, "kind": d.kind, "mime": d.mime, "sha256": d.sha256, "size": d.size,
-         "info": d.info}
+        {
+            "stage": d.stage,
+            "kind": d.kind,
+            "mime": d.mime,
+            "sha256": d.sha256,
+            "size": d.size,
+            "info": d.info,
+        }
         for d in session.execute(
-            select(Derivative).where(Derivative.item_id == item.id, Derivative.job_id.in_(live))
+            select(Derivative)
+            .where(Derivative.item_id == item.id, Derivative.job_id.in_(live))
             .order_by(Derivative.id)
         ).scalars()
     ]
     out["text_units"] = [
-        {"id": u.id, "kind": u.kind, "method": u.method, "page": u.page, "start": u.start,
-         "end": u.end, "lang": u.lang, "lang_confidence": u.lang_confidence,
-         "chars": len(u.text), "text": u.text}
+        {
+            "id": u.id,
+            "kind": u.kind,
+            "method": u.method,
+            "page": u.page,
+            "start": u.start,
+            "end": u.end,
+            "lang": u.lang,
+            "lang_confidence": u.lang_confidence,
+            "chars": len(u.text),
+            "text": u.text,
+        }
         for u in session.execute(
-            select(TextUnit).where(TextUnit.item_id == item.id)
+            select(TextUnit)
+            .where(TextUnit.item_id == item.id)
             .order_by(TextUnit.stage, TextUnit.page, TextUnit.seq)
         ).scalars()
     ]
     out["custody"] = [
-        {"seq": e.seq, "at": fmt_time(e.at), "actor": e.actor, "action": e.action,
-         "details": e.details, "hash": e.hash}
+        {
+            "seq": e.seq,
+            "at": fmt_time(e.at),
+            "actor": e.actor,
+            "action": e.action,
+            "details": e.details,
+            "hash": e.hash,
+        }
         for e in custody.events_for(session, item.id)
     ]
     return out
@@ -116,8 +168,10 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
 
 def status_summary(session: Session) -> dict[str, Any]:
     stage_rows = session.execute(
-        select(Job.stage, Job.state, func.count()).where(Job.state != "superseded")
-        .group_by(Job.stage, Job.state).order_by(Job.stage)
+        select(Job.stage, Job.state, func.count())
+        .where(Job.state != "superseded")
+        .group_by(Job.stage, Job.state)
+        .order_by(Job.stage)
     ).all()
     stages: dict[str, dict[str, int]] = {}
     for stage, state, n in stage_rows:
@@ -128,13 +182,15 @@ def status_summary(session: Session) -> dict[str, Any]:
         for item_id, name, stage, error in session.execute(
             select(Job.item_id, Item.name, Job.stage, Job.error)
             .join(Item, Item.id == Job.item_id)
-            .where(Job.state == "failed").order_by(Job.id)
+            .where(Job.state == "failed")
+            .order_by(Job.id)
         ).all()
     ]
     flagged = [
         {"item_id": i.id, "name": i.name, "status": i.status, "reason": i.status_reason}
         for i in session.execute(
-            select(Item).where(Item.status.notin_(("processed", "pending", "failed")))
+            select(Item)
+            .where(Item.status.notin_(("processed", "pending", "failed")))
             .order_by(Item.id)
         ).scalars()
     ]

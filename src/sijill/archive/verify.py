@@ -25,8 +25,12 @@ class VerifyReport:
         return not self.problems
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "blobs_checked": self.blobs_checked,
-                "events_checked": self.events_checked, "problems": self.problems}
+        return {
+            "ok": self.ok,
+            "blobs_checked": self.blobs_checked,
+            "events_checked": self.events_checked,
+            "problems": self.problems,
+        }
 
 
 def verify(archive: Archive, on_blob: Callable[[int, int], None] | None = None) -> VerifyReport:
@@ -59,6 +63,12 @@ def verify(archive: Archive, on_blob: Callable[[int, int], None] | None = None) 
             report.problems.append({"what": what, "ref": ref, "blob": blob, "reason": str(exc)})
             continue
         if actual != sha:
-            report.problems.append({"what": what, "ref": ref, "blob": blob,
-                                    "reason": f"content hashes to {actual}, recorded {sha}"})
+            report.problems.append(
+                {
+                    "what": what,
+                    "ref": ref,
+                    "blob": blob,
+                    "reason": f"content hashes to {actual}, recorded {sha}",
+                }
+            )
     return report

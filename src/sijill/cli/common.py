@@ -41,8 +41,9 @@ class Ctx:
 def ask_passphrase(*, confirm: bool) -> str:
     if not sys.stdin.isatty():
         raise click.UsageError("set SIJILL_PASSPHRASE (no terminal to ask for the passphrase)")
-    value: str = click.prompt("Archive passphrase", hide_input=True,
-                              confirmation_prompt=confirm, err=True)
+    value: str = click.prompt(
+        "Archive passphrase", hide_input=True, confirmation_prompt=confirm, err=True
+    )
     return value
 
 

@@ -11,10 +11,15 @@ from sijill.demo import build_demo
 
 
 @click.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-archive"),
-              show_default=True,
-              help="Where to build the demo archive (an earlier demo there is replaced; "
-                   "any other non-empty directory is refused).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo-archive"),
+    show_default=True,
+    help="Where to build the demo archive (an earlier demo there is replaced; "
+    "any other non-empty directory is refused).",
+)
 @pass_ctx
 def demo(c: Ctx, out_dir: Path) -> None:
     """Build a sample archive from the bundled demo corpus and show commands at work.

@@ -20,8 +20,13 @@ from sijill.settings import load_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--archive", "archive_path", type=click.Path(path_type=Path), default=None,
-              help="Archive directory (env SIJILL_ARCHIVE, default ./sijill-archive).")
+@click.option(
+    "--archive",
+    "archive_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Archive directory (env SIJILL_ARCHIVE, default ./sijill-archive).",
+)
 @click.version_option(__version__, prog_name="sijill")
 @click.pass_context
 def cli(ctx: click.Context, archive_path: Path | None) -> None:
@@ -44,34 +49,59 @@ def init(c: Ctx) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--case", "case", default=None, help="Case to file the items under (default: default).")
-@click.option("--source", default=None, help="Codename of who supplied the files (never a real name).")
+@click.option(
+    "--case", "case", default=None, help="Case to file the items under (default: default)."
+)
+@click.option(
+    "--source", default=None, help="Codename of who supplied the files (never a real name)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
-def ingest(c: Ctx, paths: tuple[Path, ...], case: str | None, source: str | None,
-           as_json: bool) -> None:
+def ingest(
+    c: Ctx, paths: tuple[Path, ...], case: str | None, source: str | None, as_json: bool
+) -> None:
     """Seal files and folders (recursively) into the archive."""
     archive = c.archive()
-    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), console=err, transient=True,
-                  disable=as_json or not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def on_file(p: Path) -> None:
             bar.update(task, advance=1, description=p.name[:40])
 
-        report = ingest_service(archive, list(paths), case=case, source=source,
-                                actor=c.settings.actor(), on_file=on_file)
+        report = ingest_service(
+            archive,
+            list(paths),
+            case=case,
+            source=source,
+            actor=c.settings.actor(),
+            on_file=on_file,
+        )
     if as_json:
-        emit_json({"items": [o.to_json() for o in report.outcomes],
-                   "new": report.count("new"), "duplicate": report.count("duplicate"),
-                   "skipped": report.count("skipped"), "errors": report.count("error")})
+        emit_json(
+            {
+                "items": [o.to_json() for o in report.outcomes],
+                "new": report.count("new"),
+                "duplicate": report.count("duplicate"),
+                "skipped": report.count("skipped"),
+                "errors": report.count("error"),
+            }
+        )
     else:
         for o in report.outcomes:
             if o.status in ("skipped", "error"):
                 err.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
-        out.print(f"{report.count('new')} new, {report.count('duplicate')} already in the "
-                  f"archive, {report.count('skipped')} skipped, {report.count('error')} errors")
+        out.print(
+            f"{report.count('new')} new, {report.count('duplicate')} already in the "
+            f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
+        )
         if report.count("new"):
             out.print("Next: `sijill run` processes them.")
     if report.count("error"):
@@ -91,23 +121,48 @@ class _RichProgress(runner_mod.Progress):
 
 
 @cli.command()
-@click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: SIJILL_WORKERS or the number of cores, max 4).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: SIJILL_WORKERS or the number of cores, max 4).",
+)
 @click.option("--retry-failed", is_flag=True, help="Try failed stages again.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-              help="Time limit in seconds for every job (default: each stage's own).")
-@click.option("--memory-mb", type=click.IntRange(min=16), default=None,
-              help="Memory limit in MB for every job (default: each stage's own, else "
-              "SIJILL_STAGE_MEMORY_MB).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    help="Time limit in seconds for every job (default: each stage's own).",
+)
+@click.option(
+    "--memory-mb",
+    type=click.IntRange(min=16),
+    default=None,
+    help="Memory limit in MB for every job (default: each stage's own, else "
+    "SIJILL_STAGE_MEMORY_MB).",
+)
 @pass_ctx
-def run(c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None,
-        memory_mb: int | None) -> None:
+def run(
+    c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None, memory_mb: int | None
+) -> None:
     """Process all pending work, with a progress bar."""
-    archive = c.archive(unlock=True)
-    r = runner_mod.Runner(archive, workers=workers or c.settings.workers,
-                          actor=c.settings.actor(), timeout_s=timeout, memory_mb=memory_mb)
-    with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err) as bar:
+    archive = c.archive()
+    if not c.settings.passphrase and sys.stdin.isatty():
+        c.settings.passphrase = ask_passphrase(confirm=False)
+    r = runner_mod.Runner(
+        archive,
+        workers=workers or c.settings.workers,
+        actor=c.settings.actor(),
+        timeout_s=timeout,
+        memory_mb=memory_mb,
+    )
+    with Progress(
+        TextColumn("[bold]{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
         stats = r.run(_RichProgress(bar), retry_failed=retry_failed)
     if stats.recovered:
         err.print(f"resumed {stats.recovered} job(s) left unfinished by an interrupted run")
@@ -129,11 +184,15 @@ def status(c: Ctx, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
         return
-    out.print(f"[bold]{summary['total_items']} items[/]: " + ", ".join(
-        f"{n} {st}" for st, n in sorted(summary["items"].items())))
+    out.print(
+        f"[bold]{summary['total_items']} items[/]: "
+        + ", ".join(f"{n} {st}" for st, n in sorted(summary["items"].items()))
+    )
     table = Table("stage", "pending", "running", "done", "failed", box=None)
     for stage, counts in summary["stages"].items():
-        table.add_row(stage, *(str(counts.get(k, 0)) for k in ("pending", "running", "done", "failed")))
+        table.add_row(
+            stage, *(str(counts.get(k, 0)) for k in ("pending", "running", "done", "failed"))
+        )
     out.print(table)
     for f in summary["failures"]:
         out.print(f"[red]failed[/] {f['item_id']} {f['name']} — {f['stage']}: {f['error']}")
@@ -146,7 +205,11 @@ def _register_views() -> None:
 
     for cmd in views.COMMANDS:
         cli.add_command(cmd)
+    from sijill.cli.cases import case, stages
     from sijill.cli.demo import demo
+
+    cli.add_command(case)
+    cli.add_command(stages)
 
     cli.add_command(demo)
 

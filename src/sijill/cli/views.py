@@ -14,7 +14,7 @@ from rich.text import Text
 from sijill.archive.export import export_original
 from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
 from sijill.archive.verify import verify as verify_service
-from sijill.cli.common import Ctx, emit_json, err, human_size, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, human_size, out, pass_ctx
 from sijill.storage.search import search as search_service
 
 
@@ -26,13 +26,19 @@ from sijill.storage.search import search as search_service
 @click.option("--limit", type=int, default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
-def items(c: Ctx, case: str | None, kind: str | None, status: str | None, parent: str | None,
-          limit: int | None, as_json: bool) -> None:
+def items(
+    c: Ctx,
+    case: str | None,
+    kind: str | None,
+    status: str | None,
+    parent: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
     """List items."""
     archive = c.archive()
     with archive.catalog.session() as s:
-        rows, total = list_items(s, case=case, kind=kind, status=status, parent=parent,
-                                 limit=limit)
+        rows, total = list_items(s, case=case, kind=kind, status=status, parent=parent, limit=limit)
         docs = [item_json(i) for i in rows]
     if as_json:
         emit_json({"items": docs, "total": total})
@@ -40,16 +46,29 @@ def items(c: Ctx, case: str | None, kind: str | None, status: str | None, parent
     table = Table("id", "kind", "status", "size", "case", "name", box=None)
     for d in docs:
         name = ("  " * d["depth"] + "└ " if d["depth"] else "") + d["name"]
-        table.add_row(d["id"], d["kind"], d["status"], human_size(d["size"]), d["case"],
-                      escape(name))
+        table.add_row(
+            d["id"], d["kind"], d["status"], human_size(d["size"]), d["case"], escape(name)
+        )
     out.print(table)
     out.print(f"{total} items")
 
 
 def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     out.print(f"[bold]{escape(d['name'])}[/]  ({d['id']})")
-    for key in ("kind", "mime", "description", "size", "sha256", "case", "source", "status",
-                "status_reason", "parent_id", "received_at", "received_by"):
+    for key in (
+        "kind",
+        "mime",
+        "description",
+        "size",
+        "sha256",
+        "case",
+        "source",
+        "status",
+        "status_reason",
+        "parent_id",
+        "received_at",
+        "received_by",
+    ):
         if d.get(key) not in (None, ""):
             out.print(f"  {key:<14} {escape(str(d[key]))}")
     out.print("[bold]receipts[/]")
@@ -74,8 +93,10 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     if d["derivatives"]:
         out.print("[bold]derivatives[/]")
         for dv in d["derivatives"]:
-            out.print(f"  {dv['stage']}/{dv['kind']} {dv['mime']} {human_size(dv['size'])} "
-                      f"sha256 {dv['sha256']}")
+            out.print(
+                f"  {dv['stage']}/{dv['kind']} {dv['mime']} {human_size(dv['size'])} "
+                f"sha256 {dv['sha256']}"
+            )
     out.print(f"[bold]text units[/] ({len(d['text_units'])})")
     for u in d["text_units"]:
         where = f"page {u['page']}" if u["page"] else u["kind"]
@@ -112,26 +133,42 @@ def show(c: Ctx, item: str, full_text: bool, as_json: bool) -> None:
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
-def search(c: Ctx, query: tuple[str, ...], case: str | None, lang: str | None,
-           kind: str | None, limit: int, offset: int, as_json: bool) -> None:
+def search(
+    c: Ctx,
+    query: tuple[str, ...],
+    case: str | None,
+    lang: str | None,
+    kind: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
     """Full-text search: words, "exact phrases", prefix*, -excluded, OR."""
     q = " ".join(query)
     archive = c.archive()
     with archive.catalog.session() as s:
-        hits, total = search_service(s, q, case=case, lang=lang, kind=kind, limit=limit,
-                                     offset=offset)
+        hits, total = search_service(
+            s, q, case=case, lang=lang, kind=kind, limit=limit, offset=offset
+        )
     if as_json:
         emit_json({"query": q, "hits": [h.to_json() for h in hits], "total": total})
         return
     for h in hits:
-        where = f"p.{h.page}" if h.page else (f"{h.start:.1f}s" if h.start is not None else h.unit_kind)
-        out.print(f"[bold]{h.item_id}[/] {escape(h.item_name)} [dim]({where}, {h.lang or '?'}, "
-                  f"{h.method})[/]")
+        where = (
+            f"p.{h.page}" if h.page else (f"{h.start:.1f}s" if h.start is not None else h.unit_kind)
+        )
+        out.print(
+            f"[bold]{h.item_id}[/] {escape(h.item_name)} [dim]({where}, {h.lang or '?'}, "
+            f"{h.method})[/]"
+        )
         snippet = Text(h.snippet)
         for s0, e0 in h.highlights:
             snippet.stylize("bold yellow", s0, e0)
         out.print(Text("    ").append(snippet))
-    out.print(f"{total} hits" + (f" (showing {offset + 1}–{offset + len(hits)})" if total > len(hits) else ""))
+    out.print(
+        f"{total} hits"
+        + (f" (showing {offset + 1}–{offset + len(hits)})" if total > len(hits) else "")
+    )
 
 
 @click.command()
@@ -143,8 +180,9 @@ def search(c: Ctx, query: tuple[str, ...], case: str | None, lang: str | None,
 def export(c: Ctx, item: str, original: bool, out_path: Path, force: bool) -> None:
     """Decrypt one original to a file (recorded as a custody event)."""
     archive = c.archive(unlock=True)
-    item_id, sha = export_original(archive, item, out_path, actor=c.settings.actor(),
-                                   overwrite=force)
+    item_id, sha = export_original(
+        archive, item, out_path, actor=c.settings.actor(), overwrite=force
+    )
     out.print(f"exported {item_id} to {out_path} (sha256 {sha})")
 
 
@@ -158,12 +196,16 @@ def verify(c: Ctx, as_json: bool) -> None:
     if as_json:
         emit_json(report.to_json())
     else:
-        out.print(f"checked {report.blobs_checked} blobs and {report.events_checked} custody events")
+        out.print(
+            f"checked {report.blobs_checked} blobs and {report.events_checked} custody events"
+        )
         for p in report.problems:
             if p["what"] == "custody_event":
                 out.print(f"[red]BROKEN[/] custody event #{p['seq']}: {p['reason']}")
             else:
-                out.print(f"[red]BROKEN[/] {p['what']} {p['ref']} (blob {p['blob']}): {p['reason']}")
+                out.print(
+                    f"[red]BROKEN[/] {p['what']} {p['ref']} (blob {p['blob']}): {p['reason']}"
+                )
         if report.ok:
             out.print("[green]all hashes and the custody chain verify[/]")
     if not report.ok:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sijill.archive import custody
@@ -22,9 +22,17 @@ FLAG_STATUSES = ("encrypted", "invalid", "rejected", "unsupported")
 
 
 def item_info(item: Item) -> ItemInfo:
-    return ItemInfo(id=item.id, sha256=item.sha256, size=item.size, name=item.name,
-                    mime=item.mime, kind=item.kind, depth=item.depth, case=item.case_id,
-                    info=dict(item.info or {}))
+    return ItemInfo(
+        id=item.id,
+        sha256=item.sha256,
+        size=item.size,
+        name=item.name,
+        mime=item.mime,
+        kind=item.kind,
+        depth=item.depth,
+        case=item.case_id,
+        info=dict(item.info or {}),
+    )
 
 
 def recover(session: Session) -> int:
@@ -73,9 +81,17 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
             key = f"{stage.name}@{stage.version}:{chash}"
             job = existing.get(key)
             if job is None:
-                job = Job(item_id=item.id, input_sha256=item.sha256, stage=stage.name,
-                          stage_version=stage.version, config_hash=chash, config=cfg,
-                          state="pending", attempts=0, result={})
+                job = Job(
+                    item_id=item.id,
+                    input_sha256=item.sha256,
+                    stage=stage.name,
+                    stage_version=stage.version,
+                    config_hash=chash,
+                    config=cfg,
+                    state="pending",
+                    attempts=0,
+                    result={},
+                )
                 session.add(job)
                 session.flush()
             current[stage.name] = job
@@ -91,21 +107,29 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
     previous: dict[str, dict[str, Any]] = {}
     for dep in stage.after:
         d = session.execute(
-            select(Job).where(Job.item_id == item.id, Job.stage == dep, Job.state == "done")
-            .order_by(Job.id.desc()).limit(1)
+            select(Job)
+            .where(Job.item_id == item.id, Job.stage == dep, Job.state == "done")
+            .order_by(Job.id.desc())
+            .limit(1)
         ).scalar_one_or_none()
         if d is not None:
             previous[dep] = dict(d.result or {})
-    return JobSpec(job_id=job.id, stage=job.stage, config=dict(job.config), item=item_info(item),
-                   blob=item.blob, previous=previous,
-                   memory_mb=stage.memory_mb or default_memory_mb)
+    return JobSpec(
+        job_id=job.id,
+        stage=job.stage,
+        config=dict(job.config),
+        item=item_info(item),
+        blob=item.blob,
+        previous=previous,
+        memory_mb=stage.memory_mb or default_memory_mb,
+    )
 
 
 def mark_running(session: Session, job_id: int) -> None:
     session.execute(
-        update(Job).where(Job.id == job_id).values(
-            state="running", started_at=datetime.now(UTC), attempts=Job.attempts + 1
-        )
+        update(Job)
+        .where(Job.id == job_id)
+        .values(state="running", started_at=datetime.now(UTC), attempts=Job.attempts + 1)
     )
 
 
@@ -133,9 +157,17 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
     child_ids: list[str] = []
     for child in res.children:
         c, _created = register_item(
-            session, case_id=item.case_id, sha256=child.sha256, size=child.size, blob=child.blob,
-            name=child.name, mime=child.mime, description=child.description, actor=actor,
-            source=None, parent=item,
+            session,
+            case_id=item.case_id,
+            sha256=child.sha256,
+            size=child.size,
+            blob=child.blob,
+            name=child.name,
+            mime=child.mime,
+            description=child.description,
+            actor=actor,
+            source=None,
+            parent=item,
             file_mtime=datetime.fromtimestamp(child.mtime, UTC) if child.mtime else None,
         )
         child_ids.append(c.id)
@@ -144,17 +176,45 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
         touched.extend(child_ids)
     derivative_hashes = []
     for d in res.derivatives:
-        session.add(Derivative(item_id=item.id, job_id=job.id, stage=job.stage, kind=d.kind,
-                               mime=d.mime, sha256=d.blob.sha256, size=d.blob.size,
-                               blob=d.blob.name, info=d.info))
+        session.add(
+            Derivative(
+                item_id=item.id,
+                job_id=job.id,
+                stage=job.stage,
+                kind=d.kind,
+                mime=d.mime,
+                sha256=d.blob.sha256,
+                size=d.blob.size,
+                blob=d.blob.name,
+                info=d.info,
+            )
+        )
         derivative_hashes.append(d.blob.sha256)
     for source, meta in res.metadata.items():
         session.add(ItemMetadata(item_id=item.id, job_id=job.id, source=source, data=meta))
-    for seq, u in enumerate(res.text_units):
-        session.add(TextUnit(item_id=item.id, job_id=job.id, stage=job.stage, kind=u.kind,
-                             seq=seq, page=u.page, start=u.start, end=u.end, lang=u.lang,
-                             lang_confidence=u.lang_confidence, method=u.method, text=u.text,
-                             norm=u.norm))
+    if res.text_units:
+        # One executemany instead of an ORM object per unit: pages are the bulk of the work.
+        session.execute(
+            insert(TextUnit),
+            [
+                {
+                    "item_id": item.id,
+                    "job_id": job.id,
+                    "stage": job.stage,
+                    "kind": u.kind,
+                    "seq": seq,
+                    "page": u.page,
+                    "start": u.start,
+                    "end": u.end,
+                    "lang": u.lang,
+                    "lang_confidence": u.lang_confidence,
+                    "method": u.method,
+                    "text": u.text,
+                    "norm": u.norm,
+                }
+                for seq, u in enumerate(res.text_units)
+            ],
+        )
     if res.item_info:
         merged = dict(item.info or {})
         merged.update(res.item_info)
@@ -167,21 +227,35 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
     job.state = "done"
     job.error = None
     _supersede_older(session, job)
-    custody.append(session, actor, "processed", item.id, {
-        "stage": job.stage, "version": job.stage_version, "config_hash": job.config_hash,
-        "derivatives": derivative_hashes, "text_units": len(res.text_units),
-        "children": len(child_ids),
-    })
+    custody.append(
+        session,
+        actor,
+        "processed",
+        item.id,
+        {
+            "stage": job.stage,
+            "version": job.stage_version,
+            "config_hash": job.config_hash,
+            "derivatives": derivative_hashes,
+            "text_units": len(res.text_units),
+            "children": len(child_ids),
+        },
+    )
     session.flush()
     _refresh_status(session, item)
     return touched
 
 
 def _supersede_older(session: Session, job: Job) -> None:
-    older = session.execute(
-        select(Job.id).where(Job.item_id == job.item_id, Job.stage == job.stage,
-                             Job.id != job.id, Job.state.in_(("done", "failed", "pending")))
-    ).scalars().all()
+    # Filter on the item (indexed) only: with the state in the WHERE clause SQLite picks the
+    # state index and scans every finished job of the archive.
+    older = [
+        jid
+        for jid, stage, state in session.execute(
+            select(Job.id, Job.stage, Job.state).where(Job.item_id == job.item_id)
+        ).all()
+        if stage == job.stage and jid != job.id and state in ("done", "failed", "pending")
+    ]
     if older:
         session.execute(delete(TextUnit).where(TextUnit.job_id.in_(older)))
         session.execute(update(Job).where(Job.id.in_(older)).values(state="superseded"))
@@ -198,9 +272,9 @@ def _refresh_status(session: Session, item: Item) -> None:
     if item.kind == "empty":
         return
     states = session.execute(
-        select(Job.stage, Job.state, Job.error).where(
-            Job.item_id == item.id, Job.state != "superseded"
-        ).order_by(Job.id)
+        select(Job.stage, Job.state, Job.error)
+        .where(Job.item_id == item.id, Job.state != "superseded")
+        .order_by(Job.id)
     ).all()
     info = item.info or {}
     failures = [(s, e) for s, st, e in states if st == "failed"]

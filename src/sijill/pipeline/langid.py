@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 MIN_LETTERS = 12
+_LETTERS = re.compile(r"[^\W\d_]")
 
-_LANGS = ("ENGLISH", "FRENCH", "ARABIC", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE",
-          "DUTCH", "RUSSIAN", "TURKISH", "PERSIAN", "URDU")
+_LANGS = (
+    "ENGLISH",
+    "FRENCH",
+    "ARABIC",
+    "GERMAN",
+    "SPANISH",
+    "ITALIAN",
+    "PORTUGUESE",
+    "DUTCH",
+    "RUSSIAN",
+    "TURKISH",
+    "PERSIAN",
+    "URDU",
+)
 
 
 @lru_cache(maxsize=1)
@@ -27,8 +41,10 @@ def warm_up() -> None:
 
 def detect(text: str) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, confidence) or (None, None) for text too short to tell."""
-    sample = text[:4000]
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+    # A few hundred characters decide the language as well as a whole page, at a tenth of
+    # the cost (lingua is linear in the length).
+    sample = text[:400]
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return None, None
     det = _detector()
     values = det.compute_language_confidence_values(sample)

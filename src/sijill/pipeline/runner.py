@@ -15,11 +15,11 @@ import signal
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from sijill.archive.archive import Archive
 from sijill.errors import RunnerBusy, StageError
@@ -45,17 +45,21 @@ class Progress:
     def advance(self, stage: str, ok: bool) -> None: ...
 
 
+PREFETCH = 2  # jobs a worker holds: the next one waits in its pipe while the parent commits
+
+
 class _Worker:
-    def __init__(self, ctx: Any, init: WorkerInit) -> None:
+    def __init__(self, ctx: Any, init: WorkerInit | None = None) -> None:
         self.conn, child = mp.Pipe()
         self.proc = ctx.Process(target=worker_main, args=(child,), daemon=True)
         self.proc.start()
         child.close()
-        self.conn.send(init)
-        self.job: int | None = None
-        self.stage: str = ""
-        self.deadline: float = 0.0
+        if init is not None:
+            self.conn.send(init)
         self.ready = False
+        self.inflight: deque[tuple[int, str]] = deque()  # (job id, stage), oldest first
+        self.started: int | None = None
+        self.deadline = float("inf")
 
     def kill(self) -> None:
         try:
@@ -77,9 +81,16 @@ class _Worker:
 
 
 class Runner:
-    def __init__(self, archive: Archive, *, workers: int = 1, registry: Registry | None = None,
-                 actor: str = "sijill", timeout_s: float | None = None,
-                 memory_mb: int | None = None) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        workers: int = 1,
+        registry: Registry | None = None,
+        actor: str = "sijill",
+        timeout_s: float | None = None,
+        memory_mb: int | None = None,
+    ) -> None:
         self.archive = archive
         self.workers = max(1, workers)
         self.registry = registry or default_registry()
@@ -106,101 +117,89 @@ class Runner:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def pending_count(self) -> int:
-        with self.archive.catalog.session() as s:
-            jobs.plan(s, self.registry)
-            return len(s.execute(select(Job.id).where(Job.state == "pending")).all())
-
     def run(self, progress: Progress | None = None, retry_failed: bool = False) -> RunStats:
-        self.archive.unlock()
         self._lock()
+        self.pool: list[_Worker] = []
         try:
             return self._run(progress or Progress(), retry_failed)
         finally:
+            for w in self.pool:
+                if w.proc.is_alive():
+                    w.kill()
             self._unlock()
 
     def _run(self, progress: Progress, retry_failed: bool) -> RunStats:
         stats = RunStats()
         started = time.monotonic()
         remove_stale_tmp(self.archive.root)
-        cat = self.archive.catalog
-        with cat.session() as s:
+        with self.archive.catalog.session() as s:
             stats.recovered = jobs.recover(s)
             if retry_failed:
                 s.execute(update(Job).where(Job.state == "failed").values(state="pending"))
-            queue = deque(jobs.plan(s, self.registry))
-        progress.total(len(queue))
-        if not queue:
+            self.queue: deque[int] = deque(jobs.plan(s, self.registry))
+        self.queued = set(self.queue)
+        self.total = len(self.queue)
+        progress.total(self.total)
+        if not self.queue:
             stats.elapsed_s = time.monotonic() - started
-            return stats
-        tmp = self.archive.work_dir()
-        init = WorkerInit(keys_dir=str(self.archive.keys.dir), blobs_root=str(self.archive.blobs.root),
-                          tmp_root=str(tmp), identity=self.archive.keys.identity_str())
+            return stats  # nothing to do, and no need to unlock the identity
         ctx = mp.get_context("spawn")
-        pool = [_Worker(ctx, init) for _ in range(min(self.workers, len(queue)))]
-        queued = set(queue)
-        total = len(queue)
+        # Workers start (imports, models) while this process unlocks the identity, which is
+        # deliberately slow (scrypt): the two overlap.
+        pool = self.pool
+        pool.extend(_Worker(ctx) for _ in range(min(self.workers, len(self.queue))))
+        self.archive.unlock()
+        init = WorkerInit(
+            keys_dir=str(self.archive.keys.dir),
+            blobs_root=str(self.archive.blobs.root),
+            tmp_root=str(self.archive.work_dir()),
+            identity=self.archive.keys.identity_str(),
+        )
+        for w in pool:
+            w.conn.send(init)
         try:
-            while queue or any(w.job is not None for w in pool):
+            while self.queue or any(w.inflight for w in pool):
                 for w in pool:
-                    if w.ready and w.job is None and queue:
-                        self._dispatch(w, queue.popleft())
-                starting = [w for w in pool if not w.ready]
-                busy = [w for w in pool if w.job is not None]
-                if not busy and not starting:
-                    continue
-                timeout = (max(0.0, min(w.deadline for w in busy) - time.monotonic())
-                           if busy else None)
-                watched = busy + starting
-                ready = wait([w.conn for w in watched] + [w.proc.sentinel for w in watched],
-                             timeout)
-                for w in starting:
-                    if w.conn in ready:
-                        try:
-                            w.ready = w.conn.recv() == "ready"
-                        except (EOFError, OSError):
-                            w.ready = False
-                    if not w.ready and (w.proc.sentinel in ready or w.conn in ready):
-                        raise StageError(
-                            f"a worker process could not start (exit code {w.proc.exitcode})"
-                        )
+                    while w.ready and len(w.inflight) < PREFETCH and self.queue:
+                        self._dispatch(w, self.queue.popleft())
+                soonest = min(w.deadline for w in pool)
+                timeout = None if soonest == float("inf") else max(0.0, soonest - time.monotonic())
+                ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
                 for i, w in enumerate(pool):
-                    if w.job is None:
-                        continue
-                    job_id, stage = w.job, w.stage
-                    outcome: JobOutcome | None = None
                     if w.conn in ready:
-                        try:
-                            outcome = w.conn.recv()
-                        except (EOFError, OSError):
-                            outcome = None
-                    if outcome is None and (w.proc.sentinel in ready or w.conn in ready):
+                        self._drain(w, stats, progress)
+                    if w.proc.sentinel in ready and not w.proc.is_alive():
+                        if not w.ready and not w.inflight:
+                            raise StageError(
+                                f"a worker process could not start (exit code {w.proc.exitcode})"
+                            )
                         code = w.proc.exitcode
-                        why = (f"killed by signal {-code}" if code is not None and code < 0
-                               else f"exit code {code}")
-                        outcome = JobOutcome(job_id, False, error=(
-                            f"worker died ({why}); the stage's memory limit or a crash in a "
-                            "native library are likely causes"))
-                        pool[i] = self._replace(w, ctx, init)
-                    elif outcome is None and time.monotonic() >= w.deadline:
-                        outcome = JobOutcome(job_id, False, error=(
-                            f"timed out after {self._timeout_for(stage):g} s"))
-                        pool[i] = self._replace(w, ctx, init)
-                    if outcome is None:
-                        continue
-                    new = self._commit(outcome, stats)
-                    pool[i].job = None
-                    fresh = [j for j in new if j not in queued]
-                    queued.update(fresh)
-                    queue.extend(fresh)
-                    if fresh:
-                        total += len(fresh)
-                        progress.total(total)
-                    progress.advance(stage, outcome.ok)
+                        why = (
+                            f"killed by signal {-code}"
+                            if code and code < 0
+                            else f"exit code {code}"
+                        )
+                        pool[i] = self._fail_worker(
+                            w,
+                            ctx,
+                            init,
+                            stats,
+                            progress,
+                            (
+                                f"worker died ({why}); the stage's memory limit or a crash in a "
+                                "native library are likely causes"
+                            ),
+                        )
+                    elif w.started is not None and time.monotonic() >= w.deadline:
+                        stage = w.inflight[0][1]
+                        limit = self._timeout_for(stage)
+                        pool[i] = self._fail_worker(
+                            w, ctx, init, stats, progress, f"timed out after {limit:g} s"
+                        )
         except BaseException:
             for w in pool:
                 w.kill()
-            with cat.session() as s:
+            with self.archive.catalog.session() as s:
                 jobs.recover(s)
             raise
         for w in pool:
@@ -208,15 +207,50 @@ class Runner:
         stats.elapsed_s = time.monotonic() - started
         return stats
 
+    def _drain(self, w: _Worker, stats: RunStats, progress: Progress) -> None:
+        """Handle every message a worker has sent so far."""
+        try:
+            while w.conn.poll():
+                msg = w.conn.recv()
+                if msg == "ready":
+                    w.ready = True
+                elif msg[0] == "started":
+                    w.started = msg[1]
+                    w.deadline = time.monotonic() + self._timeout_for(w.inflight[0][1])
+                elif msg[0] == "done":
+                    outcome: JobOutcome = msg[1]
+                    _job, stage = w.inflight.popleft()
+                    w.started, w.deadline = None, float("inf")
+                    self._commit(outcome, stats, progress, stage)
+        except (EOFError, OSError):
+            return  # the sentinel tells the rest
+
+    def _fail_worker(
+        self,
+        w: _Worker,
+        ctx: Any,
+        init: WorkerInit,
+        stats: RunStats,
+        progress: Progress,
+        error: str,
+    ) -> _Worker:
+        """Kill a worker: its current job fails with `error`, the jobs queued behind it wait."""
+        w.kill()
+        if w.inflight:
+            job_id, stage = w.inflight.popleft()
+            self._commit(JobOutcome(job_id, False, error=error), stats, progress, stage)
+        if w.inflight:
+            waiting = [j for j, _s in w.inflight]
+            with self.archive.catalog.session() as s:
+                s.execute(update(Job).where(Job.id.in_(waiting)).values(state="pending"))
+            self.queue.extendleft(reversed(waiting))
+        return _Worker(ctx, init)
+
     def _timeout_for(self, stage: str) -> float:
         if self.timeout_override:
             return float(self.timeout_override)
         st = self.registry.get(stage)
         return float(st.timeout_s or self.timeout_s)
-
-    def _replace(self, w: _Worker, ctx: Any, init: WorkerInit) -> _Worker:
-        w.kill()
-        return _Worker(ctx, init)
 
     def _dispatch(self, w: _Worker, job_id: int) -> None:
         with self.archive.catalog.session() as s:
@@ -225,12 +259,10 @@ class Runner:
             if self.memory_override:
                 spec.memory_mb = self.memory_override
             jobs.mark_running(s, job_id)
-        w.job = job_id
-        w.stage = spec.stage
-        w.deadline = time.monotonic() + self._timeout_for(spec.stage)
+        w.inflight.append((job_id, spec.stage))
         w.conn.send(spec)
 
-    def _commit(self, outcome: JobOutcome, stats: RunStats) -> list[int]:
+    def _commit(self, outcome: JobOutcome, stats: RunStats, progress: Progress, stage: str) -> None:
         with self.archive.catalog.session() as s:
             touched = jobs.commit_outcome(s, outcome, self.actor)
             new = jobs.plan(s, self.registry, touched)
@@ -238,9 +270,14 @@ class Runner:
                 stats.done += 1
             else:
                 stats.failed += 1
-                job = s.get_one(Job, outcome.job_id)
-                stats.failures.append((outcome.job_id, job.stage, outcome.error or ""))
-        return new
+                stats.failures.append((outcome.job_id, stage, outcome.error or ""))
+        fresh = [j for j in new if j not in self.queued]
+        if fresh:
+            self.queued.update(fresh)
+            self.queue.extend(fresh)
+            self.total += len(fresh)
+            progress.total(self.total)
+        progress.advance(stage, outcome.ok)
 
 
 def remove_stale_tmp(root: Path) -> None:

@@ -23,7 +23,9 @@ class ExifTool:
             raise ToolMissing("exiftool is not installed (Debian package libimage-exiftool-perl)")
         self.proc = subprocess.Popen(
             [exe, "-stay_open", "True", "-@", "-"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
 
     def metadata(self, path: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -118,41 +118,63 @@ def run_job(spec: JobSpec, blobs: LocalBlobStore, tmp_root: Path) -> JobOutcome:
             resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         return JobOutcome(spec.job_id, True, result, duration_s=time.monotonic() - started)
     except InputRejected as exc:
-        return JobOutcome(spec.job_id, False, error=str(exc), status=exc.status,
-                          duration_s=time.monotonic() - started)
+        return JobOutcome(
+            spec.job_id,
+            False,
+            error=str(exc),
+            status=exc.status,
+            duration_s=time.monotonic() - started,
+        )
     except SijillError as exc:
         return JobOutcome(spec.job_id, False, error=str(exc), duration_s=time.monotonic() - started)
     except MemoryError:
-        return JobOutcome(spec.job_id, False,
-                          error=f"memory limit of {spec.memory_mb} MB exceeded",
-                          duration_s=time.monotonic() - started)
+        return JobOutcome(
+            spec.job_id,
+            False,
+            error=f"memory limit of {spec.memory_mb} MB exceeded",
+            duration_s=time.monotonic() - started,
+        )
     except Exception as exc:  # noqa: BLE001 - any stage bug is recorded on the item, run goes on
         tb = traceback.format_exception(exc, limit=-3)
-        return JobOutcome(spec.job_id, False, error=f"{type(exc).__name__}: {exc}",
-                          status=None, duration_s=time.monotonic() - started,
-                          result=StageResult(data={"traceback": "".join(tb)[-2000:]}))
+        return JobOutcome(
+            spec.job_id,
+            False,
+            error=f"{type(exc).__name__}: {exc}",
+            status=None,
+            duration_s=time.monotonic() - started,
+            result=StageResult(data={"traceback": "".join(tb)[-2000:]}),
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def worker_main(conn: Connection) -> None:
-    """Entry point of a worker process: receive JobSpecs, send JobOutcomes, until None."""
+    """Entry point of a worker process: receive JobSpecs until None.
+
+    Sends "ready" once, then for each job ("started", job id) and ("done", JobOutcome); the
+    parent may queue the next job in the pipe while this one runs.
+    """
     _die_with_parent()
     os.setpgrp()  # the parent kills our whole group (us and any tool we started) on timeout
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init: WorkerInit = conn.recv()
-    keys = Keyring(Path(init.keys_dir))
-    keys.unlock_with_identity(init.identity)
-    blobs = LocalBlobStore(Path(init.blobs_root), keys)
-    tmp_root = Path(init.tmp_root)
-    # Load stages and models before saying ready, so that start-up never counts against
-    # the first job's time limit.
+    # Load stages and models first: this overlaps with the parent unlocking the identity,
+    # and start-up never counts against the first job's time limit.
     from sijill.pipeline.langid import warm_up
     from sijill.pipeline.registry import default_registry
 
     default_registry()
     warm_up()
+    try:
+        init: WorkerInit | None = conn.recv()
+    except EOFError:
+        return
+    if init is None:
+        return
+    keys = Keyring(Path(init.keys_dir))
+    keys.unlock_with_identity(init.identity)
+    blobs = LocalBlobStore(Path(init.blobs_root), keys)
+    tmp_root = Path(init.tmp_root)
     conn.send("ready")
     while True:
         try:
@@ -161,4 +183,5 @@ def worker_main(conn: Connection) -> None:
             return
         if spec is None:
             return
-        conn.send(run_job(spec, blobs, tmp_root))
+        conn.send(("started", spec.job_id))
+        conn.send(("done", run_job(spec, blobs, tmp_root)))

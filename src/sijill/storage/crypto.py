@@ -50,7 +50,9 @@ class Keyring:
         if self._identity is not None:
             return
         if not secret:
-            raise PassphraseError("passphrase required (set SIJILL_PASSPHRASE or answer the prompt)")
+            raise PassphraseError(
+                "passphrase required (set SIJILL_PASSPHRASE or answer the prompt)"
+            )
         try:
             raw = age_passphrase.decrypt((self.dir / "identity.age").read_bytes(), secret)
         except pyrage.DecryptError as exc:

@@ -138,7 +138,9 @@ def _match_spans(marked: str) -> tuple[list[tuple[int, int]], int]:
     return spans, pos
 
 
-def build_snippet(original: str, marked_norm: str) -> tuple[str, list[tuple[int, int]], int | None, int | None]:
+def build_snippet(
+    original: str, marked_norm: str
+) -> tuple[str, list[tuple[int, int]], int | None, int | None]:
     """Snippet of the original text around the first match, with highlight spans within it."""
     spans, _ = _match_spans(marked_norm)
     _, offsets = normalize_with_map(original)
@@ -163,7 +165,9 @@ def build_snippet(original: str, marked_norm: str) -> tuple[str, list[tuple[int,
     suffix = "…" if hi < len(original) else ""
     shift = len(prefix) - lo - lead
     highlights = [
-        (s + shift, e + shift) for s, e in orig_spans if s >= lo + lead and e <= lo + lead + len(snippet)
+        (s + shift, e + shift)
+        for s, e in orig_spans
+        if s >= lo + lead and e <= lo + lead + len(snippet)
     ]
     flat = " ".join(snippet.split())
     if flat != snippet:
@@ -207,7 +211,7 @@ def search(
     rows = session.execute(
         text(
             "SELECT tu.id, tu.item_id, i.name, i.case_id, i.kind, tu.kind, tu.method, tu.page, "
-            "tu.start, tu.\"end\", tu.lang, bm25(text_fts) AS score, tu.text, "
+            'tu.start, tu."end", tu.lang, bm25(text_fts) AS score, tu.text, '
             "highlight(text_fts, 0, char(1), char(2)) "
             f"{base} ORDER BY score LIMIT :limit OFFSET :offset"
         ),
@@ -217,7 +221,23 @@ def search(
     for r in rows:
         snippet, highlights, cs, ce = build_snippet(r[12], r[13])
         hits.append(
-            Hit(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], -float(r[11]),
-                snippet, highlights, cs, ce)
+            Hit(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                -float(r[11]),
+                snippet,
+                highlights,
+                cs,
+                ce,
+            )
         )
     return hits, total

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from typing import Any, ClassVar
 
 import pypdfium2 as pdfium
@@ -11,8 +11,21 @@ from sijill.errors import InputRejected
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
 
 # Keys of the PDF Info dictionary worth keeping as evidence (pdfium names them this way).
-_INFO_KEYS = ("Title", "Author", "Subject", "Keywords", "Creator", "Producer", "CreationDate",
-              "ModDate")
+_INFO_KEYS = (
+    "Title",
+    "Author",
+    "Subject",
+    "Keywords",
+    "Creator",
+    "Producer",
+    "CreationDate",
+    "ModDate",
+)
+
+
+_ALNUM = re.compile(r"[^\W_]")
+# Replacement character, private-use and unassigned-looking code points from broken fonts.
+_GARBAGE = re.compile("[\ufffd\ue000-\uf8ff\U000f0000-\U0010ffff]")
 
 
 def usable(text: str, min_chars: int) -> bool:
@@ -20,12 +33,8 @@ def usable(text: str, min_chars: int) -> bool:
 
     Broken font encodings give replacement or private-use characters; such pages are OCR'd.
     """
-    good = bad = 0
-    for ch in text:
-        if ch.isalnum():
-            good += 1
-        elif ch == "\ufffd" or unicodedata.category(ch) in ("Co", "Cn"):
-            bad += 1
+    good = len(_ALNUM.findall(text))
+    bad = len(_GARBAGE.findall(text))
     return good >= min_chars and bad <= good * 0.1
 
 
@@ -57,8 +66,9 @@ class PdfiumTextExtractor(Stage):
             raise InputRejected(f"the PDF cannot be read ({msg})", status="invalid") from exc
         try:
             n_pages = len(pdf)
-            info = {k: v for k, v in pdf.get_metadata_dict(skip_empty=True).items()
-                    if k in _INFO_KEYS}
+            info = {
+                k: v for k, v in pdf.get_metadata_dict(skip_empty=True).items() if k in _INFO_KEYS
+            }
             meta: dict[str, Any] = {"pages": n_pages, "version": pdf.get_version(), "info": info}
             units: list[TextUnitOut] = []
             ocr_pages: list[int] = []
@@ -74,8 +84,9 @@ class PdfiumTextExtractor(Stage):
                     page.close()
                 text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
                 if usable(text, min_chars):
-                    units.append(TextUnitOut(kind="page", page=i + 1, text=text,
-                                             method="text_layer"))
+                    units.append(
+                        TextUnitOut(kind="page", page=i + 1, text=text, method="text_layer")
+                    )
                 else:
                     ocr_pages.append(i + 1)
         finally:

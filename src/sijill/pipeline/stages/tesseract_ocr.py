@@ -18,8 +18,18 @@ from sijill.errors import InputRejected, StageError, ToolMissing
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
 
 # Formats Tesseract (Leptonica) reads directly; anything else is converted with Pillow.
-_DIRECT = frozenset({"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/gif",
-                     "image/webp", "image/x-portable-pixmap", "image/x-portable-graymap"})
+_DIRECT = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/tiff",
+        "image/bmp",
+        "image/gif",
+        "image/webp",
+        "image/x-portable-pixmap",
+        "image/x-portable-graymap",
+    }
+)
 _LANGS = re.compile(r"[a-z_]{3,}(\+[a-z_]{3,})*")
 _PDF = "pdfium_text_extractor"
 
@@ -34,12 +44,18 @@ def tesseract_cmd(image: Path, languages: str, psm: int, dpi: int | None = None)
     return cmd
 
 
-def run_tesseract(image: Path, languages: str, psm: int, timeout: float,
-                  dpi: int | None = None) -> str:
+def run_tesseract(
+    image: Path, languages: str, psm: int, timeout: float, dpi: int | None = None
+) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        proc = subprocess.run(tesseract_cmd(image, languages, psm, dpi), capture_output=True,
-                              timeout=timeout, env=env, check=False)
+        proc = subprocess.run(
+            tesseract_cmd(image, languages, psm, dpi),
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
     except subprocess.TimeoutExpired as exc:
         raise StageError(f"tesseract took longer than {timeout:.0f} s on one page") from exc
     if proc.returncode != 0:
@@ -56,7 +72,10 @@ class TesseractOcr(Stage):
     after: ClassVar[tuple[str, ...]] = (_PDF,)
     tools: ClassVar[tuple[str, ...]] = ("tesseract",)
     defaults: ClassVar[dict[str, Any]] = {
-        "languages": "eng+fra+ara", "psm": 1, "dpi": 300, "page_timeout_s": 300,
+        "languages": "eng+fra+ara",
+        "psm": 1,
+        "dpi": 300,
+        "page_timeout_s": 300,
         "max_pixels": 120_000_000,
     }
     config_help: ClassVar[dict[str, str]] = {
@@ -86,8 +105,9 @@ class TesseractOcr(Stage):
         # Phones write 72 dpi (or nothing); Tesseract then misjudges the size of the text.
         # Tell it the usual scan resolution instead.
         assumed = int(ctx.config["dpi"]) if dpi is None or dpi < 150 else None
-        text = run_tesseract(image, langs, int(ctx.config["psm"]),
-                             float(ctx.config["page_timeout_s"]), assumed)
+        text = run_tesseract(
+            image, langs, int(ctx.config["psm"]), float(ctx.config["page_timeout_s"]), assumed
+        )
         units = [TextUnitOut(kind="image", text=text, method="ocr")] if text else []
         return StageResult(data={"languages": langs, "chars": len(text)}, text_units=units)
 
@@ -104,9 +124,11 @@ class TesseractOcr(Stage):
                 orientation = im.getexif().get(0x0112, 1)
                 raw_dpi = im.info.get("dpi")
                 dpi = float(raw_dpi[0]) if raw_dpi and raw_dpi[0] else None
-                if ctx.item.mime in _DIRECT and orientation in (1, None) and getattr(
-                    im, "n_frames", 1
-                ) == 1:
+                if (
+                    ctx.item.mime in _DIRECT
+                    and orientation in (1, None)
+                    and getattr(im, "n_frames", 1) == 1
+                ):
                     return ctx.input_path, dpi
                 # Apply the EXIF rotation and flatten to one grey page Tesseract can read.
                 fixed = ImageOps.exif_transpose(im).convert("L")
@@ -135,8 +157,9 @@ class TesseractOcr(Stage):
                     bitmap.close()
                 finally:
                     page.close()
-                text = run_tesseract(image, langs, int(ctx.config["psm"]),
-                                     float(ctx.config["page_timeout_s"]))
+                text = run_tesseract(
+                    image, langs, int(ctx.config["psm"]), float(ctx.config["page_timeout_s"])
+                )
                 image.unlink()
                 if text:
                     units.append(TextUnitOut(kind="page", page=number, text=text, method="ocr"))

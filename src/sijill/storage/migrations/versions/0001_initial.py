@@ -152,6 +152,14 @@ def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS text_fts")
-    for table in ("custody_events", "text_units", "item_metadata", "derivatives", "jobs",
-                  "receipts", "items", "cases"):
+    for table in (
+        "custody_events",
+        "text_units",
+        "item_metadata",
+        "derivatives",
+        "jobs",
+        "receipts",
+        "items",
+        "cases",
+    ):
         op.drop_table(table)

@@ -1,0 +1,43 @@
+"""Per-case stage settings: a changed setting re-runs only what depends on it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import CLI
+from tests.pdfgen import write_scanned_pdf, write_text_pdf
+
+
+def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_scanned_pdf(src / "scan.pdf", ["The prison register was kept by the emir."])
+    write_text_pdf(src / "memo.pdf", [["A typed memo with a text layer, untouched by OCR."]])
+    cli("ingest", str(src), "--case", "c1")
+    cli("run")
+    before = cli.json("status")["stages"]
+    assert before["tesseract_ocr"] == {"done": 1}
+
+    res = cli("case", "config", "c1", "tesseract_ocr.languages=eng", "tesseract_ocr.psm=3")
+    assert '"languages": "eng"' in res.stdout
+    bad = cli("case", "config", "c1", "tesseract_ocr.nope=1", check=False)
+    assert bad.returncode == 2 and "no setting" in bad.stderr
+    run = cli("run")
+    assert "1 done, 0 failed" in run.stdout  # only the OCR job of the scan
+    after = cli.json("status")["stages"]
+    assert after["tesseract_ocr"] == {"done": 1}
+    db = sqlite3.connect(cli.archive / "sijill.db")
+    states = db.execute(
+        "SELECT state, json_extract(config, '$.languages') FROM jobs "
+        "WHERE stage='tesseract_ocr' ORDER BY id"
+    ).fetchall()
+    assert states == [("superseded", "eng+fra+ara"), ("done", "eng")]
+    units = db.execute("SELECT count(*) FROM text_units WHERE stage='tesseract_ocr'").fetchone()
+    assert units == (1,)  # the superseded job's text left the index
+    hits = cli.json("search", "prison register")["hits"]
+    assert len(hits) == 1 and hits[0]["method"] == "ocr"
+    assert "0 done, 0 failed" in cli("run").stdout  # nothing left to do
+    stages = cli.json("stages")["stages"]
+    ocr = next(s for s in stages if s["name"] == "tesseract_ocr")
+    assert {s["name"] for s in ocr["settings"]} >= {"languages", "psm", "dpi"}
