@@ -33,11 +33,16 @@ class CLI:
     archive: Path
     env: dict[str, str]
 
-    def __call__(self, *args: str, check: bool = True, timeout: float = 600,
-                 input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, check: bool = True, timeout: float = 600, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "sijill", "--archive", str(self.archive), *args],
-            env=self.env, capture_output=True, text=True, timeout=timeout, input=input,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input,
         )
         if check and proc.returncode != 0:
             raise AssertionError(

@@ -18,15 +18,16 @@ def text_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> byte
         objects.append(body)
         return len(objects)
 
-    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-               b"/Encoding /WinAnsiEncoding >>")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
     pages_id = len(objects) + 1 + 2 * len(pages) + 1  # placeholder fixed below
     page_ids = []
     kids_ref_slot = []
     for lines in pages:
-        stream = b"BT /F1 12 Tf 14 TL 72 770 Td " + b" ".join(
-            b"(" + _escape(line) + b") Tj T*" for line in lines
-        ) + b" ET"
+        stream = (
+            b"BT /F1 12 Tf 14 TL 72 770 Td "
+            + b" ".join(b"(" + _escape(line) + b") Tj T*" for line in lines)
+            + b" ET"
+        )
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
         page_ids.append(add(b""))  # filled once the Pages object number is known
         kids_ref_slot.append(content)
@@ -64,8 +65,9 @@ def write_text_pdf(path: Path, pages: list[list[str]], info: dict[str, str] | No
     return path
 
 
-def write_scanned_pdf(path: Path, lines: list[str], font: str | None = None,
-                      size: int = 40) -> Path:
+def write_scanned_pdf(
+    path: Path, lines: list[str], font: str | None = None, size: int = 40
+) -> Path:
     """An image-only PDF page (no text layer), as a scanner would make."""
     from PIL import Image, ImageDraw, ImageFont
 

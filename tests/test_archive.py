@@ -54,7 +54,9 @@ def test_init_refuses_existing_archive_and_wrong_passphrase(cli: CLI, tmp_path: 
     assert missing.returncode == 2 and "no archive" in missing.stderr
 
 
-def test_no_passphrase_without_terminal_is_a_usage_error(tmp_path: Path, env: dict[str, str]) -> None:
+def test_no_passphrase_without_terminal_is_a_usage_error(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     env = dict(env)
     env.pop("SIJILL_PASSPHRASE")
     res = CLI(tmp_path / "a", env)("init", check=False, input="")
@@ -66,13 +68,24 @@ def test_ingest_records_source_case_and_receipts(cli: CLI, tmp_path: Path) -> No
     d.mkdir(parents=True)
     (d / "one.txt").write_text("first testimony text, long enough\n")
     (tmp_path / "folder" / "two.txt").write_text("second testimony text, long enough\n")
-    doc = cli.json("ingest", str(tmp_path / "folder"), "--case", "raqqa-2014", "--source", "NIGHTJAR")
+    doc = cli.json(
+        "ingest", str(tmp_path / "folder"), "--case", "raqqa-2014", "--source", "NIGHTJAR"
+    )
     assert doc["new"] == 2
     listed = cli.json("items", "--case", "raqqa-2014")
     assert listed["total"] == 2
     for it in listed["items"]:
         assert it["case"] == "raqqa-2014" and it["source"] == "NIGHTJAR"
-        assert set(it) >= {"id", "sha256", "kind", "mime", "name", "case", "source", "status",
-                           "parent_id"}
+        assert set(it) >= {
+            "id",
+            "sha256",
+            "kind",
+            "mime",
+            "name",
+            "case",
+            "source",
+            "status",
+            "parent_id",
+        }
     bad_case = cli("ingest", str(tmp_path / "folder"), "--case", "../etc", check=False)
     assert bad_case.returncode == 2

@@ -25,7 +25,9 @@ def test_malformed_documents(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "bad"
     src.mkdir()
     (src / "empty.pdf").write_bytes(b"")
-    good = write_text_pdf(tmp_path / "good.pdf", [["A memo long enough to count as a text layer."]] * 3)
+    good = write_text_pdf(
+        tmp_path / "good.pdf", [["A memo long enough to count as a text layer."]] * 3
+    )
     data = good.read_bytes()
     (src / "truncated.pdf").write_bytes(data[: len(data) // 3])
     (src / "garbage.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
@@ -108,8 +110,13 @@ def test_200mb_file_streams_with_bounded_memory(cli: CLI, tmp_path: Path) -> Non
     verify_peak = _peak_rss_kb(cli, "verify")
     assert verify_peak < unlock_kb + 100_000, f"verify peaked at {verify_peak} KB"
     out = tmp_path / "back.bin"
-    cli("export", cli.json("items", "--kind", "other")["items"][0]["id"], "--original",
-        "--out", str(out))
+    cli(
+        "export",
+        cli.json("items", "--kind", "other")["items"][0]["id"],
+        "--original",
+        "--out",
+        str(out),
+    )
     assert out.stat().st_size == big.stat().st_size
     assert cli.json("search", "small file")["total"] == 1
 
@@ -123,9 +130,21 @@ def _peak_rss_kb(cli: CLI, *args: str) -> int:
         "sys.exit(r.returncode)\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, sys.executable, "-m", "sijill", "--archive",
-         str(cli.archive), *args],
-        env=cli.env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-c",
+            code,
+            sys.executable,
+            "-m",
+            "sijill",
+            "--archive",
+            str(cli.archive),
+            *args,
+        ],
+        env=cli.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     return int(proc.stdout.strip().splitlines()[-1])

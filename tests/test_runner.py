@@ -21,12 +21,17 @@ def _corpus(root: Path) -> Path:
     src = root / "corpus"
     src.mkdir()
     for i in range(6):
-        write_text_pdf(src / f"memo{i}.pdf", [
-            [f"Memo {i}: the checkpoint at gate {i} opens at dawn and closes at dusk."],
-            [f"Second page of memo {i}, listing {i + 3} guards by their kunya."],
-        ])
+        write_text_pdf(
+            src / f"memo{i}.pdf",
+            [
+                [f"Memo {i}: the checkpoint at gate {i} opens at dawn and closes at dusk."],
+                [f"Second page of memo {i}, listing {i + 3} guards by their kunya."],
+            ],
+        )
     for i in range(4):
-        write_scanned_pdf(src / f"scan{i}.pdf", [f"Scanned order number {i}", "Report to the office."])
+        write_scanned_pdf(
+            src / f"scan{i}.pdf", [f"Scanned order number {i}", "Report to the office."]
+        )
     for i in range(4):
         (src / f"note{i}.txt").write_text(f"Note {i}: the witness described the prison yard.\n")
     return src
@@ -34,15 +39,24 @@ def _corpus(root: Path) -> Path:
 
 def _snapshot(root: Path) -> dict[str, object]:
     db = sqlite3.connect(root / "sijill.db")
-    jobs = Counter(db.execute(
-        "SELECT i.name, j.stage, j.state FROM jobs j JOIN items i ON i.id=j.item_id "
-        "WHERE j.state != 'superseded'").fetchall())
-    units = Counter(db.execute(
-        "SELECT i.name, t.stage, t.page, t.text FROM text_units t "
-        "JOIN items i ON i.id=t.item_id").fetchall())
-    processed = Counter(db.execute(
-        "SELECT item_id, json_extract(details, '$.stage') FROM custody_events "
-        "WHERE action='processed'").fetchall())
+    jobs = Counter(
+        db.execute(
+            "SELECT i.name, j.stage, j.state FROM jobs j JOIN items i ON i.id=j.item_id "
+            "WHERE j.state != 'superseded'"
+        ).fetchall()
+    )
+    units = Counter(
+        db.execute(
+            "SELECT i.name, t.stage, t.page, t.text FROM text_units t "
+            "JOIN items i ON i.id=t.item_id"
+        ).fetchall()
+    )
+    processed = Counter(
+        db.execute(
+            "SELECT item_id, json_extract(details, '$.stage') FROM custody_events "
+            "WHERE action='processed'"
+        ).fetchall()
+    )
     items = sorted(db.execute("SELECT id, name, status FROM items").fetchall())
     fts = db.execute("SELECT count(*) FROM text_fts").fetchone()[0]
     db.close()
@@ -50,8 +64,9 @@ def _snapshot(root: Path) -> dict[str, object]:
 
 
 @pytest.mark.slow
-def test_sigkill_during_run_then_rerun_finishes_everything_once(tmp_path: Path,
-                                                                env: dict[str, str]) -> None:
+def test_sigkill_during_run_then_rerun_finishes_everything_once(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
     src = _corpus(tmp_path)
     ref = CLI(tmp_path / "reference", env)
     ref("init")
@@ -65,8 +80,19 @@ def test_sigkill_during_run_then_rerun_finishes_everything_once(tmp_path: Path,
     kills = 0
     for delay in (2.2, 3.0, 3.8, 4.6, 5.5):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sijill", "--archive", str(cli.archive), "run", "--workers", "2"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "sijill",
+                "--archive",
+                str(cli.archive),
+                "run",
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(delay)
         if proc.poll() is None:
@@ -97,7 +123,9 @@ def test_sigkill_during_ingest_loses_nothing(tmp_path: Path, env: dict[str, str]
     cli("init")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sijill", "--archive", str(cli.archive), "ingest", str(src)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     time.sleep(1.2)
     if proc.poll() is None:

@@ -13,11 +13,20 @@ from tests.conftest import CLI
 from tests.pdfgen import write_text_pdf
 
 
-@pytest.mark.parametrize(("raw", "norm"), [
-    ("أحمد", "احمد"), ("إبراهيم", "ابراهيم"), ("آمنة", "امنه"), ("الرَّقَّة", "الرقه"),
-    ("مستشفى", "مستشفي"), ("مدرســة", "مدرسه"), ("Élève ÉCOLE", "eleve ecole"),
-    ("Straße", "strasse"), ("Ḥamāh", "hamah"),
-])
+@pytest.mark.parametrize(
+    ("raw", "norm"),
+    [
+        ("أحمد", "احمد"),
+        ("إبراهيم", "ابراهيم"),
+        ("آمنة", "امنه"),
+        ("الرَّقَّة", "الرقه"),
+        ("مستشفى", "مستشفي"),
+        ("مدرســة", "مدرسه"),
+        ("Élève ÉCOLE", "eleve ecole"),
+        ("Straße", "strasse"),
+        ("Ḥamāh", "hamah"),
+    ],
+)
 def test_normalize(raw: str, norm: str) -> None:
     assert normalize(raw) == norm
 
@@ -27,7 +36,7 @@ def test_normalize_map_points_back_to_original() -> None:
     norm, offsets = normalize_with_map(text)
     assert len(norm) == len(offsets)
     i = norm.index("الرقه")
-    assert text[offsets[i]:offsets[i + 4] + 1].startswith("الرَّقّة"[:2])
+    assert text[offsets[i] : offsets[i + 4] + 1].startswith("الرَّقّة"[:2])
 
 
 def test_parse_query_syntax() -> None:
@@ -59,15 +68,21 @@ def corpus(cli: CLI, tmp_path: Path) -> dict[str, str]:
     src = tmp_path / "corpus"
     src.mkdir()
     (src / "ar.txt").write_text(
-        "قال الشاهد إنّ المقاتلين نقلوا المعتقلين إلى سجن في الرَّقّة في شهر تموز.\n", "utf-8")
+        "قال الشاهد إنّ المقاتلين نقلوا المعتقلين إلى سجن في الرَّقّة في شهر تموز.\n", "utf-8"
+    )
     (src / "fr.txt").write_text(
-        "Le témoin raconte que l'ÉCOLE de Raqqa servait de prison pour les détenus.\n", "utf-8")
+        "Le témoin raconte que l'ÉCOLE de Raqqa servait de prison pour les détenus.\n", "utf-8"
+    )
     (src / "en.txt").write_text(
-        "The defector said the checkpoints around Raqqa were run by the northern battalion.\n")
-    write_text_pdf(src / "memo.pdf", [
-        ["Internal memo of the security office, first page, nothing about the city."],
-        ["Second page: all checkpoint commanders report to the office in Raqqa weekly."],
-    ])
+        "The defector said the checkpoints around Raqqa were run by the northern battalion.\n"
+    )
+    write_text_pdf(
+        src / "memo.pdf",
+        [
+            ["Internal memo of the security office, first page, nothing about the city."],
+            ["Second page: all checkpoint commanders report to the office in Raqqa weekly."],
+        ],
+    )
     other = tmp_path / "other"
     other.mkdir()
     (other / "mosul.txt").write_text("A different case about checkpoints in Mosul and Raqqa.\n")

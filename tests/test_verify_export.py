@@ -52,8 +52,9 @@ def test_verify_names_tampered_custody_event(cli: CLI, tmp_path: Path) -> None:
     n = db.execute("SELECT count(*) FROM custody_events").fetchone()[0]
     assert n >= 4
     target = 3
-    details = json.loads(db.execute("SELECT details FROM custody_events WHERE seq=?",
-                                    (target,)).fetchone()[0])
+    details = json.loads(
+        db.execute("SELECT details FROM custody_events WHERE seq=?", (target,)).fetchone()[0]
+    )
     details["name"] = "something-else.pdf"
     db.execute("UPDATE custody_events SET details=? WHERE seq=?", (json.dumps(details), target))
     db.commit()
@@ -61,8 +62,13 @@ def test_verify_names_tampered_custody_event(cli: CLI, tmp_path: Path) -> None:
     res = cli("verify", "--json", check=False)
     assert res.returncode == 1
     problems = json.loads(res.stdout)["problems"]
-    assert problems == [{"what": "custody_event", "seq": target,
-                         "reason": "content does not match its recorded hash"}]
+    assert problems == [
+        {
+            "what": "custody_event",
+            "seq": target,
+            "reason": "content does not match its recorded hash",
+        }
+    ]
 
 
 def test_verify_names_deleted_custody_event(cli: CLI, tmp_path: Path) -> None:

@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 import magic
 
-CONTAINER_MIMES = frozenset({
-    "application/zip", "application/x-tar", "application/gzip", "application/x-gzip",
-    "application/x-bzip2", "application/x-xz", "application/x-7z-compressed",
-})
+CONTAINER_MIMES = frozenset(
+    {
+        "application/zip",
+        "application/x-tar",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-bzip2",
+        "application/x-xz",
+        "application/x-7z-compressed",
+    }
+)
 EMAIL_MIMES = frozenset({"message/rfc822", "application/mbox", "application/vnd.ms-outlook"})
-DOCUMENT_MIMES = frozenset({
-    "application/pdf", "application/rtf", "text/rtf", "application/msword",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.oasis.opendocument.text", "text/html", "application/xhtml+xml",
-})
+DOCUMENT_MIMES = frozenset(
+    {
+        "application/pdf",
+        "application/rtf",
+        "text/rtf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+        "text/html",
+        "application/xhtml+xml",
+    }
+)
 IMAGE_EXTRA = frozenset({"application/dicom"})
 
 _OOXML = {
@@ -45,6 +60,19 @@ def _refine_zip(path: Path) -> str | None:
     return None
 
 
+# libmagic's mbox rule is disabled upstream (false positives), so an mbox reads as text/plain:
+# recognise its "From sender Day Mon ..." separator followed by a header line.
+_MBOX_START = re.compile(rb"From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [^\r\n]*\r?\n[!-9;-~]+:")
+
+
+def _is_mbox(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return _MBOX_START.match(f.read(4096)) is not None
+    except OSError:
+        return False
+
+
 def identify(path: Path) -> tuple[str, str]:
     """Return (mime, description) from the file's content."""
     try:
@@ -58,6 +86,8 @@ def identify(path: Path) -> tuple[str, str]:
         refined = _refine_zip(path) if mime == "application/zip" else None
         if refined:
             mime = refined
+    if mime == "text/plain" and _is_mbox(path):
+        mime = "application/mbox"
     return mime, desc
 
 

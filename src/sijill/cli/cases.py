@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from sijill.archive.cases import configure, list_cases
@@ -54,7 +56,7 @@ def case_config(c: Ctx, case_id: str, settings: tuple[str, ...], unset: tuple[st
 def stages(as_json: bool) -> None:
     """List the pipeline stages, what they take, and their settings with defaults."""
     reg = default_registry()
-    docs = [
+    docs: list[dict[str, Any]] = [
         {
             "name": st.name,
             "version": st.version,

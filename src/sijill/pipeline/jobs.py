@@ -168,7 +168,7 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
             actor=actor,
             source=None,
             parent=item,
-            file_mtime=datetime.fromtimestamp(child.mtime, UTC) if child.mtime else None,
+            file_mtime=_safe_time(child.mtime),
         )
         child_ids.append(c.id)
     if res.children:
@@ -244,6 +244,16 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
     session.flush()
     _refresh_status(session, item)
     return touched
+
+
+def _safe_time(ts: float | None) -> datetime | None:
+    """A member's claimed time, or None when it is absent or not a real date."""
+    if ts is None or ts != ts:
+        return None
+    try:
+        return datetime.fromtimestamp(ts, UTC).replace(microsecond=0)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _supersede_older(session: Session, job: Job) -> None:

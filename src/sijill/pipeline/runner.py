@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 
 from sijill.archive.archive import Archive
 from sijill.errors import RunnerBusy, StageError
@@ -263,9 +264,17 @@ class Runner:
         w.conn.send(spec)
 
     def _commit(self, outcome: JobOutcome, stats: RunStats, progress: Progress, stage: str) -> None:
-        with self.archive.catalog.session() as s:
-            touched = jobs.commit_outcome(s, outcome, self.actor)
-            new = jobs.plan(s, self.registry, touched)
+        try:
+            with self.archive.catalog.session() as s:
+                touched = jobs.commit_outcome(s, outcome, self.actor)
+                new = jobs.plan(s, self.registry, touched)
+        except (ValueError, OverflowError, UnicodeError, SQLAlchemyError) as exc:
+            # A result the catalog cannot hold (an odd date, unencodable text...) fails that
+            # job only; the transaction above was rolled back as a whole.
+            outcome = JobOutcome(outcome.job_id, False, error=f"result not recorded: {exc}")
+            with self.archive.catalog.session() as s:
+                touched = jobs.commit_outcome(s, outcome, self.actor)
+                new = jobs.plan(s, self.registry, touched)
             if outcome.ok:
                 stats.done += 1
             else:

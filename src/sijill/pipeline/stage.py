@@ -41,7 +41,9 @@ class TextUnitOut:
 
 @dataclass
 class ChildOut:
-    """A member extracted from a container; `path` is a temp file the runner seals."""
+    """A member extracted from a container, already sealed by the stage (`blob`).
+
+    The runner registers it as a child item; `path` was the stage's temp copy."""
 
     name: str
     path: Path

@@ -6,8 +6,19 @@ from sijill.pipeline.stage import Stage
 
 
 def builtin_stages() -> list[Stage]:
+    """The built-in stages; `Registry.ordered()` sorts them by their `after` declarations."""
+    from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
+    from sijill.pipeline.stages.email_unpacker import EmailUnpacker
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
+    from sijill.pipeline.stages.office_text_extractor import OfficeTextExtractor
+    from sijill.pipeline.stages.pdfium_text_extractor import PdfiumTextExtractor
+    from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
 
-    stages: list[Stage] = [ExiftoolMetadata()]
-    # Each stage module adds itself below (one import and one append per stage).
-    return stages
+    return [
+        ExiftoolMetadata(),
+        ContainerUnpacker(),
+        EmailUnpacker(),
+        PdfiumTextExtractor(),
+        TesseractOcr(),
+        OfficeTextExtractor(),
+    ]

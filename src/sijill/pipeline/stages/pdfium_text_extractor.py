@@ -33,8 +33,10 @@ def usable(text: str, min_chars: int) -> bool:
 
     Broken font encodings give replacement or private-use characters; such pages are OCR'd.
     """
-    good = len(_ALNUM.findall(text))
     bad = len(_GARBAGE.findall(text))
+    if bad == 0 and len(_ALNUM.findall(text, 0, 4 * min_chars + 200)) >= min_chars:
+        return True  # the usual case, decided on the start of the page
+    good = len(_ALNUM.findall(text))
     return good >= min_chars and bad <= good * 0.1
 
 
