@@ -8,11 +8,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 
 import pytest
 
+from sijill.archive.archive import Archive
 from tests.conftest import CLI
 from tests.pdfgen import write_scanned_pdf, write_text_pdf
 
@@ -173,3 +174,37 @@ def test_memory_limit_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> N
     cli("run", "--retry-failed")
     status = cli.json("status")
     assert status["failures"] == [] and status["items"] == {"processed": 1}
+
+
+def test_result_the_catalog_cannot_hold_fails_only_that_job(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A stage result with text SQLite cannot store (a lone surrogate) fails its job cleanly."""
+    from sijill.archive.ingest import ingest
+    from sijill.pipeline import jobs
+    from sijill.pipeline.runner import Progress, RunStats, Runner
+    from sijill.pipeline.stage import StageResult, TextUnitOut
+    from sijill.pipeline.worker import JobOutcome
+    from sijill.storage.models import Item, Job
+
+    f = tmp_path / "n.txt"
+    f.write_text("a perfectly ordinary note for the archive\n")
+    ingest(archive, [f], actor="tester")
+    runner = Runner(archive, workers=1, actor="tester")
+    runner.queued, runner.queue, runner.total = set(), deque(), 0
+    with archive.catalog.session() as s:
+        job_id = jobs.plan(s, runner.registry)[0]
+        jobs.mark_running(s, job_id)
+    bad = StageResult(
+        text_units=[
+            TextUnitOut(kind="body", text="bad \ud800 text", method="x", norm="bad \ud800 text")
+        ]
+    )
+    stats = RunStats()
+    runner._commit(JobOutcome(job_id, True, result=bad), stats, Progress(), "some_stage")
+    assert stats.failed == 1 and stats.done == 0
+    with archive.catalog.session() as s:
+        job = s.get_one(Job, job_id)
+        assert job.state == "failed" and "result not recorded" in (job.error or "")
+        item = s.get_one(Item, job.item_id)
+        assert item.status == "failed"

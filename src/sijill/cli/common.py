@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from sijill.archive.archive import Archive
+from sijill.pipeline.runner import Progress as RunnerProgress
 from sijill.settings import Settings
 
 err = Console(stderr=True)
@@ -61,3 +63,17 @@ def human_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"
+
+
+class BarProgress(RunnerProgress):
+    """Shows the runner's progress as a rich progress bar."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.task = bar.add_task("processing", total=0)
+
+    def total(self, n: int) -> None:
+        self.bar.update(self.task, total=n)
+
+    def advance(self, stage: str, ok: bool) -> None:
+        self.bar.update(self.task, advance=1, description=stage)

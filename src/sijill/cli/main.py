@@ -13,7 +13,7 @@ from sijill import __version__
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest as ingest_service
 from sijill.archive.queries import status_summary
-from sijill.cli.common import Ctx, ask_passphrase, emit_json, err, out, pass_ctx
+from sijill.cli.common import BarProgress, Ctx, ask_passphrase, emit_json, err, out, pass_ctx
 from sijill.errors import ConfigError, NotFound, SijillError
 from sijill.pipeline import runner as runner_mod
 from sijill.settings import load_settings
@@ -108,18 +108,6 @@ def ingest(
         sys.exit(1)
 
 
-class _RichProgress(runner_mod.Progress):
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.task = bar.add_task("processing", total=0)
-
-    def total(self, n: int) -> None:
-        self.bar.update(self.task, total=n)
-
-    def advance(self, stage: str, ok: bool) -> None:
-        self.bar.update(self.task, advance=1, description=stage)
-
-
 @cli.command()
 @click.option(
     "--workers",
@@ -163,7 +151,7 @@ def run(
         TimeElapsedColumn(),
         console=err,
     ) as bar:
-        stats = r.run(_RichProgress(bar), retry_failed=retry_failed)
+        stats = r.run(BarProgress(bar), retry_failed=retry_failed)
     if stats.recovered:
         err.print(f"resumed {stats.recovered} job(s) left unfinished by an interrupted run")
     out.print(f"{stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")

@@ -21,8 +21,8 @@ from rich.text import Text
 
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest
+from sijill.cli.common import BarProgress
 from sijill.errors import ConfigError
-from sijill.pipeline.runner import Progress as RunnerProgress
 from sijill.pipeline.runner import Runner
 from sijill.settings import Settings
 
@@ -38,18 +38,6 @@ def corpus_files() -> list[Path]:
     """The files `build_demo` ingests: the whole corpus except its README."""
     return sorted(p for p in CORPUS.iterdir()
                   if p.is_file() and p.name != "README.md" and not p.name.startswith("."))
-
-
-class _BarProgress(RunnerProgress):
-    def __init__(self, bar: Progress) -> None:
-        self.bar = bar
-        self.task = bar.add_task("processing", total=0)
-
-    def total(self, n: int) -> None:
-        self.bar.update(self.task, total=n)
-
-    def advance(self, stage: str, ok: bool) -> None:
-        self.bar.update(self.task, advance=1, description=stage)
 
 
 def _clear(root: Path) -> None:
@@ -100,7 +88,7 @@ def build_demo(archive: Path, settings: Settings, *, console: Console | None = N
         runner = Runner(arch, workers=settings.workers, actor=settings.actor())
         with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=status) as bar:
-            stats = runner.run(_BarProgress(bar))
+            stats = runner.run(BarProgress(bar))
         con.print(f"processed: {stats.done} done, {stats.failed} failed "
                   f"in {stats.elapsed_s:.1f} s")
         for _job, stage, error in stats.failures:

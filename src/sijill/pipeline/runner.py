@@ -275,11 +275,11 @@ class Runner:
             with self.archive.catalog.session() as s:
                 touched = jobs.commit_outcome(s, outcome, self.actor)
                 new = jobs.plan(s, self.registry, touched)
-            if outcome.ok:
-                stats.done += 1
-            else:
-                stats.failed += 1
-                stats.failures.append((outcome.job_id, stage, outcome.error or ""))
+        if outcome.ok:
+            stats.done += 1
+        else:
+            stats.failed += 1
+            stats.failures.append((outcome.job_id, stage, outcome.error or ""))
         fresh = [j for j in new if j not in self.queued]
         if fresh:
             self.queued.update(fresh)
