@@ -182,7 +182,7 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
     """A stage result with text SQLite cannot store (a lone surrogate) fails its job cleanly."""
     from sijill.archive.ingest import ingest
     from sijill.pipeline import jobs
-    from sijill.pipeline.runner import Progress, RunStats, Runner
+    from sijill.pipeline.runner import Progress, Runner, RunStats
     from sijill.pipeline.stage import StageResult, TextUnitOut
     from sijill.pipeline.worker import JobOutcome
     from sijill.storage.models import Item, Job
