@@ -70,7 +70,7 @@ def test_exif_samples_never_crash(cli: CLI) -> None:
     distinct = {p.read_bytes() for p in files}
     assert len(items) == len(distinct)
     status = cli.json("status")
-    assert status["items"].get("pending", 0) == 0
+    assert status["items_by_status"].get("pending", 0) == 0
     for f in status["failures"]:
         # Failures are allowed only as clear, recorded outcomes for undecodable files.
         assert "Traceback" not in f["error"] and f["error"], f

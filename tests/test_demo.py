@@ -57,7 +57,7 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
             assert all(i.source == "NIGHTJAR" for i in items)
             summary = status_summary(s)
             assert summary["failures"] == []
-            assert "failed" not in summary["items"], summary
+            assert "failed" not in summary["items_by_status"], summary
             hits, _n = search(s, SCAN_ONLY_WORD, case="demo")
             assert SCAN in {h.item_name for h in hits}, [h.to_json() for h in hits]
     finally:

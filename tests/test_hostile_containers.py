@@ -326,7 +326,7 @@ def test_status_lists_every_flagged_item(hostile: Hostile) -> None:
         "truncated.zip": "invalid", "garbage.7z": "invalid",
     }
     assert all(f["reason"] for f in status["flagged"])
-    assert "failed" not in status["items"]
+    assert "failed" not in status["items_by_status"]
 
 
 # --- The stages driven directly: the worker's context, the archive's blob store. ---------

@@ -173,7 +173,7 @@ def test_memory_limit_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> N
         assert f["error"]
     cli("run", "--retry-failed")
     status = cli.json("status")
-    assert status["failures"] == [] and status["items"] == {"processed": 1}
+    assert status["failures"] == [] and status["items_by_status"] == {"processed": 1}
 
 
 def test_result_the_catalog_cannot_hold_fails_only_that_job(

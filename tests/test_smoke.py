@@ -18,7 +18,7 @@ def test_ingest_run_twice_is_idempotent(cli: CLI, tmp_path: Path) -> None:
     assert len(ids) == 1
     cli("run")
     status = cli.json("status")
-    assert status["items"] == {"processed": 1}
+    assert status["items_by_status"] == {"processed": 1}
     second = cli("run")
     assert "0 done, 0 failed" in second.stdout
     shown = cli.json("show", ids.pop())

@@ -195,7 +195,7 @@ def status_summary(session: Session) -> dict[str, Any]:
         ).scalars()
     ]
     return {
-        "items": {s: int(n) for s, n in item_rows},
+        "items_by_status": {s: int(n) for s, n in item_rows},
         "stages": stages,
         "failures": failures,
         "flagged": flagged,

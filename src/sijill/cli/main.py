@@ -174,7 +174,7 @@ def status(c: Ctx, as_json: bool) -> None:
         return
     out.print(
         f"[bold]{summary['total_items']} items[/]: "
-        + ", ".join(f"{n} {st}" for st, n in sorted(summary["items"].items()))
+        + ", ".join(f"{n} {st}" for st, n in sorted(summary["items_by_status"].items()))
     )
     table = Table("stage", "pending", "running", "done", "failed", box=None)
     for stage, counts in summary["stages"].items():
