@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sijill.archive import custody
 from sijill.archive.ingest import register_item
 from sijill.pipeline.registry import Registry
-from sijill.pipeline.stage import ItemInfo, config_hash
+from sijill.pipeline.stage import ItemInfo
 from sijill.pipeline.worker import JobOutcome, JobSpec
 from sijill.storage.models import Case, Derivative, Item, ItemMetadata, Job, TextUnit
 
@@ -59,14 +59,14 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
     ).scalars()
     for j in all_jobs:
         jobs_by_item.setdefault(j.item_id, {})[j.stage + f"@{j.stage_version}:{j.config_hash}"] = j
-    pending: list[int] = []
+    pending: list[Job] = []
+    names = set(registry.names())
     for item in items:
         info = item_info(item)
         existing = jobs_by_item.get(item.id, {})
         current: dict[str, Job] = {}
         # Stages that do not apply to this item do not hold back the stages after them.
         not_applicable: set[str] = set()
-        names = set(registry.names())
         for stage in registry.ordered():
             deps = [d for d in stage.after if d in names and d not in not_applicable]
             dep_jobs = [current.get(d) for d in deps]
@@ -76,8 +76,7 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
             if not stage.accepts(info, previous):
                 not_applicable.add(stage.name)
                 continue
-            cfg = registry.effective_config(stage, case_cfg.get(item.case_id, {}))
-            chash = config_hash(cfg)
+            cfg, chash = registry.config_and_hash(stage, case_cfg.get(item.case_id, {}))
             key = f"{stage.name}@{stage.version}:{chash}"
             job = existing.get(key)
             if job is None:
@@ -93,12 +92,13 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
                     result={},
                 )
                 session.add(job)
-                session.flush()
+                existing[key] = job
             current[stage.name] = job
             if job.state == "pending":
-                pending.append(job.id)
-        _refresh_status(session, item)
-    return pending
+                pending.append(job)
+        _refresh_status(item, list(existing.values()))
+    session.flush()  # one flush gives every new job its id
+    return [j.id for j in pending]
 
 
 def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Registry) -> JobSpec:
@@ -134,7 +134,11 @@ def mark_running(session: Session, job_id: int) -> None:
 
 
 def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[str]:
-    """Write a job's result atomically; return ids of items whose planning may change."""
+    """Write a job's result; return ids of items whose planning may change.
+
+    The caller runs `plan()` on those ids in the same transaction, which also brings the
+    items' statuses up to date.
+    """
     job = session.get(Job, outcome.job_id)
     if job is None or job.state != "running":
         return []
@@ -149,7 +153,6 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
             job.result = outcome.result.data
         if outcome.status:
             _flag(item, outcome.status, f"{job.stage}: {job.error}")
-        _refresh_status(session, item)
         return touched
     res = outcome.result
     assert res is not None
@@ -242,7 +245,6 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
         },
     )
     session.flush()
-    _refresh_status(session, item)
     return touched
 
 
@@ -278,21 +280,18 @@ def _flag(item: Item, status: str, reason: str) -> None:
     item.info = info
 
 
-def _refresh_status(session: Session, item: Item) -> None:
+def _refresh_status(item: Item, item_jobs: list[Job]) -> None:
+    """Derive the item's status from its (non-superseded) jobs and any flag a stage set."""
     if item.kind == "empty":
         return
-    states = session.execute(
-        select(Job.stage, Job.state, Job.error)
-        .where(Job.item_id == item.id, Job.state != "superseded")
-        .order_by(Job.id)
-    ).all()
+    live = sorted((j for j in item_jobs if j.state != "superseded"), key=lambda j: j.id or 0)
     info = item.info or {}
-    failures = [(s, e) for s, st, e in states if st == "failed"]
+    failures = [j for j in live if j.state == "failed"]
     if info.get("flag_status"):
         status, reason = str(info["flag_status"]), str(info.get("flag_reason"))
     elif failures:
-        status, reason = "failed", f"{failures[0][0]}: {failures[0][1]}"
-    elif any(st in ("pending", "running") for _s, st, _e in states):
+        status, reason = "failed", f"{failures[0].stage}: {failures[0].error}"
+    elif any(j.state in ("pending", "running") for j in live):
         status, reason = "pending", None
     else:
         status, reason = "processed", None

@@ -3,17 +3,20 @@ the `sijill.stages` entry-point group, each entry a callable returning stage ins
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
 from sijill.errors import ConfigError
-from sijill.pipeline.stage import Stage
+from sijill.pipeline.stage import Stage, config_hash
 
 
 class Registry:
     def __init__(self, stages: Iterable[Stage] = ()) -> None:
         self._stages: dict[str, Stage] = {}
+        self._ordered: list[Stage] | None = None
+        self._configs: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
         for s in stages:
             self.add(s)
 
@@ -21,6 +24,7 @@ class Registry:
         if stage.name in self._stages:
             raise ConfigError(f"two stages are named {stage.name!r}")
         self._stages[stage.name] = stage
+        self._ordered = None
 
     def get(self, name: str) -> Stage:
         try:
@@ -36,6 +40,11 @@ class Registry:
 
     def ordered(self) -> list[Stage]:
         """Stages in dependency order (each after the stages it names in `after`)."""
+        if self._ordered is None:
+            self._ordered = self._order()
+        return self._ordered
+
+    def _order(self) -> list[Stage]:
         done: dict[str, Stage] = {}
         pending = dict(self._stages)
         while pending:
@@ -48,6 +57,17 @@ class Registry:
             if not progressed:
                 raise ConfigError(f"stage dependencies form a cycle: {sorted(pending)}")
         return list(done.values())
+
+    def config_and_hash(
+        self, stage: Stage, case_config: dict[str, Any]
+    ) -> tuple[dict[str, Any], str]:
+        """The stage's effective config for a case and its hash (memoised: planning is hot)."""
+        key = (stage.name, json.dumps(case_config.get(stage.name, {}), sort_keys=True))
+        hit = self._configs.get(key)
+        if hit is None:
+            cfg = self.effective_config(stage, case_config)
+            hit = self._configs[key] = (cfg, config_hash(cfg))
+        return dict(hit[0]), hit[1]
 
     def effective_config(self, stage: Stage, case_config: dict[str, Any]) -> dict[str, Any]:
         cfg = dict(stage.defaults)
