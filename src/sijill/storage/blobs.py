@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -79,34 +80,32 @@ class LocalBlobStore:
         else:
             size = path.stat().st_size
         name = self.keys.blob_name(sha256)
-        final = self.path(name)
-        if not final.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.tmp)
-            os.close(fd)
-            try:
-                pyrage.encrypt_file(str(path), tmp, self.keys.recipients)
-                os.replace(tmp, final)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+        self._write(name, lambda tmp: pyrage.encrypt_file(str(path), tmp, self.keys.recipients))
         return StoredBlob(sha256, size, name)
 
     def put_bytes(self, data: bytes) -> StoredBlob:
         sha256 = hashlib.sha256(data).hexdigest()
         name = self.keys.blob_name(sha256)
-        final = self.path(name)
-        if not final.exists():
-            final.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.tmp)
-            try:
-                os.write(fd, pyrage.encrypt(data, self.keys.recipients))
-            finally:
-                os.close(fd)
-            os.replace(tmp, final)
+        self._write(
+            name, lambda tmp: Path(tmp).write_bytes(pyrage.encrypt(data, self.keys.recipients))
+        )
         return StoredBlob(sha256, len(data), name)
+
+    def _write(self, name: str, encrypt_to: Callable[[str], object]) -> None:
+        """Encrypt into a temp file, then rename: a blob is whole or absent, never partial."""
+        final = self.path(name)
+        if final.exists():  # content-addressed: the same content is already sealed
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.tmp)
+        os.close(fd)
+        try:
+            encrypt_to(tmp)
+            os.replace(tmp, final)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
     def _open(self, name: str) -> BinaryIO:
         try:
