@@ -33,6 +33,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.pdfgen import assemble  # noqa: E402  (the same PDF writer the tests use)
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "sijill" / "demo" / "corpus"
 FONTS = Path("/usr/share/fonts/truetype")
@@ -182,18 +185,7 @@ def text_pdf(pages: list[list[tuple[str, str]]], info: dict[str, str]) -> bytes:
                               + b"] /Count %d >>" % len(kids))
     info_obj = add(b"<< " + b" ".join(f"/{k} ".encode() + _pdf_str(v) for k, v in info.items())
                    + b" >>")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-            % (len(objects) + 1, catalog, info_obj, xref))
-    return bytes(out)
+    return assemble(objects, catalog, info_obj)
 
 
 def make_memo(dest: Path) -> None:

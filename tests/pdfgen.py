@@ -44,6 +44,11 @@ def text_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> byte
     if info:
         entries = b" ".join(b"/" + k.encode() + b" (" + _escape(v) + b")" for k, v in info.items())
         info_id = add(b"<< " + entries + b" >>")
+    return assemble(objects, catalog, info_id)
+
+
+def assemble(objects: list[bytes], catalog: int, info: int | None = None) -> bytes:
+    """Serialise numbered PDF objects (1-based, in order) with a byte-exact xref table."""
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for i, body in enumerate(objects, 1):
@@ -54,8 +59,8 @@ def text_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> byte
     for off in offsets:
         out += b"%010d 00000 n \n" % off
     trailer = b"<< /Size %d /Root %d 0 R" % (len(objects) + 1, catalog)
-    if info_id:
-        trailer += b" /Info %d 0 R" % info_id
+    if info:
+        trailer += b" /Info %d 0 R" % info
     out += b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
 
