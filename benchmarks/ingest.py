@@ -55,8 +55,10 @@ def make_scans(d: Path, n: int) -> list[Path]:
     for i in range(n):
         im = Image.new("L", (2480, 3508), 255)
         draw = ImageDraw.Draw(im)
+        # Every page differs (identical files would be sealed once and OCR'd once).
+        draw.text((160, 100), f"Register page {i + 1}", font=font, fill=0)
         for k in range(30):
-            line = " ".join(WORDS[(i * 7 + k + j) % len(WORDS)] for j in range(8))
+            line = " ".join(WORDS[(i + 3 * k + j) % len(WORDS)] for j in range(8))
             draw.text((160, 200 + k * 100), line.capitalize() + ".", font=font, fill=0)
         p = d / f"scan{i:03}.png"
         im.rotate(0.6, fillcolor=255).save(p, dpi=(300, 300))  # as a scanner writes it
