@@ -1,0 +1,63 @@
+"""Team mode groundwork: the same Alembic migration and ingest path on a real PostgreSQL.
+
+Needs the PostgreSQL server on 127.0.0.1:5432 (trust auth), as on the team's machines and
+CI; skipped with a clear reason where it is not running.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sijill.archive.archive import Archive
+from sijill.archive.custody import verify_chain
+from sijill.archive.ingest import ingest
+from sijill.archive.queries import list_items
+from sijill.settings import Settings
+from tests.conftest import PASSPHRASE, process
+
+pytestmark = pytest.mark.postgres
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    name = f"sijill_test_{uuid.uuid4().hex[:10]}"
+    admin = sqlalchemy.create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432: {exc}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_migrate_ingest_run_and_custody_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    settings = Settings(passphrase=PASSPHRASE, user="tester", database_url=pg_url)
+    archive = Archive.init(tmp_path / "archive", settings, PASSPHRASE)
+    try:
+        src = tmp_path / "in"
+        src.mkdir()
+        (src / "a.txt").write_text("The convoy crossed the bridge at dawn, the witness said.\n")
+        (src / "b.txt").write_text("The convoy crossed the bridge at dawn, the witness said.\n")
+        report = ingest(archive, [src], case="pg", source="HERON", actor="tester")
+        assert report.count("new") == 1 and report.count("duplicate") == 1
+        stats = process(archive, workers=1)
+        assert stats.failed == 0 and stats.done >= 2
+        with archive.catalog.session() as s:
+            items, total = list_items(s, case="pg")
+            assert total == 1 and items[0].status == "processed" and items[0].source == "HERON"
+            checked, broken = verify_chain(s)
+            assert broken is None and checked >= 3
+        assert archive.catalog.dialect == "postgresql"
+    finally:
+        archive.close()
