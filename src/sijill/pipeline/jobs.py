@@ -17,8 +17,6 @@ from sijill.pipeline.worker import JobOutcome, JobSpec
 from sijill.storage.models import Case, Derivative, Item, ItemMetadata, Job, TextUnit
 
 FINAL = ("done", "failed", "skipped")
-# Item statuses a stage may set (beyond pending/processing/processed/failed).
-FLAG_STATUSES = ("encrypted", "invalid", "rejected", "unsupported")
 
 
 def item_info(item: Item) -> ItemInfo:

@@ -32,9 +32,6 @@ class Registry:
         except KeyError as exc:
             raise ConfigError(f"no stage named {name!r}") from exc
 
-    def __iter__(self) -> Any:
-        return iter(self.ordered())
-
     def names(self) -> list[str]:
         return [s.name for s in self.ordered()]
 
