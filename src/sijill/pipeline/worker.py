@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sijill.errors import InputRejected, SijillError
+from sijill.errors import InputRejected, SijillError, ToolMissing
 from sijill.pipeline.stage import ItemInfo, StageResult
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
@@ -162,9 +162,14 @@ def worker_main(conn: Connection) -> None:
     # and start-up never counts against the first job's time limit.
     from sijill.pipeline.langid import warm_up
     from sijill.pipeline.registry import default_registry
+    from sijill.pipeline.tools import exiftool
 
     default_registry()
     warm_up()
+    try:
+        exiftool()  # Perl's start-up belongs to the worker, not to its first job
+    except ToolMissing:
+        pass  # the metadata stage reports it on each item
     try:
         init: WorkerInit | None = conn.recv()
     except EOFError:
