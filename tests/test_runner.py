@@ -64,6 +64,19 @@ def _snapshot(root: Path) -> dict[str, object]:
     return {"jobs": jobs, "units": units, "processed": processed, "items": items, "fts": fts}
 
 
+def _stay_open_exiftools() -> int:
+    """How many long-lived exiftool processes run on this machine right now."""
+    n = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"exiftool\x00-stay_open" in cmd:
+            n += 1
+    return n
+
+
 @pytest.mark.slow
 def test_sigkill_during_run_then_rerun_finishes_everything_once(
     tmp_path: Path, env: dict[str, str]
@@ -78,6 +91,7 @@ def test_sigkill_during_run_then_rerun_finishes_everything_once(
     cli = CLI(tmp_path / "killed", env)
     cli("init")
     cli("ingest", str(src))
+    tools_before = _stay_open_exiftools()
     kills = 0
     for delay in (2.2, 3.0, 3.8, 4.6, 5.5):
         proc = subprocess.Popen(
@@ -113,6 +127,8 @@ def test_sigkill_during_run_then_rerun_finishes_everything_once(
     assert cli.json("verify")["ok"]
     leftovers = [p for p in (cli.archive / "tmp").iterdir() if p.name.startswith("job")]
     assert leftovers == []  # decrypted work files do not linger
+    time.sleep(0.5)
+    assert _stay_open_exiftools() <= tools_before  # no tool outlives the workers it served
 
 
 def test_sigkill_during_ingest_loses_nothing(tmp_path: Path, env: dict[str, str]) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from sijill.errors import StageError, ToolMissing
 
+PR_SET_PDEATHSIG = 1
 # Entries that describe our temporary copy, not the evidence.
 _DROP_KEYS = ("SourceFile", "System:", "ExifTool:ExifToolVersion")
 
@@ -21,12 +24,27 @@ class ExifTool:
         exe = shutil.which("exiftool")
         if exe is None:
             raise ToolMissing("exiftool is not installed (Debian package libimage-exiftool-perl)")
+        # With -stay_open, exiftool keeps reading past end of input, so it would outlive a
+        # worker that dies: it is told to die with its parent, and `close` ends it cleanly.
+        # setpriv (util-linux) sets the death signal without a preexec_fn, which is unsafe in
+        # a process with threads.
+        setpriv = shutil.which("setpriv")
+        prefix = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
         self.proc = subprocess.Popen(
-            [exe, "-stay_open", "True", "-@", "-"],
+            [*prefix, exe, "-stay_open", "True", "-@", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
+
+    def close(self) -> None:
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.write(b"-stay_open\nFalse\n")
+                self.proc.stdin.flush()
+                self.proc.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
 
     def metadata(self, path: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -51,6 +69,22 @@ class ExifTool:
 
 
 _exiftool: ExifTool | None = None
+
+
+def die_with_parent() -> None:
+    """In a child process: ask Linux to SIGKILL it when its parent dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def close_tools() -> None:
+    global _exiftool
+    if _exiftool is not None:
+        _exiftool.close()
+        _exiftool = None
 
 
 def exiftool() -> ExifTool:

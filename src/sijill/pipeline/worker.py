@@ -7,7 +7,6 @@ the stage produced, and sends back the result; the parent alone writes to the ca
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import shutil
@@ -21,11 +20,10 @@ from typing import Any
 
 from sijill.errors import InputRejected, SijillError, ToolMissing
 from sijill.pipeline.stage import ItemInfo, StageResult
+from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
 from sijill.storage.textnorm import normalize
-
-PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -71,14 +69,6 @@ class _Context:
 
     def store_bytes(self, data: bytes) -> StoredBlob:
         return self._blobs.put_bytes(data)
-
-
-def _die_with_parent() -> None:
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 def _set_memory_limit(mb: int) -> None:
@@ -154,7 +144,7 @@ def worker_main(conn: Connection) -> None:
     Sends "ready" once, then for each job ("started", job id) and ("done", JobOutcome); the
     parent may queue the next job in the pipe while this one runs.
     """
-    _die_with_parent()
+    die_with_parent()
     os.setpgrp()  # the parent kills our whole group (us and any tool we started) on timeout
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -181,12 +171,15 @@ def worker_main(conn: Connection) -> None:
     blobs = LocalBlobStore(Path(init.blobs_root), keys)
     tmp_root = Path(init.tmp_root)
     conn.send("ready")
-    while True:
-        try:
-            spec = conn.recv()
-        except EOFError:
-            return
-        if spec is None:
-            return
-        conn.send(("started", spec.job_id))
-        conn.send(("done", run_job(spec, blobs, tmp_root)))
+    try:
+        while True:
+            try:
+                spec = conn.recv()
+            except EOFError:
+                return
+            if spec is None:
+                return
+            conn.send(("started", spec.job_id))
+            conn.send(("done", run_job(spec, blobs, tmp_root)))
+    finally:
+        close_tools()
