@@ -55,13 +55,16 @@ class CLI:
         return json.loads(self(*args, "--json").stdout)
 
 
-@pytest.fixture
-def env() -> dict[str, str]:
-    e = dict(os.environ)
-    e["SIJILL_PASSPHRASE"] = PASSPHRASE
-    e["SIJILL_USER"] = "tester"
+def cli_env() -> dict[str, str]:
+    """The environment the CLI runs with in tests: the test passphrase and user."""
+    e = dict(os.environ, SIJILL_PASSPHRASE=PASSPHRASE, SIJILL_USER="tester")
     e.pop("SIJILL_ARCHIVE", None)
     return e
+
+
+@pytest.fixture
+def env() -> dict[str, str]:
+    return cli_env()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import datetime as dt
 import gzip
 import io
 import mailbox
-import os
 import struct
 import tarfile
 import zipfile
@@ -30,7 +29,7 @@ from sijill.archive.archive import Archive
 from sijill.archive.queries import item_detail, status_summary
 from sijill.settings import Settings
 from sijill.storage.models import Item
-from tests.conftest import CLI, PASSPHRASE
+from tests.conftest import CLI, PASSPHRASE, cli_env
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -195,9 +194,7 @@ class Unpacked:
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unpacked]:
     root = tmp_path_factory.mktemp("containers")
-    env = dict(os.environ, SIJILL_PASSPHRASE=PASSPHRASE, SIJILL_USER="tester")
-    env.pop("SIJILL_ARCHIVE", None)
-    cli = CLI(root / "archive", env)
+    cli = CLI(root / "archive", cli_env())
     cli("init")
     make_inputs(root / "in")
     cli.json("ingest", str(root / "in"))

@@ -40,7 +40,7 @@ from sijill.pipeline.stages.email_unpacker import EmailUnpacker
 from sijill.pipeline.worker import JobSpec, _Context
 from sijill.settings import Settings
 from sijill.storage.models import Case, Item, Job
-from tests.conftest import CLI, PASSPHRASE
+from tests.conftest import CLI, PASSPHRASE, cli_env
 
 GIB = 1 << 30
 TRAVERSAL = ("../x", "../../etc/x", "/etc/x", "..\\..\\win\\x", "a/../../x\x1b[31m")
@@ -197,9 +197,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     if shutil.which("7z") is None:
         pytest.skip("the 7z command (Debian p7zip-full) is needed to make an encrypted zip")
     root = tmp_path_factory.mktemp("hostile")
-    env = dict(os.environ, SIJILL_PASSPHRASE=PASSPHRASE, SIJILL_USER="tester")
-    env.pop("SIJILL_ARCHIVE", None)
-    cli = CLI(root / "archive", env)
+    cli = CLI(root / "archive", cli_env())
     cli("init")
     make_hostile(root / "in")
     # A case whose limits are set low, to show that per-case config reaches the stage.
