@@ -79,6 +79,23 @@ def timed(cmds: list[list[str]], env: dict[str, str], parallel: int = 1) -> floa
     return time.perf_counter() - t
 
 
+def pdfium_alone(pdfs: list[Path]) -> float:
+    """The floor: pypdfium2's page text extraction alone, in this process, nothing else."""
+    import pypdfium2 as pdfium
+
+    t = time.perf_counter()
+    for p in pdfs:
+        pdf = pdfium.PdfDocument(str(p))
+        for i in range(len(pdf)):
+            page = pdf[i]
+            tp = page.get_textpage()
+            tp.get_text_bounded()
+            tp.close()
+            page.close()
+        pdf.close()
+    return time.perf_counter() - t
+
+
 def peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -154,6 +171,9 @@ def main() -> None:
         peak = peak_children_mb()
         report(f"text layer: {args.docs} PDFs x {args.pages} pages, pdftotext vs ingest+run",
                n_pages, raw_text, our_text, fixed, 1.5)
+        floor = min(pdfium_alone(pdfs) for _ in range(2))
+        print(f"  floor: pypdfium2 text extraction alone, no start-up: {1000 * floor / n_pages:.2f}"
+              f" ms/page, ratio {floor / raw_text[1]:.2f} to pdftotext (1 at a time)")
         if scans:
             report(f"OCR: {args.scans} scanned pages, tesseract -l {args.languages} --psm 1 "
                    "vs ingest+run", args.scans, raw_ocr, our_ocr, fixed, 1.15)
