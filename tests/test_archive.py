@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
+from sijill.storage.db import HEAD, migrate
 from tests.conftest import CLI
 
 
@@ -13,9 +14,9 @@ def test_init_creates_sealed_archive(cli: CLI) -> None:
     root = cli.archive
     db = sqlite3.connect(root / "sijill.db")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "0001"
+    assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"items", "jobs", "text_units", "text_fts", "custody_events"} <= tables
+    assert {"items", "jobs", "text_units", "text_fts", "custody_events", "media_hashes"} <= tables
     identity = (root / "keys" / "identity.age").read_bytes()
     assert b"AGE-SECRET-KEY" not in identity  # stored encrypted with the passphrase
     assert identity.startswith(b"age-encryption.org/v1")
@@ -89,3 +90,39 @@ def test_ingest_records_source_case_and_receipts(cli: CLI, tmp_path: Path) -> No
         }
     bad_case = cli("ingest", str(tmp_path / "folder"), "--case", "../etc", check=False)
     assert bad_case.returncode == 2
+
+
+def test_upgrade_from_first_schema_keeps_search(tmp_path: Path) -> None:
+    """A catalog made by revision 0001 upgrades in place; full-text triggers survive."""
+    from sqlalchemy import create_engine
+
+    db_path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{db_path}")
+    migrate(engine, "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO cases VALUES ('c', 'c', '2026-01-01', '{}')")
+        conn.exec_driver_sql(
+            "INSERT INTO items (id, case_id, sha256, size, name, mime, kind, description, blob,"
+            " depth, status, received_at, received_by, info) VALUES ('i', 'c', 'x', 1, 'n',"
+            " 'text/plain', 'text', '', 'b', 0, 'processed', '2026-01-01', 'a', '{}')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO jobs (item_id, input_sha256, stage, stage_version, config_hash, config,"
+            " state, attempts, result, created_at) VALUES ('i', 'x', 's', 1, 'h', '{}', 'done',"
+            " 1, '{}', '2026-01-01')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO text_units (item_id, job_id, stage, kind, seq, method, text, norm)"
+            " VALUES ('i', 1, 's', 'page', 0, 'ocr', 'old convoy', 'old convoy')"
+        )
+    migrate(engine)
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == HEAD
+        conn.exec_driver_sql(
+            "INSERT INTO text_units (item_id, job_id, stage, kind, seq, method, text, norm,"
+            " info) VALUES ('i', 1, 's', 'segment', 1, 'asr', 'new convoy', 'new convoy', '{}')"
+        )
+        hits = conn.exec_driver_sql(
+            "SELECT rowid FROM text_fts WHERE text_fts MATCH 'convoy'"
+        ).fetchall()
+    assert len(hits) == 2

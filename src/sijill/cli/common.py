@@ -71,9 +71,22 @@ class BarProgress(RunnerProgress):
     def __init__(self, bar: Progress) -> None:
         self.bar = bar
         self.task = bar.add_task("processing", total=0)
+        self._jobs: dict[int, Any] = {}
 
     def total(self, n: int) -> None:
         self.bar.update(self.task, total=n)
 
     def advance(self, stage: str, ok: bool) -> None:
         self.bar.update(self.task, advance=1, description=stage)
+
+    def job_progress(self, job_id: int, stage: str, fraction: float | None) -> None:
+        """A second bar per long job (a 3-hour recording), gone when the job ends."""
+        tasks = self._jobs
+        if fraction is None:
+            task = tasks.pop(job_id, None)
+            if task is not None:
+                self.bar.remove_task(task)
+            return
+        if job_id not in tasks:
+            tasks[job_id] = self.bar.add_task(f"  {stage} (job {job_id})", total=100)
+        self.bar.update(tasks[job_id], completed=round(100 * fraction))

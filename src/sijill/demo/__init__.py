@@ -36,8 +36,11 @@ PHOTO = "IMG_20240314_094122.jpg"
 
 def corpus_files() -> list[Path]:
     """The files `build_demo` ingests: the whole corpus except its README."""
-    return sorted(p for p in CORPUS.iterdir()
-                  if p.is_file() and p.name != "README.md" and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in CORPUS.iterdir()
+        if p.is_file() and p.name != "README.md" and not p.name.startswith(".")
+    )
 
 
 def _clear(root: Path) -> None:
@@ -54,8 +57,9 @@ def _clear(root: Path) -> None:
     shutil.rmtree(root)
 
 
-def build_demo(archive: Path, settings: Settings, *, console: Console | None = None,
-               examples: bool = True) -> None:
+def build_demo(
+    archive: Path, settings: Settings, *, console: Console | None = None, examples: bool = True
+) -> None:
     """Build the demo archive at `archive`, replacing an earlier demo there."""
     con = console or Console(highlight=False, soft_wrap=True)
     status = Console(stderr=True)
@@ -63,11 +67,14 @@ def build_demo(archive: Path, settings: Settings, *, console: Console | None = N
     _clear(root)
     secret = settings.passphrase or DEMO_PASSPHRASE
     # The demo is always embedded: it must never write into a team database or bucket.
-    settings = settings.model_copy(update={"passphrase": secret, "database_url": None,
-                                           "blobs_url": None, "broker_url": None})
+    settings = settings.model_copy(
+        update={"passphrase": secret, "database_url": None, "blobs_url": None, "broker_url": None}
+    )
     if secret == DEMO_PASSPHRASE:
-        con.print(f"[bold yellow]Demo passphrase:[/] {secret}   "
-                  "(for this fictional demo only; never use it for real material)")
+        con.print(
+            f"[bold yellow]Demo passphrase:[/] {secret}   "
+            "(for this fictional demo only; never use it for real material)"
+        )
     else:
         con.print("[bold]Passphrase:[/] taken from SIJILL_PASSPHRASE")
 
@@ -75,26 +82,33 @@ def build_demo(archive: Path, settings: Settings, *, console: Console | None = N
     try:
         (root / MARKER).write_text(
             "This archive was built by `sijill demo` from fictional material; "
-            "`sijill demo` may delete and rebuild it.\n")
+            "`sijill demo` may delete and rebuild it.\n"
+        )
         con.print(f"[bold]Archive[/] {root}")
         files = corpus_files()
-        report = ingest(arch, files, case=DEMO_CASE, source=DEMO_SOURCE,
-                        actor=settings.actor())
-        con.print(f"ingested {report.count('new')} files of the fictional corpus into case "
-                  f"'{DEMO_CASE}' (source {DEMO_SOURCE})")
+        report = ingest(arch, files, case=DEMO_CASE, source=DEMO_SOURCE, actor=settings.actor())
+        con.print(
+            f"ingested {report.count('new')} files of the fictional corpus into case "
+            f"'{DEMO_CASE}' (source {DEMO_SOURCE})"
+        )
         for o in report.outcomes:
             if o.status in ("skipped", "error"):
                 status.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
         runner = Runner(arch, workers=settings.workers, actor=settings.actor())
-        with Progress(TextColumn("[bold]{task.description:<24}"), BarColumn(),
-                      MofNCompleteColumn(), TimeElapsedColumn(), console=status) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=status,
+        ) as bar:
             stats = runner.run(BarProgress(bar))
-        con.print(f"processed: {stats.done} done, {stats.failed} failed "
-                  f"in {stats.elapsed_s:.1f} s")
+        con.print(f"processed: {stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
-        photo_id = next((o.item_id for o in report.outcomes
-                         if Path(o.path).name == PHOTO and o.item_id), None)
+        photo_id = next(
+            (o.item_id for o in report.outcomes if Path(o.path).name == PHOTO and o.item_id), None
+        )
     finally:
         arch.close()
 
@@ -103,15 +117,20 @@ def build_demo(archive: Path, settings: Settings, *, console: Console | None = N
     con.print()
     con.print(f"[bold green]Demo archive ready:[/] {root}")
     con.print(f"Passphrase: {secret}" + ("  (demo only)" if secret == DEMO_PASSPHRASE else ""))
-    con.print(f"Explore it:  export SIJILL_ARCHIVE={shlex.quote(str(root))} "
-              f"SIJILL_PASSPHRASE={shlex.quote(secret) if secret == DEMO_PASSPHRASE else '…'}"
-              "; sijill --help")
+    con.print(
+        f"Explore it:  export SIJILL_ARCHIVE={shlex.quote(str(root))} "
+        f"SIJILL_PASSPHRASE={shlex.quote(secret) if secret == DEMO_PASSPHRASE else '…'}"
+        "; sijill --help"
+    )
     con.print("The investigator web app (`sijill serve`) comes in a later version.")
 
 
 def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> None:
     commands: list[list[str]] = [
-        ["status"], ["items"], ["search", "Raqqa"], ["search", "الرقة"],
+        ["status"],
+        ["items"],
+        ["search", "Raqqa"],
+        ["search", "الرقة"],
         ["search", "checkpoint*", "--lang", "en"],
     ]
     if photo_id:
@@ -126,13 +145,18 @@ def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> No
     else:
         env.setdefault("COLUMNS", "120")
     con.print()
-    con.print(f"[bold]Some commands, run now against the demo archive[/] "
-              f"(SIJILL_ARCHIVE={root}):")
+    con.print(f"[bold]Some commands, run now against the demo archive[/] (SIJILL_ARCHIVE={root}):")
     for args in commands:
         con.print()
         con.print(f"[bold cyan]$ sijill {shlex.join(args)}[/]")
-        proc = subprocess.run([sys.executable, "-m", "sijill", "--archive", str(root), *args],
-                              env=env, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "sijill", "--archive", str(root), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         con.print(Text.from_ansi(proc.stdout.rstrip("\n")))
         if proc.returncode != 0:
             con.print(Text.from_ansi(proc.stderr.rstrip("\n")))

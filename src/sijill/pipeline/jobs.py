@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,9 +13,17 @@ from sqlalchemy.orm import Session
 from sijill.archive import custody
 from sijill.archive.ingest import register_item
 from sijill.pipeline.registry import Registry
-from sijill.pipeline.stage import ItemInfo
+from sijill.pipeline.stage import ItemInfo, SourceUnit
 from sijill.pipeline.worker import JobOutcome, JobSpec
-from sijill.storage.models import Case, Derivative, Item, ItemMetadata, Job, TextUnit
+from sijill.storage.models import (
+    Case,
+    Derivative,
+    Item,
+    ItemMetadata,
+    Job,
+    MediaHash,
+    TextUnit,
+)
 
 FINAL = ("done", "failed", "skipped")
 
@@ -75,6 +84,11 @@ def plan(session: Session, registry: Registry, item_ids: Iterable[str] | None = 
                 not_applicable.add(stage.name)
                 continue
             cfg, chash = registry.config_and_hash(stage, case_cfg.get(item.case_id, {}))
+            if stage.reads_text:
+                # Its input is the text of those jobs: new text (a re-run of a stage before
+                # it) means a new job, which supersedes this one's result when done.
+                inputs = ",".join(f"{j.stage}:{j.id}" for j in dep_jobs if j is not None)
+                chash = hashlib.sha256(f"{chash}|{inputs}".encode()).hexdigest()[:16]
             key = f"{stage.name}@{stage.version}:{chash}"
             job = existing.get(key)
             if job is None:
@@ -103,6 +117,7 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
     item = session.get_one(Item, job.item_id)
     stage = registry.get(job.stage)
     previous: dict[str, dict[str, Any]] = {}
+    dep_jobs: list[int] = []
     for dep in stage.after:
         d = session.execute(
             select(Job)
@@ -112,6 +127,27 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
         ).scalar_one_or_none()
         if d is not None:
             previous[dep] = dict(d.result or {})
+            if stage.reads_text:
+                dep_jobs.append(d.id)
+    units: list[SourceUnit] = []
+    if dep_jobs:
+        units = [
+            SourceUnit(
+                id=u.id,
+                stage=u.stage,
+                kind=u.kind,
+                text=u.text,
+                lang=u.lang,
+                page=u.page,
+                start=u.start,
+                end=u.end,
+            )
+            for u in session.execute(
+                select(TextUnit)
+                .where(TextUnit.job_id.in_(dep_jobs))
+                .order_by(TextUnit.job_id, TextUnit.seq)
+            ).scalars()
+        ]
     return JobSpec(
         job_id=job.id,
         stage=job.stage,
@@ -120,6 +156,7 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
         blob=item.blob,
         previous=previous,
         memory_mb=stage.memory_mb or default_memory_mb,
+        text_units=units,
     )
 
 
@@ -212,8 +249,27 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
                     "method": u.method,
                     "text": u.text,
                     "norm": u.norm,
+                    "info": _unit_info(u.info, u.source_ids),
+                    "source_unit_id": u.source_ids[0] if u.source_ids else None,
                 }
                 for seq, u in enumerate(res.text_units)
+            ],
+        )
+        if any(u.sources for u in res.text_units):
+            _link_sources(session, job.id, res.text_units)
+    if res.media_hashes:
+        session.execute(
+            insert(MediaHash),
+            [
+                {
+                    "item_id": item.id,
+                    "job_id": job.id,
+                    "algo": h.algo,
+                    "t": h.t,
+                    "hash": h.hash,
+                    "quality": h.quality,
+                }
+                for h in res.media_hashes
             ],
         )
     if res.item_info:
@@ -239,11 +295,34 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
             "config_hash": job.config_hash,
             "derivatives": derivative_hashes,
             "text_units": len(res.text_units),
+            "media_hashes": len(res.media_hashes),
             "children": len(child_ids),
         },
     )
     session.flush()
     return touched
+
+
+def _unit_info(info: dict[str, Any] | None, source_ids: list[int]) -> dict[str, Any] | None:
+    if not source_ids:
+        return info
+    return {**(info or {}), "sources": list(source_ids)}
+
+
+def _link_sources(session: Session, job_id: int, units: list[Any]) -> None:
+    """Turn `sources` (indices into the same result) into catalog ids, now they exist."""
+    ids = dict(
+        session.execute(select(TextUnit.seq, TextUnit.id).where(TextUnit.job_id == job_id)).tuples()
+    )
+    for seq, u in enumerate(units):
+        if not u.sources:
+            continue
+        src = [ids[i] for i in u.sources if i in ids]
+        session.execute(
+            update(TextUnit)
+            .where(TextUnit.id == ids[seq])
+            .values(info={**(u.info or {}), "sources": src}, source_unit_id=src[0] if src else None)
+        )
 
 
 def _safe_time(ts: float | None) -> datetime | None:
@@ -268,6 +347,7 @@ def _supersede_older(session: Session, job: Job) -> None:
     ]
     if older:
         session.execute(delete(TextUnit).where(TextUnit.job_id.in_(older)))
+        session.execute(delete(MediaHash).where(MediaHash.job_id.in_(older)))
         session.execute(update(Job).where(Job.id.in_(older)).values(state="superseded"))
 
 

@@ -44,6 +44,8 @@ class Progress:
 
     def total(self, n: int) -> None: ...
     def advance(self, stage: str, ok: bool) -> None: ...
+    def job_progress(self, job_id: int, stage: str, fraction: float | None) -> None:
+        """A long job's own progress (0..1); None when it has finished."""
 
 
 PREFETCH = 2  # jobs a worker holds: the next one waits in its pipe while the parent commits
@@ -218,10 +220,14 @@ class Runner:
                 elif msg[0] == "started":
                     w.started = msg[1]
                     w.deadline = time.monotonic() + self._timeout_for(w.inflight[0][1])
+                elif msg[0] == "progress":
+                    if w.inflight:
+                        progress.job_progress(msg[1], w.inflight[0][1], msg[2])
                 elif msg[0] == "done":
                     outcome: JobOutcome = msg[1]
                     _job, stage = w.inflight.popleft()
                     w.started, w.deadline = None, float("inf")
+                    progress.job_progress(outcome.job_id, stage, None)
                     self._commit(outcome, stats, progress, stage)
         except (EOFError, OSError):
             return  # the sentinel tells the rest

@@ -37,6 +37,36 @@ class TextUnitOut:
     lang: str | None = None
     lang_confidence: float | None = None
     norm: str = ""
+    # Kept with the unit in the catalog: word timings, decoder scores...
+    info: dict[str, Any] | None = None
+    # A translation's sources: indices into this result's text_units (`sources`), or
+    # catalog ids of units made by earlier stages (`source_ids`, for `reads_text` stages).
+    sources: list[int] = field(default_factory=list)
+    source_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceUnit:
+    """A text unit made by an earlier stage, as a `reads_text` stage receives it."""
+
+    id: int
+    stage: str
+    kind: str
+    text: str
+    lang: str | None
+    page: int | None = None
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass
+class MediaHashOut:
+    """A perceptual hash: of the image (`t` None) or of the video frame at `t` seconds."""
+
+    algo: str
+    hash: str  # hex
+    quality: int
+    t: float | None = None
 
 
 @dataclass
@@ -70,6 +100,7 @@ class StageResult:
     children: list[ChildOut] = field(default_factory=list)
     derivatives: list[DerivativeOut] = field(default_factory=list)
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media_hashes: list[MediaHashOut] = field(default_factory=list)
     # Set when the item cannot be processed further by design (encrypted, invalid...).
     item_status: str | None = None
     item_status_reason: str | None = None
@@ -83,9 +114,13 @@ class StageContext(Protocol):
     input_path: Path
     workdir: Path
     previous: dict[str, dict[str, Any]]
+    # Text units of the stages in `after` (only for stages with `reads_text`).
+    text_units: list[SourceUnit]
 
     def store_file(self, path: Path) -> StoredBlob: ...
     def store_bytes(self, data: bytes) -> StoredBlob: ...
+    def progress(self, fraction: float) -> None:
+        """Report how far a long job is (0..1); shown beside the run's progress bar."""
 
 
 class Stage:
@@ -106,6 +141,10 @@ class Stage:
     config_help: ClassVar[dict[str, str]] = {}
     timeout_s: ClassVar[float | None] = None
     memory_mb: ClassVar[int | None] = None
+    # A stage that works on the text units of the stages in `after` (a translator) rather
+    # than on the original: it receives them in ctx.text_units, and is planned again when
+    # those stages' results are replaced.
+    reads_text: ClassVar[bool] = False
 
     def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
         """Whether this stage has work for `item`, given results of the stages in `after`."""

@@ -13,13 +13,14 @@ import shutil
 import signal
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from sijill.errors import InputRejected, SijillError, ToolMissing
-from sijill.pipeline.stage import ItemInfo, StageResult
+from sijill.pipeline.stage import ItemInfo, SourceUnit, StageResult
 from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
@@ -35,6 +36,7 @@ class JobSpec:
     blob: str
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_mb: int = 3072
+    text_units: list[SourceUnit] = field(default_factory=list)
 
 
 @dataclass
@@ -56,13 +58,31 @@ class WorkerInit:
 
 
 class _Context:
-    def __init__(self, spec: JobSpec, input_path: Path, workdir: Path, blobs: LocalBlobStore):
+    def __init__(
+        self,
+        spec: JobSpec,
+        input_path: Path,
+        workdir: Path,
+        blobs: LocalBlobStore,
+        report: Callable[[float], None] | None = None,
+    ):
         self.item = spec.item
         self.config = spec.config
         self.input_path = input_path
         self.workdir = workdir
         self.previous = spec.previous
+        self.text_units = spec.text_units
         self._blobs = blobs
+        self._report = report
+        self._last = 0.0
+
+    def progress(self, fraction: float) -> None:
+        import time
+
+        now = time.monotonic()
+        if self._report is not None and now - self._last >= 0.5:  # at most twice a second
+            self._last = now
+            self._report(min(1.0, max(0.0, float(fraction))))
 
     def store_file(self, path: Path) -> StoredBlob:
         return self._blobs.put_file(path)
@@ -88,7 +108,12 @@ def _finish_text(result: StageResult) -> None:
         unit.norm = normalize(unit.text)
 
 
-def run_job(spec: JobSpec, blobs: LocalBlobStore, tmp_root: Path) -> JobOutcome:
+def run_job(
+    spec: JobSpec,
+    blobs: LocalBlobStore,
+    tmp_root: Path,
+    report: Callable[[float], None] | None = None,
+) -> JobOutcome:
     import time
 
     from sijill.pipeline.registry import default_registry
@@ -99,7 +124,7 @@ def run_job(spec: JobSpec, blobs: LocalBlobStore, tmp_root: Path) -> JobOutcome:
         stage = default_registry().get(spec.stage)
         input_path = workdir / "original"
         blobs.fetch_to(spec.blob, input_path)
-        ctx = _Context(spec, input_path, workdir, blobs)
+        ctx = _Context(spec, input_path, workdir, blobs, report)
         _set_memory_limit(spec.memory_mb)
         try:
             result = stage.run(ctx)
@@ -180,6 +205,11 @@ def worker_main(conn: Connection) -> None:
             if spec is None:
                 return
             conn.send(("started", spec.job_id))
-            conn.send(("done", run_job(spec, blobs, tmp_root)))
+            job_id = spec.job_id
+
+            def report(fraction: float, job_id: int = job_id) -> None:
+                conn.send(("progress", job_id, fraction))
+
+            conn.send(("done", run_job(spec, blobs, tmp_root, report)))
     finally:
         close_tools()

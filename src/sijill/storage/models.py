@@ -148,6 +148,23 @@ class TextUnit(Base):
     method: Mapped[str] = mapped_column(String(32))  # text_layer, ocr, docx, email...
     text: Mapped[str] = mapped_column(Text)
     norm: Mapped[str] = mapped_column(Text)
+    # Word timings, decoder scores, translation sources ({"sources": [unit ids]}).
+    info: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # For a translation: the (first) unit it translates. Deliberately no foreign key.
+    source_unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class MediaHash(Base):
+    """A perceptual hash of an image, or of one video frame at `t` seconds."""
+
+    __tablename__ = "media_hashes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    algo: Mapped[str] = mapped_column(String(16))
+    t: Mapped[float | None] = mapped_column(Float)
+    hash: Mapped[str] = mapped_column(String(64))
+    quality: Mapped[int] = mapped_column(Integer)
 
 
 class CustodyEvent(Base):

@@ -85,8 +85,9 @@ class ContainerUnpacker(Stage):
                 fmt = f"bare {fmt}"
                 _decompress(job, ctx.input_path, fmt.split()[1], ctx.item.name)
         else:
-            raise InputRejected(f"not an archive format this stage reads ({ctx.item.mime})",
-                                status="unsupported")
+            raise InputRejected(
+                f"not an archive format this stage reads ({ctx.item.mime})", status="unsupported"
+            )
         return job.result(format=fmt)
 
 
@@ -103,7 +104,7 @@ def _zip_entries_declared(path: Path) -> int | None:
         if total != 0xFFFF:
             return total
         loc = pos - 20  # zip64: the real count is in the zip64 end record
-        if loc < 0 or tail[loc:loc + 4] != b"PK\x06\x07":
+        if loc < 0 or tail[loc : loc + 4] != b"PK\x06\x07":
             return None
         (offset,) = struct.unpack_from("<Q", tail, loc + 8)
         f.seek(offset)
@@ -129,8 +130,9 @@ def _unzip(job: Unpacking, path: Path) -> None:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, *_STREAM_ERRORS) as exc:
-        raise InputRejected(f"the zip archive is truncated or corrupt and cannot be read "
-                            f"({exc})", status="invalid") from exc
+        raise InputRejected(
+            f"the zip archive is truncated or corrupt and cannot be read ({exc})", status="invalid"
+        ) from exc
     with zf:
         infos = zf.infolist()
         job.check_declared(len(infos))
@@ -143,7 +145,9 @@ def _unzip(job: Unpacking, path: Path) -> None:
         if locked and len(locked) == len(files):
             raise InputRejected(
                 f"the zip is password-protected ({len(locked)} encrypted member(s)); it "
-                "cannot be unpacked without the password", status="encrypted")
+                "cannot be unpacked without the password",
+                status="encrypted",
+            )
         for info in infos:
             job.count_entries()
             if info.is_dir():
@@ -172,11 +176,15 @@ def _unzip(job: Unpacking, path: Path) -> None:
     if broken:
         job.damaged("; ".join(broken[:3]))
     if unsupported and not job.children:
-        raise InputRejected(f"the zip's members use a compression method this stage cannot "
-                            f"read: {job.skipped[-1]['reason']}", status="unsupported")
+        raise InputRejected(
+            f"the zip's members use a compression method this stage cannot "
+            f"read: {job.skipped[-1]['reason']}",
+            status="unsupported",
+        )
     if locked:
-        job.warnings.append(f"{len(locked)} of {len(files)} members are password-protected "
-                            "and were not unpacked")
+        job.warnings.append(
+            f"{len(locked)} of {len(files)} members are password-protected and were not unpacked"
+        )
 
 
 def _watched_tarinfo(ends: list[str]) -> type[tarfile.TarInfo]:
@@ -188,8 +196,9 @@ def _watched_tarinfo(ends: list[str]) -> type[tarfile.TarInfo]:
             try:
                 return super().fromtarfile(tarfile)
             except HeaderError as exc:
-                ends.append("" if isinstance(exc, EOFHeaderError) else
-                            f"{type(exc).__name__}: {exc}")
+                ends.append(
+                    "" if isinstance(exc, EOFHeaderError) else f"{type(exc).__name__}: {exc}"
+                )
                 raise
 
     return Watched
@@ -261,8 +270,7 @@ def _decompress(job: Unpacking, path: Path, fmt: str, item_name: str) -> None:
         with _open_compressed(path, fmt) as stream:
             job.add_stream(name, stream.read)
     except _STREAM_ERRORS as exc:
-        raise InputRejected(f"corrupt or truncated {fmt} stream: {exc}",
-                            status="invalid") from exc
+        raise InputRejected(f"corrupt or truncated {fmt} stream: {exc}", status="invalid") from exc
 
 
 class _SealingFactory(py7zr.io.WriterFactory):
@@ -325,18 +333,24 @@ def _un7z(job: Unpacking, path: Path) -> None:
         try:
             szf = py7zr.SevenZipFile(fp, mode="r", max_extract_size=cap + 16 * (1 << 20))
         except py7zr.exceptions.PasswordRequired as exc:
-            raise InputRejected("the 7z archive is password-protected (its file list too); it "
-                                "cannot be unpacked without the password",
-                                status="encrypted") from exc
+            raise InputRejected(
+                "the 7z archive is password-protected (its file list too); it "
+                "cannot be unpacked without the password",
+                status="encrypted",
+            ) from exc
         except py7zr.exceptions.UnsupportedCompressionMethodError as exc:
-            raise InputRejected(f"7z compression method not supported: {exc}",
-                                status="unsupported") from exc
+            raise InputRejected(
+                f"7z compression method not supported: {exc}", status="unsupported"
+            ) from exc
         except (py7zr.exceptions.ArchiveError, KeyError, IndexError, *_STREAM_ERRORS) as exc:
             raise InputRejected(f"not a readable 7z archive: {exc}", status="invalid") from exc
         with szf:
             if szf.needs_password():
-                raise InputRejected("the 7z archive is password-protected; it cannot be "
-                                    "unpacked without the password", status="encrypted")
+                raise InputRejected(
+                    "the 7z archive is password-protected; it cannot be "
+                    "unpacked without the password",
+                    status="encrypted",
+                )
             _extract_7z(job, szf)
 
 
@@ -359,8 +373,10 @@ def _extract_7z(job: Unpacking, szf: Any) -> None:
                 py7zr.helpers.get_sanitized_output_path(e.filename, None)
             except py7zr.exceptions.Bad7zFile:
                 # py7zr refuses to extract such a name at all, even into memory.
-                job.skip(e.filename, f"unsafe path {clean_text(e.filename)[:200]!r}; py7zr "
-                                      "will not extract it")
+                job.skip(
+                    e.filename,
+                    f"unsafe path {clean_text(e.filename)[:200]!r}; py7zr will not extract it",
+                )
                 continue
             job.check_declared_size(e.filename, e.uncompressed or 0)
             targets.add(e.filename)
@@ -383,14 +399,17 @@ def _extract_7z(job: Unpacking, szf: Any) -> None:
     try:
         szf.extract(targets=targets, factory=factory)
     except py7zr.exceptions.DecompressionBombError as exc:
-        raise InputRejected(f"archive expands past its limits (max_total_bytes, max_ratio): "
-                            f"{exc}", status="rejected") from exc
+        raise InputRejected(
+            f"archive expands past its limits (max_total_bytes, max_ratio): {exc}",
+            status="rejected",
+        ) from exc
     except py7zr.exceptions.PasswordRequired as exc:
         raise InputRejected("a 7z member is password-protected", status="encrypted") from exc
     except py7zr.exceptions.UnsupportedCompressionMethodError as exc:
         if not job.children:
-            raise InputRejected(f"7z compression method not supported: {exc}",
-                                status="unsupported") from exc
+            raise InputRejected(
+                f"7z compression method not supported: {exc}", status="unsupported"
+            ) from exc
         job.warnings.append(f"some members use an unsupported compression method: {exc}")
     except (py7zr.exceptions.ArchiveError, KeyError, IndexError, *_STREAM_ERRORS) as exc:
         job.damaged(str(exc) or type(exc).__name__)

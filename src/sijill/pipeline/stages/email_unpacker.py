@@ -36,12 +36,26 @@ from sijill.pipeline.stages.unpack_limits import (
 MBOX = "application/mbox"
 MSG = "application/vnd.ms-outlook"
 RFC822 = "message/rfc822"
-HEADERS = (("from", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"),
-           ("subject", "Subject"), ("message_id", "Message-ID"))
+HEADERS = (
+    ("from", "From"),
+    ("to", "To"),
+    ("cc", "Cc"),
+    ("date", "Date"),
+    ("subject", "Subject"),
+    ("message_id", "Message-ID"),
+)
 # The stdlib header and MIME parsers raise assorted errors on hostile input instead of
 # recording a defect; any of these means "this part cannot be read", not a bug of ours.
-_PARSE_ERRORS = (email.errors.MessageError, ValueError, TypeError, IndexError, LookupError,
-                 AttributeError, AssertionError, UnicodeError)
+_PARSE_ERRORS = (
+    email.errors.MessageError,
+    ValueError,
+    TypeError,
+    IndexError,
+    LookupError,
+    AttributeError,
+    AssertionError,
+    UnicodeError,
+)
 # Re-emit a forwarded message as it was parsed: never refold its headers.
 _AS_PARSED = policy.default.clone(refold_source="none")
 _MAX_PARTS_DEPTH = 50
@@ -59,8 +73,27 @@ def _safe(fn: Callable[[], _T], default: _T) -> _T:
 class _HTMLText(HTMLParser):
     """Visible text of an HTML body: no script or style, line breaks at block elements."""
 
-    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
-                        "table", "blockquote", "pre", "hr", "section", "article"})
+    BLOCKS = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "table",
+            "blockquote",
+            "pre",
+            "hr",
+            "section",
+            "article",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -112,12 +145,15 @@ class EmailUnpacker(Stage):
     version = 1
     description = "e-mail headers, body text and attachments (.eml, mbox, Outlook .msg)"
     kinds: ClassVar[frozenset[str]] = frozenset({"email"})
-    defaults: ClassVar[dict[str, Any]] = {**LIMIT_DEFAULTS, "max_message_bytes": 256 * MIB,
-                                          "max_body_chars": MAX_BODY_CHARS}
+    defaults: ClassVar[dict[str, Any]] = {
+        **LIMIT_DEFAULTS,
+        "max_message_bytes": 256 * MIB,
+        "max_body_chars": MAX_BODY_CHARS,
+    }
     config_help: ClassVar[dict[str, str]] = {
         **LIMIT_HELP,
         "max_message_bytes": "refuse to parse a single message bigger than this (it is read "
-                             "into memory); an mbox is split whatever its size",
+        "into memory); an mbox is split whatever its size",
         "max_body_chars": "keep at most this many characters of a message's body text",
     }
 
@@ -130,8 +166,11 @@ class EmailUnpacker(Stage):
             return _split_mbox(job, ctx.input_path)
         limit = int(ctx.config.get("max_message_bytes", self.defaults["max_message_bytes"]))
         if ctx.item.size > limit:
-            raise InputRejected(f"message of {fmt_bytes(ctx.item.size)} is over "
-                                f"max_message_bytes={fmt_bytes(limit)}", status="rejected")
+            raise InputRejected(
+                f"message of {fmt_bytes(ctx.item.size)} is over "
+                f"max_message_bytes={fmt_bytes(limit)}",
+                status="rejected",
+            )
         if ctx.item.mime == MSG or head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
             return _read_msg(job, ctx.input_path)
         return _read_eml(job, ctx.input_path)
@@ -151,13 +190,16 @@ def _split_mbox(job: Unpacking, path: Path) -> StageResult:
     return job.result(format="mbox")
 
 
-def _leaves(part: Message, ancestors: tuple[Message, ...] = (),
-            ) -> Iterator[tuple[Message, tuple[Message, ...]]]:
+def _leaves(
+    part: Message,
+    ancestors: tuple[Message, ...] = (),
+) -> Iterator[tuple[Message, tuple[Message, ...]]]:
     """(leaf part, its multipart ancestors), depth first; message/* parts are leaves."""
     if part.is_multipart() and part.get_content_maintype() == "multipart":
         if len(ancestors) >= _MAX_PARTS_DEPTH:
-            raise InputRejected(f"MIME parts nested more than {_MAX_PARTS_DEPTH} deep",
-                                status="invalid")
+            raise InputRejected(
+                f"MIME parts nested more than {_MAX_PARTS_DEPTH} deep", status="invalid"
+            )
         for sub in part.get_payload():
             if isinstance(sub, Message):
                 yield from _leaves(sub, (*ancestors, part))
@@ -219,19 +261,23 @@ def _read_eml(job: Unpacking, path: Path) -> StageResult:
         try:
             msg: Message = BytesParser(policy=policy.default).parse(f)
         except RecursionError as exc:
-            raise InputRejected("message structure nested too deeply to parse",
-                                status="invalid") from exc
+            raise InputRejected(
+                "message structure nested too deeply to parse", status="invalid"
+            ) from exc
     meta = _headers(msg)
-    body = _safe(lambda: msg.get_body(preferencelist=("plain", "html")),  # type: ignore[attr-defined]
-                 None)
+    body = _safe(
+        lambda: msg.get_body(preferencelist=("plain", "html")),  # type: ignore[attr-defined]
+        None,
+    )
     leaves = list(_leaves(msg))
     # The other renderings of the body (its HTML twin, perhaps inside multipart/related)
     # live under the nearest multipart/alternative above it.
     alternative: Message | None = None
     for part, ancestors in leaves:
         if part is body:
-            alternative = next((a for a in reversed(ancestors)
-                                if a.get_content_subtype() == "alternative"), None)
+            alternative = next(
+                (a for a in reversed(ancestors) if a.get_content_subtype() == "alternative"), None
+            )
     chunks: list[str] = []
     attachments = 0
     for part, ancestors in leaves:
@@ -283,14 +329,23 @@ def _read_msg(job: Unpacking, path: Path) -> StageResult:
     try:
         # Broken attachments come back as such (and are listed as skipped) instead of losing
         # the whole message; they are read only when asked for.
-        msg = extract_msg.openMsg(str(path), strict=False, delayAttachments=True,
-                                  errorBehavior=ErrorBehavior.ATTACH_SUPPRESS_ALL)
+        msg = extract_msg.openMsg(
+            str(path),
+            strict=False,
+            delayAttachments=True,
+            errorBehavior=ErrorBehavior.ATTACH_SUPPRESS_ALL,
+        )
     except errors as exc:
         raise InputRejected(f"not a readable Outlook message: {exc}", status="invalid") from exc
     try:
         meta: dict[str, Any] = {"format": "msg"}
-        for key, attr in (("from", "sender"), ("to", "to"), ("cc", "cc"),
-                          ("subject", "subject"), ("message_id", "messageId")):
+        for key, attr in (
+            ("from", "sender"),
+            ("to", "to"),
+            ("cc", "cc"),
+            ("subject", "subject"),
+            ("message_id", "messageId"),
+        ):
             value = _msg_attr(msg, attr)
             meta[key] = clean_text(str(value)) if value else None
         date = _msg_attr(msg, "date")
@@ -309,8 +364,12 @@ def _read_msg(job: Unpacking, path: Path) -> StageResult:
         job.check_declared(len(atts))
         for n, att in enumerate(atts, 1):
             job.count_entries()
-            name = str(_msg_attr(att, "longFilename") or _msg_attr(att, "shortFilename")
-                       or _msg_attr(att, "displayName") or "")
+            name = str(
+                _msg_attr(att, "longFilename")
+                or _msg_attr(att, "shortFilename")
+                or _msg_attr(att, "displayName")
+                or ""
+            )
             kind = _msg_attr(att, "type")
             if kind == AttachmentType.DATA and isinstance(att.data, bytes):
                 job.add_bytes(name, att.data, fallback=f"attachment-{n}")

@@ -35,19 +35,27 @@ from sijill.pipeline.stages.plain_text import (
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DOCX_MIMES = frozenset({
-    DOCX, "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
-    "application/vnd.ms-word.document.macroEnabled.12",
-    "application/vnd.ms-word.template.macroEnabled.12",
-})
-ODT_MIMES = frozenset({"application/vnd.oasis.opendocument.text",
-                       "application/vnd.oasis.opendocument.text-template"})
+DOCX_MIMES = frozenset(
+    {
+        DOCX,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+        "application/vnd.ms-word.document.macroEnabled.12",
+        "application/vnd.ms-word.template.macroEnabled.12",
+    }
+)
+ODT_MIMES = frozenset(
+    {"application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template"}
+)
 RTF_MIMES = frozenset({"application/rtf", "text/rtf"})
 HTML_MIMES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-_FORMATS = {**dict.fromkeys(DOCX_MIMES, "docx"), **dict.fromkeys(ODT_MIMES, "odt"),
-            **dict.fromkeys(RTF_MIMES, "rtf"), **dict.fromkeys(HTML_MIMES, "html")}
+_FORMATS = {
+    **dict.fromkeys(DOCX_MIMES, "docx"),
+    **dict.fromkeys(ODT_MIMES, "odt"),
+    **dict.fromkeys(RTF_MIMES, "rtf"),
+    **dict.fromkeys(HTML_MIMES, "html"),
+}
 
 
 def format_of(mime: str) -> str | None:
@@ -68,15 +76,22 @@ def _rtf(path: Path, cfg: dict[str, Any]) -> Doc:
         enc = "cp1252"
     # Raw 8-bit bytes are in the document code page; \'xx escapes striprtf decodes itself.
     try:
-        text = rtf_to_text(raw.decode(enc, "replace"),  # type: ignore[no-untyped-call]
-                           encoding=enc, errors="replace")
+        text = rtf_to_text(
+            raw.decode(enc, "replace"),  # type: ignore[no-untyped-call]
+            encoding=enc,
+            errors="replace",
+        )
     except (ValueError, OverflowError, IndexError) as exc:  # e.g. a \u beyond Unicode
         raise InputRejected(f"RTF could not be parsed: {exc}", status="invalid") from exc
     return Doc(str(text), {}, encoding=enc)
 
 
 _EXTRACTORS: dict[str, Extractor] = {
-    "docx": read_docx, "odt": read_odt, "rtf": _rtf, "html": read_html}
+    "docx": read_docx,
+    "odt": read_odt,
+    "rtf": _rtf,
+    "html": read_html,
+}
 
 
 class OfficeTextExtractor(Stage):
@@ -84,8 +99,11 @@ class OfficeTextExtractor(Stage):
     version = 1
     description = "text of DOCX, ODT, RTF, HTML and plain text files (chosen by content type)"
     defaults: ClassVar[dict[str, Any]] = {
-        "max_chars": 20_000_000, "max_xml_bytes": 100 * 2**20, "max_rtf_bytes": 100 * 2**20,
-        "section_chars": 20_000, "text_section_chars": 50_000,
+        "max_chars": 20_000_000,
+        "max_xml_bytes": 100 * 2**20,
+        "max_rtf_bytes": 100 * 2**20,
+        "section_chars": 20_000,
+        "text_section_chars": 50_000,
     }
     config_help: ClassVar[dict[str, str]] = {
         "max_chars": "characters kept per document; the rest is dropped with a warning",

@@ -44,16 +44,25 @@ class _Dialect:
 
 
 WORDML = _Dialect(
-    paras=frozenset({W + "p"}), rows=frozenset({W + "tr"}), cells=frozenset({W + "tc"}),
+    paras=frozenset({W + "p"}),
+    rows=frozenset({W + "tr"}),
+    cells=frozenset({W + "tc"}),
     # mc:Fallback repeats the text of text boxes for old readers; w:pPr holds tab *stops*.
-    skip=frozenset({MC + "Fallback", W + "pPr", W + "rPr", W + "tblPr", W + "trPr",
-                    W + "tcPr", W + "sectPr"}),
-    chars={W + "tab": "\t", W + "ptab": "\t", W + "br": "\n", W + "cr": "\n",
-           W + "noBreakHyphen": "-"},
+    skip=frozenset(
+        {MC + "Fallback", W + "pPr", W + "rPr", W + "tblPr", W + "trPr", W + "tcPr", W + "sectPr"}
+    ),
+    chars={
+        W + "tab": "\t",
+        W + "ptab": "\t",
+        W + "br": "\n",
+        W + "cr": "\n",
+        W + "noBreakHyphen": "-",
+    },
     leaf=W + "t",
 )
 ODF = _Dialect(
-    paras=frozenset({TX + "p", TX + "h"}), rows=frozenset({TB + "table-row"}),
+    paras=frozenset({TX + "p", TX + "h"}),
+    rows=frozenset({TB + "table-row"}),
     cells=frozenset({TB + "table-cell", TB + "covered-table-cell"}),
     # Deleted text of tracked changes lives here; it is not part of the document's text.
     skip=frozenset({TX + "tracked-changes", TX + "note-citation"}),
@@ -72,8 +81,10 @@ class _Capped:
         data = self._raw.read(self._limit + 1 - self._seen if n < 0 else n)
         self._seen += len(data)
         if self._seen > self._limit:
-            raise InputRejected(f"{self._what} inflates beyond {self._limit} bytes "
-                                "(limit max_xml_bytes); refused as a possible zip bomb")
+            raise InputRejected(
+                f"{self._what} inflates beyond {self._limit} bytes "
+                "(limit max_xml_bytes); refused as a possible zip bomb"
+            )
         return data
 
 
@@ -156,8 +167,14 @@ class _Flow:
         return "\n".join(self.out[0])
 
 
-def _zip_text(z: zipfile.ZipFile, name: str, dialect: _Dialect, budget: int, limit: int,
-              scope: frozenset[str] = frozenset()) -> tuple[str, bool, list[str]]:
+def _zip_text(
+    z: zipfile.ZipFile,
+    name: str,
+    dialect: _Dialect,
+    budget: int,
+    limit: int,
+    scope: frozenset[str] = frozenset(),
+) -> tuple[str, bool, list[str]]:
     """(text, truncated, warnings) of one XML part; a damaged part keeps what was read."""
     flow = _Flow(dialect, budget, scope)
     try:
@@ -175,8 +192,10 @@ def _open(z: zipfile.ZipFile, name: str, limit: int) -> _Capped:
     if info.flag_bits & 0x1:
         raise InputRejected(f"{name} is encrypted", status="encrypted")
     if info.file_size > limit:
-        raise InputRejected(f"{name} declares {info.file_size} bytes, over max_xml_bytes "
-                            f"({limit}); refused as a possible zip bomb")
+        raise InputRejected(
+            f"{name} declares {info.file_size} bytes, over max_xml_bytes "
+            f"({limit}); refused as a possible zip bomb"
+        )
     return _Capped(z.open(info), limit, name)
 
 
@@ -230,8 +249,14 @@ def _docx(path: Path, cfg: dict[str, Any]) -> Doc:
             return sorted((n for n in z.namelist() if pattern.fullmatch(n)), key=_natural)
 
         # Reading order: headers, body, notes, footers, comments.
-        order = [*parts("header"), main, *parts("footnotes"), *parts("endnotes"),
-                 *parts("footer"), *parts("comments")]
+        order = [
+            *parts("header"),
+            main,
+            *parts("footnotes"),
+            *parts("endnotes"),
+            *parts("footer"),
+            *parts("comments"),
+        ]
         texts: list[str] = []
         warnings: list[str] = []
         truncated = False
@@ -244,8 +269,10 @@ def _docx(path: Path, cfg: dict[str, Any]) -> Doc:
             if truncated or budget <= 0:
                 truncated = True
                 break
-        core = _props(_small_xml(z, "docProps/core.xml"), {
-            "creator": "author", "description": "comments", "lastModifiedBy": "last_modified_by"})
+        core = _props(
+            _small_xml(z, "docProps/core.xml"),
+            {"creator": "author", "description": "comments", "lastModifiedBy": "last_modified_by"},
+        )
         app = _props(_small_xml(z, "docProps/app.xml"), {})
         if app:
             core["app"] = app
@@ -256,8 +283,9 @@ def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
     limit, budget = int(cfg["max_xml_bytes"]), int(cfg["max_chars"])
     with zipfile.ZipFile(path) as z:
         manifest = _small_xml(z, "META-INF/manifest.xml")
-        if manifest is not None and any(_local(e.tag) == "encryption-data"
-                                         for e in manifest.iter()):
+        if manifest is not None and any(
+            _local(e.tag) == "encryption-data" for e in manifest.iter()
+        ):
             raise InputRejected("the document is password-protected", status="encrypted")
         if "content.xml" not in z.NameToInfo:
             raise InputRejected("no content.xml in this OpenDocument file", status="invalid")
@@ -265,19 +293,36 @@ def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
         headers = ""
         if not truncated and "styles.xml" in z.NameToInfo:
             # Page headers and footers live in the master pages of styles.xml.
-            scope = frozenset(ST + t for t in ("header", "footer", "header-left",
-                                                "footer-left", "header-first", "footer-first"))
+            scope = frozenset(
+                ST + t
+                for t in (
+                    "header",
+                    "footer",
+                    "header-left",
+                    "footer-left",
+                    "header-first",
+                    "footer-first",
+                )
+            )
             headers, _t, warn = _zip_text(z, "styles.xml", ODF, budget - len(text), limit, scope)
             warnings += warn
         meta_root = _small_xml(z, "meta.xml")
     box = None if meta_root is None else next(iter(meta_root), None)  # office:meta
-    meta = _props(box, {"initial-creator": "author", "creator": "last_modified_by",
-                        "creation-date": "created", "date": "modified",
-                        "editing-cycles": "revision"})
+    meta = _props(
+        box,
+        {
+            "initial-creator": "author",
+            "creator": "last_modified_by",
+            "creation-date": "created",
+            "date": "modified",
+            "editing-cycles": "revision",
+        },
+    )
     for el in [] if meta_root is None else meta_root.iter():
         if _local(el.tag) == "user-defined":
-            meta.setdefault("user_defined", {})[str(el.get(
-                "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}name", ""))] = el.text or ""
+            meta.setdefault("user_defined", {})[
+                str(el.get("{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}name", ""))
+            ] = el.text or ""
         elif _local(el.tag) == "document-statistic":
             meta["statistics"] = {_snake(_local(k)): v for k, v in el.attrib.items()}
     text = "\n\n".join(t for t in (headers, text) if t.strip())
@@ -291,12 +336,12 @@ def _zipped(extract: Extractor) -> Extractor:
         what = extract.__name__.strip("_").upper()
         try:
             return extract(path, cfg)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
-                ParseError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError) as exc:
             raise InputRejected(f"not a readable {what} file: {exc}", status="invalid") from exc
         except DefusedXmlException as exc:
-            raise InputRejected(f"{what} uses forbidden XML constructs (DTD/entities): "
-                                f"{exc}") from exc
+            raise InputRejected(
+                f"{what} uses forbidden XML constructs (DTD/entities): {exc}"
+            ) from exc
 
     return guarded
 

@@ -34,9 +34,13 @@ Extractor = Callable[[Path, dict[str, Any]], Doc]
 
 
 def _bom(head: bytes) -> str | None:
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-                     (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if head.startswith(bom):
             return enc
     return None
@@ -116,7 +120,8 @@ def text_units(pieces: list[str], method: str) -> list[TextUnitOut]:
 class _Html(HTMLParser):
     BLOCKS = frozenset(
         "address article aside blockquote body dd div dl dt fieldset figcaption figure footer "
-        "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tr ul".split())
+        "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tr ul".split()
+    )
     SKIP = frozenset({"script", "style", "template"})
 
     def __init__(self) -> None:

@@ -42,7 +42,7 @@ RATIO_DEFAULTS: dict[str, Any] = {"max_ratio": 200, "ratio_min_bytes": 1 * MIB}
 RATIO_HELP: dict[str, str] = {
     "max_ratio": "refuse an archive that expands to more than this many times its own size",
     "ratio_min_bytes": "the ratio is only enforced past this many expanded bytes (tiny "
-                       "archives of repetitive text are not bombs)",
+    "archives of repetitive text are not bombs)",
 }
 # Bidirectional controls make `exe.pdf` display as `fdp.exe`: never let them into a name.
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -98,8 +98,9 @@ class Limits:
         def number(key: str, default: Any) -> int:
             value = config.get(key, default)
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"stage setting {key} must be a non-negative number, "
-                                  f"not {value!r}")
+                raise ConfigError(
+                    f"stage setting {key} must be a non-negative number, not {value!r}"
+                )
             return int(value)
 
         self.max_depth = number("max_depth", LIMIT_DEFAULTS["max_depth"])
@@ -114,8 +115,9 @@ class Limits:
 class MemberWriter:
     """One member being written: counted, hashed, then sealed or thrown away."""
 
-    def __init__(self, owner: Unpacking, path: Path, name: str, mtime: float | None,
-                 mime_hint: str | None) -> None:
+    def __init__(
+        self, owner: Unpacking, path: Path, name: str, mtime: float | None, mime_hint: str | None
+    ) -> None:
         self.owner = owner
         self.path = path
         self.name = name
@@ -149,17 +151,26 @@ class MemberWriter:
         try:
             mime, description = identify(self.path)
             # A part we know to be a message may lack the headers libmagic looks for.
-            if self.mime_hint and (mime.startswith("text/") or mime in (
-                    "application/octet-stream", "application/CDFV2")):
+            if self.mime_hint and (
+                mime.startswith("text/")
+                or mime in ("application/octet-stream", "application/CDFV2")
+            ):
                 mime = self.mime_hint
             stored = self.owner.ctx.store_file(self.path)
         finally:
             self.path.unlink(missing_ok=True)
         if stored.sha256 != self._hash.hexdigest() or stored.size != self.size:
             raise IntegrityError(f"member {self.name!r} changed while it was being sealed")
-        child = ChildOut(name=self.name, path=self.path, sha256=stored.sha256, size=stored.size,
-                         blob=stored.name, mime=mime, description=clean_text(description),
-                         mtime=self.mtime)
+        child = ChildOut(
+            name=self.name,
+            path=self.path,
+            sha256=stored.sha256,
+            size=stored.size,
+            blob=stored.name,
+            mime=mime,
+            description=clean_text(description),
+            mtime=self.mtime,
+        )
         self.owner.children.append(child)
         return child
 
@@ -187,7 +198,9 @@ class Unpacking:
         if depth >= limit:
             raise InputRejected(
                 f"{self.what} nested {depth} levels deep inside other containers; the limit "
-                f"is max_depth={limit} (a nested bomb is likely)", status="rejected")
+                f"is max_depth={limit} (a nested bomb is likely)",
+                status="rejected",
+            )
 
     def count_entries(self, n: int = 1) -> None:
         """Count entries of any kind as they are met (or as declared, to refuse early)."""
@@ -198,7 +211,9 @@ class Unpacking:
         if n > self.limits.max_members:
             raise InputRejected(
                 f"{self.what} holds more than {self.limits.max_members} entries "
-                f"(max_members); refused before unpacking further", status="rejected")
+                f"(max_members); refused before unpacking further",
+                status="rejected",
+            )
 
     def check_declared_total(self, total: int) -> None:
         """Refuse before writing anything when the declared sizes already cross a limit.
@@ -210,51 +225,81 @@ class Unpacking:
         if total > lim.max_total_bytes:
             raise InputRejected(
                 f"{self.what} declares {fmt_bytes(total)} of content, over max_total_bytes="
-                f"{fmt_bytes(lim.max_total_bytes)}; refused before unpacking", status="rejected")
-        if lim.max_ratio and total > lim.ratio_min_bytes and \
-                total > lim.max_ratio * self.container_size:
+                f"{fmt_bytes(lim.max_total_bytes)}; refused before unpacking",
+                status="rejected",
+            )
+        if (
+            lim.max_ratio
+            and total > lim.ratio_min_bytes
+            and total > lim.max_ratio * self.container_size
+        ):
             raise InputRejected(
                 f"{self.what} of {self.container_size} bytes declares {fmt_bytes(total)} of "
                 f"content, more than max_ratio={lim.max_ratio} times its size: a decompression "
-                "bomb is likely; refused before unpacking", status="rejected")
+                "bomb is likely; refused before unpacking",
+                status="rejected",
+            )
 
     def check_declared_size(self, raw_name: str, size: int) -> None:
         """A declared size can justify refusing early, never accepting."""
         if size > self.limits.max_member_bytes:
             raise InputRejected(
                 f"member {safe_name(raw_name, '?')!r} declares {fmt_bytes(size)}, over "
-                f"max_member_bytes={fmt_bytes(self.limits.max_member_bytes)}", status="rejected")
+                f"max_member_bytes={fmt_bytes(self.limits.max_member_bytes)}",
+                status="rejected",
+            )
 
     def account(self, n: int, writer: MemberWriter) -> None:
         lim = self.limits
         if writer.size + n > lim.max_member_bytes:
             raise InputRejected(
                 f"member {writer.name!r} expands past max_member_bytes="
-                f"{fmt_bytes(lim.max_member_bytes)}; stopped there", status="rejected")
+                f"{fmt_bytes(lim.max_member_bytes)}; stopped there",
+                status="rejected",
+            )
         total = self.expanded + n
         if total > lim.max_total_bytes:
             raise InputRejected(
                 f"{self.what} expands past max_total_bytes={fmt_bytes(lim.max_total_bytes)}; "
-                f"stopped after {self.expanded} bytes", status="rejected")
-        if lim.max_ratio and total > lim.ratio_min_bytes and \
-                total > lim.max_ratio * self.container_size:
+                f"stopped after {self.expanded} bytes",
+                status="rejected",
+            )
+        if (
+            lim.max_ratio
+            and total > lim.ratio_min_bytes
+            and total > lim.max_ratio * self.container_size
+        ):
             raise InputRejected(
                 f"{self.what} expands more than {lim.max_ratio} times its size of "
                 f"{self.container_size} bytes (max_ratio={lim.max_ratio}); stopped after "
-                f"{self.expanded} bytes: a decompression bomb is likely", status="rejected")
+                f"{self.expanded} bytes: a decompression bomb is likely",
+                status="rejected",
+            )
         self.expanded = total
 
-    def open(self, raw_name: str, *, mtime: float | None = None,
-             mime_hint: str | None = None, fallback: str | None = None) -> MemberWriter:
+    def open(
+        self,
+        raw_name: str,
+        *,
+        mtime: float | None = None,
+        mime_hint: str | None = None,
+        fallback: str | None = None,
+    ) -> MemberWriter:
         self._seq += 1
         name = safe_name(raw_name, fallback or f"member-{self._seq}")
         if raw_name and name != raw_name and len(self.renamed) < _MAX_LISTED:
             self.renamed.append({"raw": clean_text(raw_name)[:1024], "name": name})
         return MemberWriter(self, self._dir / f"{self._seq:08d}", name, mtime, mime_hint)
 
-    def add_stream(self, raw_name: str, read: Callable[[int], bytes], *,
-                   mtime: float | None = None, mime_hint: str | None = None,
-                   fallback: str | None = None) -> ChildOut:
+    def add_stream(
+        self,
+        raw_name: str,
+        read: Callable[[int], bytes],
+        *,
+        mtime: float | None = None,
+        mime_hint: str | None = None,
+        fallback: str | None = None,
+    ) -> ChildOut:
         writer = self.open(raw_name, mtime=mtime, mime_hint=mime_hint, fallback=fallback)
         try:
             while chunk := read(CHUNK):
@@ -264,12 +309,19 @@ class Unpacking:
             raise
         return writer.seal()
 
-    def add_bytes(self, raw_name: str, data: bytes, *, mtime: float | None = None,
-                  mime_hint: str | None = None, fallback: str | None = None) -> ChildOut:
+    def add_bytes(
+        self,
+        raw_name: str,
+        data: bytes,
+        *,
+        mtime: float | None = None,
+        mime_hint: str | None = None,
+        fallback: str | None = None,
+    ) -> ChildOut:
         writer = self.open(raw_name, mtime=mtime, mime_hint=mime_hint, fallback=fallback)
         try:
             for start in range(0, len(data), CHUNK):
-                writer.write(data[start:start + CHUNK])
+                writer.write(data[start : start + CHUNK])
         except BaseException:
             writer.abort()
             raise
@@ -285,12 +337,18 @@ class Unpacking:
         """The input broke part-way: keep what came out (with a warning), else refuse it."""
         if not self.children:
             raise InputRejected(f"{self.what} is corrupt or truncated: {why}", status="invalid")
-        self.warnings.append(f"{self.what} is partly corrupt or truncated; kept the "
-                             f"{len(self.children)} member(s) that came out whole: {why}")
+        self.warnings.append(
+            f"{self.what} is partly corrupt or truncated; kept the "
+            f"{len(self.children)} member(s) that came out whole: {why}"
+        )
 
     def result(self, **extra: Any) -> StageResult:
-        data: dict[str, Any] = {"members": len(self.children), "entries": self.entries,
-                                "expanded_bytes": self.expanded, "skipped": self.skipped}
+        data: dict[str, Any] = {
+            "members": len(self.children),
+            "entries": self.entries,
+            "expanded_bytes": self.expanded,
+            "skipped": self.skipped,
+        }
         if self.renamed:
             data["renamed"] = self.renamed
         data.update(extra)
