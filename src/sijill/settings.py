@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     workers: int = max(1, min(4, os.cpu_count() or 1))
     stage_timeout_s: float = 600.0
     stage_memory_mb: int = 3072
+    # Where models run (transcription): auto uses a CUDA GPU when one is present.
+    device: str = "auto"
 
     def actor(self) -> str:
         """Who is acting: SIJILL_USER, else the operating-system login."""

@@ -129,12 +129,36 @@ def ingest(
     help="Memory limit in MB for every job (default: each stage's own, else "
     "SIJILL_STAGE_MEMORY_MB).",
 )
+@click.option(
+    "--model",
+    default=None,
+    metavar="MODEL",
+    help="Transcription model: auto, tiny.en, base, or a directory holding any CTranslate2 "
+    "Whisper model (e.g. large-v3). Saved in every case's config, as `sijill case config CASE "
+    "whisper_transcriber.model=MODEL` does, so later runs keep it; items already transcribed "
+    "with another model are transcribed again.",
+)
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default=None,
+    help="Where transcription runs (default SIJILL_DEVICE or auto: a CUDA GPU when present, "
+    "with batched inference).",
+)
 @pass_ctx
 def run(
-    c: Ctx, workers: int | None, retry_failed: bool, timeout: float | None, memory_mb: int | None
+    c: Ctx,
+    workers: int | None,
+    retry_failed: bool,
+    timeout: float | None,
+    memory_mb: int | None,
+    model: str | None,
+    device: str | None,
 ) -> None:
     """Process all pending work, with a progress bar."""
     archive = c.archive()
+    if model is not None:
+        _set_model(c, archive, model)
     if not c.settings.passphrase and sys.stdin.isatty():
         c.settings.passphrase = ask_passphrase(confirm=False)
     r = runner_mod.Runner(
@@ -143,6 +167,7 @@ def run(
         actor=c.settings.actor(),
         timeout_s=timeout,
         memory_mb=memory_mb,
+        device=device,
     )
     with Progress(
         TextColumn("[bold]{task.description:<24}"),
@@ -159,6 +184,29 @@ def run(
         err.print(f"[red]failed[/] {stage}: {error}")
     if stats.failed:
         err.print("`sijill status` lists every failure with its item.")
+
+
+def _set_model(c: Ctx, archive: Archive, model: str) -> None:
+    from sqlalchemy import select
+
+    from sijill.archive.cases import configure
+    from sijill.pipeline.registry import default_registry
+    from sijill.pipeline.whisper_models import PACKAGED, user_model
+    from sijill.storage.models import Case
+
+    if model not in (*PACKAGED, "auto"):
+        model = str(user_model(model).path.absolute())  # checks it is a Whisper model now
+    with archive.catalog.session() as s:
+        for case_id in s.execute(select(Case.id)).scalars().all():
+            configure(
+                s,
+                default_registry(),
+                case_id,
+                [f"whisper_transcriber.model={model}"],
+                [],
+                c.settings.actor(),
+            )
+    err.print(f"transcription model: {model}")
 
 
 @cli.command()
@@ -195,11 +243,16 @@ def _register_views() -> None:
         cli.add_command(cmd)
     from sijill.cli.cases import case, stages
     from sijill.cli.demo import demo
+    from sijill.cli.transcript import transcript_cmd
 
     cli.add_command(case)
     cli.add_command(stages)
 
     cli.add_command(demo)
+    from sijill.cli.similar import similar
+
+    cli.add_command(similar)
+    cli.add_command(transcript_cmd)
 
 
 _register_views()

@@ -52,3 +52,24 @@ def detect(text: str) -> tuple[str | None, float | None]:
         return None, None
     best = values[0]
     return best.language.iso_code_639_1.name.lower(), round(float(best.value), 3)
+
+
+def detect_among(text: str, candidates: set[str]) -> tuple[str | None, float | None]:
+    """The most likely of `candidates` (ISO 639-1) for a short text, renormalised over them.
+
+    Short transcript segments fool a free choice among a dozen languages ("the order by
+    radio" reads as Dutch); choosing among the languages actually in play does not.
+    """
+    sample = text[:400]
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:
+        return None, None
+    scores = {
+        v.language.iso_code_639_1.name.lower(): float(v.value)
+        for v in _detector().compute_language_confidence_values(sample)
+    }
+    pool = {c: scores.get(c, 0.0) for c in candidates if c in scores}
+    total = sum(pool.values())
+    if not pool or total <= 0:
+        return None, None
+    best = max(pool, key=lambda c: pool[c])
+    return best, round(pool[best] / total, 3)

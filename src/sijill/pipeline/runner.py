@@ -93,8 +93,10 @@ class Runner:
         actor: str = "sijill",
         timeout_s: float | None = None,
         memory_mb: int | None = None,
+        device: str | None = None,
     ) -> None:
         self.archive = archive
+        self.device = device or archive.settings.device
         self.workers = max(1, workers)
         self.registry = registry or default_registry()
         self.actor = actor
@@ -157,6 +159,9 @@ class Runner:
             blobs_root=str(self.archive.blobs.root),
             tmp_root=str(self.archive.work_dir()),
             identity=self.archive.keys.identity_str(),
+            device=self.device,
+            # The cores are shared out among the workers (CTranslate2, ONNX Runtime threads).
+            threads=max(1, (os.cpu_count() or 1) // len(pool)),
         )
         for w in pool:
             w.conn.send(init)

@@ -55,6 +55,8 @@ class WorkerInit:
     blobs_root: str
     tmp_root: str
     identity: str
+    device: str = "auto"
+    threads: int = 1
 
 
 class _Context:
@@ -191,6 +193,8 @@ def worker_main(conn: Connection) -> None:
         return
     if init is None:
         return
+    os.environ["SIJILL_DEVICE"] = init.device
+    os.environ["SIJILL_WORKER_THREADS"] = str(init.threads)
     keys = Keyring(Path(init.keys_dir))
     keys.unlock_with_identity(init.identity)
     blobs = LocalBlobStore(Path(init.blobs_root), keys)
