@@ -311,9 +311,8 @@ def _unit_info(info: dict[str, Any] | None, source_ids: list[int]) -> dict[str, 
 
 def _link_sources(session: Session, job_id: int, units: list[Any]) -> None:
     """Turn `sources` (indices into the same result) into catalog ids, now they exist."""
-    ids = dict(
-        session.execute(select(TextUnit.seq, TextUnit.id).where(TextUnit.job_id == job_id)).tuples()
-    )
+    rows = session.execute(select(TextUnit.seq, TextUnit.id).where(TextUnit.job_id == job_id))
+    ids = {seq: uid for seq, uid in rows.tuples().all()}
     for seq, u in enumerate(units):
         if not u.sources:
             continue

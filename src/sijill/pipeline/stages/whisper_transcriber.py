@@ -203,7 +203,10 @@ class WhisperTranscriber(Stage):
                 model_ref, model, language, language_p = self._choose(
                     choice, forced, audio, device, compute, threads
                 )
-            multilingual = bool(cfg["multilingual"]) and model.model.is_multilingual
+            # A language the user names holds for the whole item: no re-detection.
+            multilingual = (
+                bool(cfg["multilingual"]) and model.model.is_multilingual and forced is None
+            )
             kw: dict[str, Any] = {
                 "beam_size": int(cfg["beam_size"]),
                 "vad_filter": bool(cfg["vad"]),
