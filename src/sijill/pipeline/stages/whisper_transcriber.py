@@ -198,10 +198,19 @@ class WhisperTranscriber(Stage):
         model: Any = None
         note: str | None = None
         speech_s = 0.0
+        windows = 0
         for offset, audio in audio_windows(ctx.input_path, float(cfg["window_s"])):
+            windows += 1
             if model is None:
+                # The model (and the item's language) is chosen on the first speech heard,
+                # not on the silence or noise a recording may open with.
+                speech = _speech_only(audio) if cfg["vad"] else audio
+                if speech is None:
+                    if duration:
+                        ctx.progress((offset + len(audio) / SR) / duration)
+                    continue
                 model_ref, model, language, language_p = self._choose(
-                    choice, forced, audio, device, compute, threads
+                    choice, forced, speech, device, compute, threads
                 )
             # A language the user names holds for the whole item: no re-detection.
             multilingual = (
@@ -258,10 +267,11 @@ class WhisperTranscriber(Stage):
                 )
             elif wants_translation and model_ref is not None:
                 note = f"no translation: the model {model_ref.name} is English-only"
-        if model is None:  # a stream with no samples at all
+        if model is None:
+            why = "no speech detected" if windows else "no audio samples"
             return StageResult(
                 data={"segments": 0, "speech": False},
-                item_info={"speech": "no audio samples"},
+                item_info={"speech": why, "transcript_segments": 0},
             )
         n_source = len(units)
         for start, end, text in translations:
@@ -370,10 +380,28 @@ def _segment_language(text: str, item_language: str | None) -> tuple[str | None,
     return item_language, None
 
 
+def _speech_only(audio: Any, limit_s: float = 30.0) -> Any:
+    """Up to `limit_s` seconds of the speech in `audio` (Silero VAD), or None if none."""
+    import numpy as np
+    from faster_whisper.vad import get_speech_timestamps
+
+    stamps = get_speech_timestamps(audio)
+    if not stamps:
+        return None
+    parts, total = [], 0
+    for ts in stamps:
+        piece = audio[ts["start"] : ts["end"]]
+        parts.append(piece)
+        total += len(piece)
+        if total >= limit_s * SR:
+            break
+    return np.concatenate(parts)
+
+
 def _detect(model: Any, audio: Any) -> tuple[str | None, float | None]:
     """Language of the first 30 s of speech, with its probability."""
     try:
-        lang, p, _all = model.detect_language(audio, vad_filter=True)
+        lang, p, _all = model.detect_language(audio)
     except (RuntimeError, ValueError, IndexError):
         return None, None
     return str(lang), round(float(p), 3)
