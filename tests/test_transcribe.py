@@ -194,3 +194,136 @@ def test_segment_language_follows_the_speaker_only_when_clear() -> None:
     assert _segment_language("le coup va à quitter le poste de couton à l'aube.", "fr")[0] == "fr"
     arabic = "قال القائد إن القافلة غادرت الحاجز عند الفجر باتجاه السجن"
     assert _segment_language(arabic, "fr")[0] == "ar"
+
+
+def _long_recording(tmp_path: Path, minutes: int, speech_at: int) -> Path:
+    """`minutes` of faint noise with the English sentence at minute `speech_at`, built by
+    joining one-minute pieces without re-encoding (seconds, not minutes, to make)."""
+    noise = tmp_path / "noise.m4a"
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=c=pink:a=0.003:r=16000:d=60",
+        "-ac",
+        "1",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "16k",
+        str(noise),
+    )
+    wav = speak(tmp_path / "speech.wav", EN)
+    speech = tmp_path / "speech.m4a"
+    ffmpeg(
+        "-i",
+        str(wav),
+        "-af",
+        "apad=whole_dur=60",
+        "-ar",
+        "16000",
+        "-ac",
+        "1",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "16k",
+        str(speech),
+    )
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "".join(f"file '{speech if i == speech_at else noise}'\n" for i in range(minutes))
+    )
+    out = tmp_path / "long.m4a"
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(out))
+    return out
+
+
+@pytest.mark.slow
+def test_three_hour_recording_is_streamed_within_a_memory_limit(cli: CLI, tmp_path: Path) -> None:
+    """Three hours at 16 kHz are 690 MB as float samples. Read in 20-minute windows, the job
+    fits a 2.6 GB address-space limit; read whole (one window), the same job breaks it."""
+    long = _long_recording(tmp_path, 180, 90)
+    cli("ingest", str(long), "--case", "whole")
+    item = only_item(cli)
+    # First, the same file forced into one window must break the limit...
+    cli("case", "config", "whole", "whisper_transcriber.window_s=20000")
+    cli("run", "--memory-mb", "2600")
+    failed = cli.json("status")["failures"]
+    assert any(f["stage"] == "whisper_transcriber" and "memory" in f["error"] for f in failed), (
+        failed
+    )
+    # ...and the default windows get through under the same limit.
+    cli("case", "config", "whole", "--unset", "whisper_transcriber.window_s")
+    cli("run", "--memory-mb", "2600")
+    doc = json.loads(cli("transcript", item["id"], "--format", "json").stdout)
+    text = " ".join(s["text"] for s in doc["segments"])
+    assert wer(EN, text) <= 0.5, text  # noisy, 16 kb/s AAC: tiny.en wavers between runs
+    assert all(5395 <= s["start"] <= 5460 for s in doc["segments"]), doc["segments"]
+
+
+def test_long_jobs_report_progress(tmp_path: Path) -> None:
+    """The stage reports how far it is, window by window (the run shows it as a second bar)."""
+    from sijill.pipeline.stage import ItemInfo
+    from sijill.pipeline.stages.whisper_transcriber import WhisperTranscriber
+
+    long = _long_recording(tmp_path, 3, 1)
+    seen: list[float] = []
+
+    class Ctx:
+        input_path = long
+        workdir = tmp_path
+        previous: dict = {}
+        text_units: list = []
+        config = dict(WhisperTranscriber.defaults, window_s=60)
+        item = ItemInfo(
+            id="x",
+            sha256="0",
+            size=1,
+            name="long.m4a",
+            mime="audio/mp4",
+            kind="audio",
+            depth=0,
+            case="c",
+            info={"duration_s": 180.0},
+        )
+
+        def progress(self, fraction: float) -> None:
+            seen.append(fraction)
+
+    res = WhisperTranscriber().run(Ctx())  # type: ignore[arg-type]
+    assert res.data["segments"] >= 1
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] > 0.6, seen
+
+
+def test_openmp_thread_limit_cannot_spoil_transcripts(tmp_path: Path) -> None:
+    """CTranslate2 decodes garbage (no segments, random languages) when OMP_THREAD_LIMIT is
+    below its thread count; `make test` and Tesseract users set that limit. The stage must
+    hold its threads within it."""
+    import os
+    import sys
+
+    wav = speak(tmp_path / "memo.wav", EN)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sijill.pipeline.stage import ItemInfo\n"
+        "from sijill.pipeline.stages.whisper_transcriber import WhisperTranscriber as W\n"
+        "class C:\n"
+        f"    input_path = Path({str(wav)!r}); workdir = Path({str(tmp_path)!r})\n"
+        "    previous = {}; text_units = []; config = dict(W.defaults)\n"
+        "    item = ItemInfo('x', '0', 1, 'm.wav', 'audio/x-wav', 'audio', 0, 'c', {})\n"
+        "    def progress(self, f): pass\n"
+        "r = W().run(C())\n"
+        "print(' '.join(u.text for u in r.text_units))\n"
+    )
+    env = dict(os.environ, OMP_THREAD_LIMIT="1", SIJILL_WORKER_THREADS="2")
+    res = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert wer(EN, res.stdout) <= 0.15, res.stdout

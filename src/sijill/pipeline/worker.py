@@ -173,7 +173,9 @@ def worker_main(conn: Connection) -> None:
     """
     die_with_parent()
     os.setpgrp()  # the parent kills our whole group (us and any tool we started) on timeout
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    # Tesseract gets OMP_THREAD_LIMIT=1 in its own environment. Here it must not be set:
+    # CTranslate2 silently decodes garbage when the limit is below its thread count.
+    os.environ.pop("OMP_THREAD_LIMIT", None)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Load stages and models first: this overlaps with the parent unlocking the identity,
     # and start-up never counts against the first job's time limit.

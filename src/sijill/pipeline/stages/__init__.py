@@ -10,15 +10,23 @@ def builtin_stages() -> list[Stage]:
     from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
     from sijill.pipeline.stages.email_unpacker import EmailUnpacker
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
+    from sijill.pipeline.stages.ffmpeg_normaliser import FfmpegNormaliser
+    from sijill.pipeline.stages.ffprobe_metadata import FfprobeMetadata
     from sijill.pipeline.stages.office_text_extractor import OfficeTextExtractor
     from sijill.pipeline.stages.pdfium_text_extractor import PdfiumTextExtractor
+    from sijill.pipeline.stages.pdq_hasher import PdqHasher
     from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
+    from sijill.pipeline.stages.whisper_transcriber import WhisperTranscriber
 
     return [
         ExiftoolMetadata(),
+        FfprobeMetadata(),
+        FfmpegNormaliser(),
         ContainerUnpacker(),
         EmailUnpacker(),
         PdfiumTextExtractor(),
         TesseractOcr(),
+        PdqHasher(),
         OfficeTextExtractor(),
+        WhisperTranscriber(),
     ]

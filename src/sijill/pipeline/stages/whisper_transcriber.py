@@ -51,7 +51,11 @@ def worker_threads() -> int:
         n = int(os.environ.get("SIJILL_WORKER_THREADS", "0"))
     except ValueError:
         n = 0
-    return n if n > 0 else (os.cpu_count() or 1)
+    n = n if n > 0 else (os.cpu_count() or 1)
+    # CTranslate2 returns garbage (no segments, random languages) when OpenMP is limited to
+    # fewer threads than it was asked for.
+    limit = os.environ.get("OMP_THREAD_LIMIT", "")
+    return min(n, int(limit)) if limit.isdigit() and int(limit) > 0 else n
 
 
 def load_model(ref: ModelRef, device: str, compute_type: str, threads: int) -> Any:
@@ -247,6 +251,8 @@ class WhisperTranscriber(Stage):
                 speech_s += float(seg.end - seg.start)
             # Translate a window when the item's speech is not English, or when a speaker
             # switches: some longer segment of this window is in another language.
+            if duration:
+                ctx.progress((offset + len(audio) / SR) / duration)
             wants_translation = bool(cfg["translate"]) and (
                 (language not in (None, "en"))
                 or any(u.lang not in (None, "en") and len(u.text) >= 40 for u in units[first:])
