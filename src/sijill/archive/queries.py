@@ -145,6 +145,9 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
             "lang_confidence": u.lang_confidence,
             "chars": len(u.text),
             "text": u.text,
+            # A translation names the unit(s) it translates.
+            "source_unit_id": u.source_unit_id,
+            "sources": (u.info or {}).get("sources", []),
         }
         for u in session.execute(
             select(TextUnit)

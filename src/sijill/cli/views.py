@@ -53,6 +53,21 @@ def items(
     out.print(f"{total} items")
 
 
+# What stages learnt about an item, in words (the JSON has all of `info`).
+_ABOUT = {
+    "page_count": "pages",
+    "duration_s": "duration (s)",
+    "has_gps": "carries GPS",
+    "has_location_stream": "location stream",
+    "media_problems": "media problems",
+    "speech_language": "spoken language",
+    "transcription_model": "transcribed with",
+    "speech": "speech",
+    "translation": "speech translation",
+    "text_translation": "text translation",
+}
+
+
 def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     out.print(f"[bold]{escape(d['name'])}[/]  ({d['id']})")
     for key in (
@@ -80,6 +95,11 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
         out.print(f"[bold]children[/] ({len(d['children'])})")
         for ch in d["children"]:
             out.print(f"  {ch['id']} {ch['kind']:<9} {ch['status']:<10} {escape(ch['name'])}")
+    about = [(k, d["info"][k]) for k in _ABOUT if d.get("info", {}).get(k) not in (None, "", [])]
+    if about:
+        out.print("[bold]about[/]")
+        for k, v in about:
+            out.print(f"  {_ABOUT[k]:<22} {escape(str(v))}")
     out.print("[bold]stages[/]")
     for st in d["stages"]:
         extra = f" — {escape(st['error'])}" if st["error"] else ""
@@ -99,7 +119,14 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
             )
     out.print(f"[bold]text units[/] ({len(d['text_units'])})")
     for u in d["text_units"]:
-        where = f"page {u['page']}" if u["page"] else u["kind"]
+        if u["page"]:
+            where = f"page {u['page']}"
+        elif u.get("start") is not None:
+            where = f"{u['kind']} {u['start']:.1f}–{u['end']:.1f} s"
+        else:
+            where = u["kind"]
+        if u["kind"] == "translation" and u["page"]:
+            where += ", translation"
         body = u["text"] if full_text else u["text"][:160].replace("\n", " ")
         label = escape(f"[{where}, {u['method']}, {u['lang'] or '?'}]")
         out.print(f"  {label} {escape(body)}")

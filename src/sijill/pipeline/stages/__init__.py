@@ -7,6 +7,7 @@ from sijill.pipeline.stage import Stage
 
 def builtin_stages() -> list[Stage]:
     """The built-in stages; `Registry.ordered()` sorts them by their `after` declarations."""
+    from sijill.pipeline.stages.apertium_translator import ApertiumTranslator
     from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
     from sijill.pipeline.stages.email_unpacker import EmailUnpacker
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
@@ -29,4 +30,5 @@ def builtin_stages() -> list[Stage]:
         PdqHasher(),
         OfficeTextExtractor(),
         WhisperTranscriber(),
+        ApertiumTranslator(),
     ]

@@ -1,0 +1,161 @@
+"""English translations of document text with Apertium (rule-based, Debian packages).
+
+French goes through Spanish (fr→es→en): Debian has no direct French–English pair. Each
+translation is a text unit of its own, pointing at the unit it translates; the original text
+is never touched. Languages without an installed pair are named plainly on the item.
+Speech is translated by the transcriber (Whisper), not here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sijill.errors import StageError
+from sijill.pipeline.stage import (
+    ItemInfo,
+    SourceUnit,
+    Stage,
+    StageContext,
+    StageResult,
+    TextUnitOut,
+)
+
+# Pipelines of Apertium modes into English, by source language.
+PAIRS: dict[str, tuple[str, ...]] = {
+    "fr": ("fr-es", "spa-eng"),
+    "es": ("spa-eng",),
+}
+MODES_DIR = Path("/usr/share/apertium/modes")
+_SEP = re.compile(r"\n*¶(\d+)¶\n*")
+_NAMES = {
+    "ar": "Arabic",
+    "fr": "French",
+    "es": "Spanish",
+    "de": "German",
+    "ru": "Russian",
+    "tr": "Turkish",
+    "fa": "Persian",
+    "ur": "Urdu",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pt": "Portuguese",
+}
+
+
+def available_pairs() -> dict[str, tuple[str, ...]]:
+    """The source languages whose whole pipeline of modes is installed."""
+    if shutil.which("apertium") is None:
+        return {}
+    return {
+        lang: modes
+        for lang, modes in PAIRS.items()
+        if all((MODES_DIR / f"{m}.mode").exists() for m in modes)
+    }
+
+
+def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[str]:
+    """Translate several texts in one pass through the pipeline of modes."""
+    joined = "".join(f"\n\n¶{i}¶\n\n{t}" for i, t in enumerate(texts))
+    out = joined
+    for mode in modes:
+        try:
+            proc = subprocess.run(
+                ["apertium", "-u", mode],
+                input=out.encode("utf-8"),
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise StageError(f"apertium {mode} took longer than {timeout:.0f} s") from exc
+        if proc.returncode != 0:
+            msg = proc.stderr.decode("utf-8", "replace").strip()[-300:]
+            raise StageError(f"apertium {mode} failed: {msg}")
+        out = proc.stdout.decode("utf-8", "replace")
+    parts = _SEP.split(out)
+    # parts: [before, idx0, text0, idx1, text1, ...]
+    found = {int(parts[i]): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+    if sorted(found) != list(range(len(texts))):
+        if len(texts) == 1:
+            raise StageError("apertium lost the text's boundaries")
+        # A separator did not survive: translate one by one instead.
+        return [translate([t], modes, timeout)[0] for t in texts]
+    return [found[i] for i in range(len(texts))]
+
+
+class ApertiumTranslator(Stage):
+    name = "apertium_translator"
+    version = 1
+    description = "English translation of French and Spanish document text (Apertium)"
+    kinds: ClassVar[frozenset[str]] = frozenset({"document", "email", "image"})
+    after: ClassVar[tuple[str, ...]] = (
+        "pdfium_text_extractor",
+        "tesseract_ocr",
+        "office_text_extractor",
+        "email_unpacker",
+    )
+    tools: ClassVar[tuple[str, ...]] = ("apertium",)
+    defaults: ClassVar[dict[str, Any]] = {"enabled": True}
+    config_help: ClassVar[dict[str, str]] = {
+        "enabled": "translate document text to English where an Apertium pair is installed",
+    }
+    timeout_s = 900
+    reads_text = True
+
+    def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
+        return item.kind in self.kinds
+
+    def run(self, ctx: StageContext) -> StageResult:
+        if not ctx.config["enabled"]:
+            return StageResult(data={"translated": 0, "disabled": True})
+        pairs = available_pairs()
+        todo: dict[str, list[SourceUnit]] = {}
+        missing: dict[str, int] = {}
+        for u in ctx.text_units:
+            if u.kind == "translation" or not u.lang or u.lang == "en" or not u.text.strip():
+                continue
+            if u.lang in pairs:
+                todo.setdefault(u.lang, []).append(u)
+            else:
+                missing[u.lang] = missing.get(u.lang, 0) + 1
+        units: list[TextUnitOut] = []
+        for lang, group in todo.items():
+            english = translate([u.text for u in group], pairs[lang], timeout=600)
+            for src, text in zip(group, english, strict=True):
+                if not text:
+                    continue
+                units.append(
+                    TextUnitOut(
+                        kind="translation",
+                        text=text,
+                        method=f"apertium:{'+'.join(pairs[lang])}",
+                        page=src.page,
+                        start=src.start,
+                        end=src.end,
+                        lang="en",
+                        source_ids=[src.id],
+                    )
+                )
+        notes = []
+        if units:
+            langs = ", ".join(_NAMES.get(k, k) for k in sorted(todo))
+            notes.append(f"Apertium ({langs} → English), {len(units)} units")
+        for lang, n in sorted(missing.items()):
+            notes.append(
+                f"no translation model for {_NAMES.get(lang, lang)} → English "
+                f"({n} text unit{'s' if n != 1 else ''} left untranslated)"
+            )
+        info: dict[str, Any] = {"text_translation": "; ".join(notes)} if notes else {}
+        return StageResult(
+            data={
+                "translated": len(units),
+                "languages": sorted(todo),
+                "untranslated_languages": sorted(missing),
+            },
+            text_units=units,
+            item_info=info,
+        )
