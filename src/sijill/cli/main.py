@@ -157,6 +157,11 @@ def run(
 ) -> None:
     """Process all pending work, with a progress bar."""
     archive = c.archive()
+    if device == "cuda":
+        from sijill.pipeline.stages.whisper_transcriber import cuda_devices
+
+        if cuda_devices() == 0:
+            raise ConfigError("--device cuda: no CUDA GPU is visible to CTranslate2 here")
     if model is not None:
         _set_model(c, archive, model)
     if not c.settings.passphrase and sys.stdin.isatty():

@@ -29,17 +29,21 @@ _FRAME = SR // 10  # 100 ms energy frames
 _models: dict[tuple[str, str, str, int], Any] = {}
 
 
+def cuda_devices() -> int:
+    try:
+        import ctranslate2
+
+        return int(ctranslate2.get_cuda_device_count())
+    except (ImportError, RuntimeError):
+        return 0
+
+
 def device_and_compute(device: str, compute_type: str) -> tuple[str, str]:
     """Resolve "auto" device and compute type: CUDA when a GPU is present, else CPU int8."""
     if device not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"device {device!r}: use auto, cpu or cuda")
     if device == "auto":
-        try:
-            import ctranslate2
-
-            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-        except (ImportError, RuntimeError):
-            device = "cpu"
+        device = "cuda" if cuda_devices() > 0 else "cpu"
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
     return device, compute_type
