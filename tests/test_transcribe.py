@@ -327,3 +327,28 @@ def test_openmp_thread_limit_cannot_spoil_transcripts(tmp_path: Path) -> None:
         check=True,
     )
     assert wer(EN, res.stdout) <= 0.15, res.stdout
+
+
+def test_batched_pipeline_used_on_gpus_runs_with_our_settings(tmp_path: Path) -> None:
+    """`--device cuda` switches to faster-whisper's batched pipeline. No GPU here, so the same
+    code path is driven with a CPU model: the settings we pass must be ones it accepts, and
+    it must hear the words."""
+    from sijill.pipeline.stages.whisper_transcriber import (
+        WhisperTranscriber,
+        audio_windows,
+        load_model,
+    )
+    from sijill.pipeline.whisper_models import resolve
+
+    wav = speak(tmp_path / "memo.wav", EN)
+    model = load_model(resolve("base"), "cpu", "int8", 2)
+    _offset, audio = next(audio_windows(wav, 1200))
+    kw = {
+        "beam_size": 5,
+        "vad_filter": True,
+        "word_timestamps": True,
+        "multilingual": True,
+        "language": None,
+    }
+    segments, _info = WhisperTranscriber._transcribe(model, audio, "cuda", kw)
+    assert wer(EN, " ".join(s.text for s in segments)) <= 0.2
