@@ -5,8 +5,11 @@ Run from the repository root:  .venv/bin/python scripts/make_demo_corpus.py [--c
 
 The generated files are committed, so `make demo` never runs this. Generation needs what a
 development machine of this project has: Pillow with the RAQM layout engine, python-docx,
-Debian fonts-noto-core and fonts-dejavu-core, exiftool; `--check` also runs pdftotext and
-tesseract (eng, ara) to confirm that the text comes back out of the PDFs and the scan.
+Debian fonts-noto-core and fonts-dejavu-core, exiftool, espeak-ng and ffmpeg (with libx264);
+`--check` also runs pdftotext and tesseract (eng, ara) to confirm that the text comes back out
+of the PDFs and the scan. Every run writes the same bytes; the recorded testimonies
+(testimonies/) only with the same versions of espeak-ng, ffmpeg and x264 (Debian 12's made
+the committed ones).
 
 The group "Jama'at al-Sarab", every kunya, codename, checkpoint, witness and event below is
 invented. Raqqa, Mosul, Aleppo and Tabqa are real cities used only as places.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import random
 import shutil
 import subprocess
@@ -24,8 +28,9 @@ import sys
 import tempfile
 import textwrap
 import time
+import wave
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -41,6 +46,7 @@ OUT = ROOT / "src" / "sijill" / "demo" / "corpus"
 FONTS = Path("/usr/share/fonts/truetype")
 NASKH = FONTS / "noto" / "NotoNaskhArabic-Regular.ttf"
 NASKH_BOLD = FONTS / "noto" / "NotoNaskhArabic-Bold.ttf"
+DEJAVU = FONTS / "dejavu" / "DejaVuSans.ttf"
 DEJAVU_BOLD = FONTS / "dejavu" / "DejaVuSans-Bold.ttf"
 ZIP_TIME = (2024, 3, 20, 10, 0, 0)  # fixed member times: re-running gives identical zips
 
@@ -56,44 +62,65 @@ MEMO: list[list[tuple[str, str]]] = [
         ("p", ""),
         ("kv", "Date: 12 March 2024 (2 Ramadan 1445)"),
         ("kv", "From: Abu Khalid al-Firansi, deputy emir for checkpoints, Raqqa sector"),
-        ("kv", "To: commanders of checkpoints CP-1 to CP-9 on the Raqqa-Tabqa road and the "
-               "Raqqa-Mosul corridor"),
+        (
+            "kv",
+            "To: commanders of checkpoints CP-1 to CP-9 on the Raqqa-Tabqa road and the "
+            "Raqqa-Mosul corridor",
+        ),
         ("kv", "Subject: Checkpoint procedures during the month of Ramadan"),
         ("kv", "Classification: INTERNAL - not to be shown to residents - destroy after reading"),
         ("p", ""),
         ("h3", "1. Hours"),
-        ("p", "From 11 March 2024 every checkpoint is manned from the dawn prayer until one "
-              "hour after the night prayer. The checkpoint at the Tell Qasrin junction (CP-4) "
-              "stays closed to all civilian traffic from 22:00 until dawn. Only vehicles with "
-              "a pass signed by the security office may cross during those hours."),
+        (
+            "p",
+            "From 11 March 2024 every checkpoint is manned from the dawn prayer until one "
+            "hour after the night prayer. The checkpoint at the Tell Qasrin junction (CP-4) "
+            "stays closed to all civilian traffic from 22:00 until dawn. Only vehicles with "
+            "a pass signed by the security office may cross during those hours.",
+        ),
         ("h3", "2. Searching of vehicles and persons"),
-        ("p", "Every car, minibus and truck leaving Raqqa is searched. Brothers at the "
-              "checkpoint must open the boot, the spare wheel and the fuel cap. Women are "
-              "searched only by the sisters of the al-Khansa detachment, who are posted at "
-              "CP-1 and CP-4 between 08:00 and 16:00."),
+        (
+            "p",
+            "Every car, minibus and truck leaving Raqqa is searched. Brothers at the "
+            "checkpoint must open the boot, the spare wheel and the fuel cap. Women are "
+            "searched only by the sisters of the al-Khansa detachment, who are posted at "
+            "CP-1 and CP-4 between 08:00 and 16:00.",
+        ),
         ("h3", "3. Telephones"),
-        ("p", "Every telephone is to be unlocked by its owner and checked. Look for photographs "
-              "of checkpoints, of our headquarters and of the grain silo east of Raqqa, for "
-              "contacts with foreign numbers, and for the applications listed in annex B. A "
-              "person whose phone holds such material is not released at the checkpoint: "
-              "write down the name, the vehicle and the time, and hand the person and the "
-              "phone to the escort of the security office."),
+        (
+            "p",
+            "Every telephone is to be unlocked by its owner and checked. Look for photographs "
+            "of checkpoints, of our headquarters and of the grain silo east of Raqqa, for "
+            "contacts with foreign numbers, and for the applications listed in annex B. A "
+            "person whose phone holds such material is not released at the checkpoint: "
+            "write down the name, the vehicle and the time, and hand the person and the "
+            "phone to the escort of the security office.",
+        ),
     ],
     [  # page 2
         ("h3", "4. Detention and transfer"),
-        ("p", "Persons held at a checkpoint are taken to Point 11 (the old grain silo east of "
-              "Raqqa) and nowhere else. The escort signs the register at Point 11. No "
-              "detainee is to be kept at a checkpoint for more than six hours. Questions "
-              "about detainees are answered only by Abu Rayyan al-Nakhli, commander of CP-4, "
-              "or by the duty officer at Point 11."),
+        (
+            "p",
+            "Persons held at a checkpoint are taken to Point 11 (the old grain silo east of "
+            "Raqqa) and nowhere else. The escort signs the register at Point 11. No "
+            "detainee is to be kept at a checkpoint for more than six hours. Questions "
+            "about detainees are answered only by Abu Rayyan al-Nakhli, commander of CP-4, "
+            "or by the duty officer at Point 11.",
+        ),
         ("h3", "5. Lists of wanted persons"),
-        ("p", "The list of wanted persons is renewed every Thursday by the security office. "
-              "Commanders collect it in person; it must never be photographed, copied or "
-              "sent by telephone. The list of 7 March is withdrawn."),
+        (
+            "p",
+            "The list of wanted persons is renewed every Thursday by the security office. "
+            "Commanders collect it in person; it must never be photographed, copied or "
+            "sent by telephone. The list of 7 March is withdrawn.",
+        ),
         ("h3", "6. Crossing fees"),
-        ("p", "The crossing fee on the Raqqa-Mosul corridor remains 5,000 Syrian pounds per "
-              "car and 15,000 per truck. A receipt from the book of the finance office is "
-              "given for every fee. Fees are handed to the finance office every evening."),
+        (
+            "p",
+            "The crossing fee on the Raqqa-Mosul corridor remains 5,000 Syrian pounds per "
+            "car and 15,000 per truck. A receipt from the book of the finance office is "
+            "given for every fee. Fees are handed to the finance office every evening.",
+        ),
         ("h3", "7. Checkpoints covered by this circular"),
         ("row", "CP-1   Clock Tower roundabout, Raqqa city        commander Abu Hamza al-Dayri"),
         ("row", "CP-2   Old bridge, south bank of the Euphrates   commander Abu Saad al-Tayyar"),
@@ -104,14 +131,20 @@ MEMO: list[list[tuple[str, str]]] = [
     ],
     [  # page 3
         ("h3", "8. Reports"),
-        ("p", "Each commander sends a written report every Friday to the security office in "
-              "Raqqa: number of vehicles searched, persons held, fees collected, and any "
-              "incident. Incidents involving foreign fighters are also reported to the "
-              "brothers in Mosul and Aleppo through the usual courier, never by telephone."),
+        (
+            "p",
+            "Each commander sends a written report every Friday to the security office in "
+            "Raqqa: number of vehicles searched, persons held, fees collected, and any "
+            "incident. Incidents involving foreign fighters are also reported to the "
+            "brothers in Mosul and Aleppo through the usual courier, never by telephone.",
+        ),
         ("p", ""),
-        ("p", "Any brother who takes money outside the fee, or who lets a person leave the "
-              "checkpoint with a phone holding forbidden material, will answer to the "
-              "security office."),
+        (
+            "p",
+            "Any brother who takes money outside the fee, or who lets a person leave the "
+            "checkpoint with a phone holding forbidden material, will answer to the "
+            "security office.",
+        ),
         ("p", ""),
         ("kv", "Abu Khalid al-Firansi"),
         ("kv", "Deputy emir for checkpoints, Raqqa sector"),
@@ -121,8 +154,14 @@ MEMO: list[list[tuple[str, str]]] = [
     ],
 ]
 
-_STYLE = {"h1": ("F2", 12.5), "h2": ("F2", 11.0), "h3": ("F2", 11.0), "kv": ("F1", 10.5),
-          "p": ("F1", 10.5), "row": ("F3", 9.0)}
+_STYLE = {
+    "h1": ("F2", 12.5),
+    "h2": ("F2", 11.0),
+    "h3": ("F2", 11.0),
+    "kv": ("F1", 10.5),
+    "p": ("F1", 10.5),
+    "row": ("F3", 9.0),
+}
 
 
 def _pdf_str(text: str) -> bytes:
@@ -142,8 +181,12 @@ def _page_stream(blocks: list[tuple[str, str]], number: int, pages: int) -> byte
             y -= 6
         for line in lines:
             if line:
-                ops.append(f"/{font} {size} Tf 1 0 0 1 72 {y:.1f} Tm".encode() + b" "
-                           + _pdf_str(line) + b" Tj")
+                ops.append(
+                    f"/{font} {size} Tf 1 0 0 1 72 {y:.1f} Tm".encode()
+                    + b" "
+                    + _pdf_str(line)
+                    + b" Tj"
+                )
             y -= lead
         if style == "p":
             y -= 4
@@ -164,37 +207,55 @@ def text_pdf(pages: list[list[tuple[str, str]]], info: dict[str, str]) -> bytes:
     catalog = add(b"")  # filled in below, once the page tree's number is known
     pages_obj = add(b"")
     fonts = {
-        "F1": add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                  b"/Encoding /WinAnsiEncoding >>"),
-        "F2": add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
-                  b"/Encoding /WinAnsiEncoding >>"),
-        "F3": add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier "
-                  b"/Encoding /WinAnsiEncoding >>"),
+        "F1": add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+        ),
+        "F2": add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold "
+            b"/Encoding /WinAnsiEncoding >>"
+        ),
+        "F3": add(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>"
+        ),
     }
     font_dict = b" ".join(f"/{k} {v} 0 R".encode() for k, v in fonts.items())
     kids = []
     for n, blocks in enumerate(pages, 1):
         stream = _page_stream(blocks, n, len(pages))
         content = add(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream")
-        kids.append(add(
-            b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] " % pages_obj
-            + b"/Resources << /Font << " + font_dict + b" >> >> "
-            + b"/Contents %d 0 R >>" % content))
+        kids.append(
+            add(
+                b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] " % pages_obj
+                + b"/Resources << /Font << "
+                + font_dict
+                + b" >> >> "
+                + b"/Contents %d 0 R >>" % content
+            )
+        )
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
-    objects[pages_obj - 1] = (b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids)
-                              + b"] /Count %d >>" % len(kids))
-    info_obj = add(b"<< " + b" ".join(f"/{k} ".encode() + _pdf_str(v) for k, v in info.items())
-                   + b" >>")
+    objects[pages_obj - 1] = (
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % k for k in kids)
+        + b"] /Count %d >>" % len(kids)
+    )
+    info_obj = add(
+        b"<< " + b" ".join(f"/{k} ".encode() + _pdf_str(v) for k, v in info.items()) + b" >>"
+    )
     return assemble(objects, catalog, info_obj)
 
 
 def make_memo(dest: Path) -> None:
-    dest.write_bytes(text_pdf(MEMO, {
-        "Title": "Circular 47/1445 - checkpoint procedures (English edition)",
-        "Author": "amn.raqqa.office",
-        "Creator": "Writer",
-        "CreationDate": "D:20240312081500+03'00'",
-    }))
+    dest.write_bytes(
+        text_pdf(
+            MEMO,
+            {
+                "Title": "Circular 47/1445 - checkpoint procedures (English edition)",
+                "Author": "amn.raqqa.office",
+                "Creator": "Writer",
+                "CreationDate": "D:20240312081500+03'00'",
+            },
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -229,14 +290,14 @@ def render_notice(dpi: int = 300, seed: int = 19) -> Image.Image:
     right = w - int(dpi * 0.9)
     y = int(dpi * 1.1)
     for line in NOTICE_HEAD:
-        draw.text((w // 2, y), line, font=head, fill=20, anchor="ma", direction="rtl",
-                  language="ar")
+        draw.text(
+            (w // 2, y), line, font=head, fill=20, anchor="ma", direction="rtl", language="ar"
+        )
         y += int(dpi * 0.5)
     draw.line((int(dpi * 0.9), y, right, y), fill=40, width=4)
     y += int(dpi * 0.35)
     for line in NOTICE_BODY:
-        draw.text((right, y), line, font=body, fill=25, anchor="ra", direction="rtl",
-                  language="ar")
+        draw.text((right, y), line, font=body, fill=25, anchor="ra", direction="rtl", language="ar")
         y += int(dpi * 0.42)
     # a rubber stamp: a double ring, off-centre, as on real notices
     cx, cy, r = int(dpi * 2.2), y + int(dpi * 0.6), int(dpi * 0.55)
@@ -263,8 +324,16 @@ def make_scan(dest: Path, png: Path | None = None) -> None:
     if png is not None:
         page.save(png)
     fixed = time.gmtime(datetime(2024, 3, 13, 11, 2, 0, tzinfo=UTC).timestamp())
-    page.save(dest, "PDF", resolution=300.0, quality=40, title="scan_0019",
-              producer="ScanSnap Manager", creationDate=fixed, modDate=fixed)
+    page.save(
+        dest,
+        "PDF",
+        resolution=300.0,
+        quality=40,
+        title="scan_0019",
+        producer="ScanSnap Manager",
+        creationDate=fixed,
+        modDate=fixed,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,27 +341,37 @@ def make_scan(dest: Path, png: Path | None = None) -> None:
 # --------------------------------------------------------------------------------------------
 
 DOCX_PARAS = [
-    ("Entretien réalisé le 18 avril 2024 dans un lieu tenu secret. Le témoin, désigné par le "
-     "nom de code MARTINET, a servi comme garde aux postes de contrôle de Jama'at al-Sarab "
-     "autour de Raqqa de septembre 2023 à mars 2024, avant de faire défection. Son visage "
-     "et sa voix ont été enregistrés ; seules les transcriptions circulent."),
+    (
+        "Entretien réalisé le 18 avril 2024 dans un lieu tenu secret. Le témoin, désigné par le "
+        "nom de code MARTINET, a servi comme garde aux postes de contrôle de Jama'at al-Sarab "
+        "autour de Raqqa de septembre 2023 à mars 2024, avant de faire défection. Son visage "
+        "et sa voix ont été enregistrés ; seules les transcriptions circulent."
+    ),
     ("Q : Où étiez-vous affecté ?"),
-    ("R : Au poste de contrôle numéro 4, au carrefour de Tell Qasrin, sur la route entre "
-     "Raqqa et Mossoul. Notre chef était Abu Rayyan al-Nakhli. Au-dessus de lui, pour tous "
-     "les postes du secteur, il y avait Abu Khalid al-Firansi. On l'appelait « le Français » "
-     "parce qu'il avait vécu à Lyon, disait-on, mais je ne l'ai jamais entendu parler français."),
+    (
+        "R : Au poste de contrôle numéro 4, au carrefour de Tell Qasrin, sur la route entre "
+        "Raqqa et Mossoul. Notre chef était Abu Rayyan al-Nakhli. Au-dessus de lui, pour tous "
+        "les postes du secteur, il y avait Abu Khalid al-Firansi. On l'appelait « le Français » "
+        "parce qu'il avait vécu à Lyon, disait-on, mais je ne l'ai jamais entendu parler français."
+    ),
     ("Q : Que faisiez-vous des téléphones ?"),
-    ("R : On obligeait chaque conducteur à déverrouiller son téléphone. Si on trouvait des "
-     "photos du poste de contrôle ou du silo à grains, la personne était emmenée au "
-     "« Point 11 », l'ancien silo à l'est de Raqqa. Pendant le ramadan, on devait garder "
-     "les gens au poste pas plus de six heures, mais certains restaient la nuit entière."),
+    (
+        "R : On obligeait chaque conducteur à déverrouiller son téléphone. Si on trouvait des "
+        "photos du poste de contrôle ou du silo à grains, la personne était emmenée au "
+        "« Point 11 », l'ancien silo à l'est de Raqqa. Pendant le ramadan, on devait garder "
+        "les gens au poste pas plus de six heures, mais certains restaient la nuit entière."
+    ),
     ("Q : Et les droits de passage ?"),
-    ("R : Officiellement cinq mille livres par voiture. En réalité Abu Rayyan demandait dix "
-     "mille aux familles qui venaient d'Alep, et il ne donnait pas de reçu. Je l'ai vu faire "
-     "au moins vingt fois."),
+    (
+        "R : Officiellement cinq mille livres par voiture. En réalité Abu Rayyan demandait dix "
+        "mille aux familles qui venaient d'Alep, et il ne donnait pas de reçu. Je l'ai vu faire "
+        "au moins vingt fois."
+    ),
     ("Q : Quand avez-vous quitté la jama'a ?"),
-    ("R : Le 27 mars 2024, de nuit, par la route de Tabqa. Un passeur m'attendait après le "
-     "poste numéro 3."),
+    (
+        "R : Le 27 mars 2024, de nuit, par la route de Tabqa. Un passeur m'attendait après le "
+        "poste numéro 3."
+    ),
 ]
 
 
@@ -302,17 +381,21 @@ def make_docx(dest: Path) -> None:
 
     doc = Document()
     doc.add_heading("Transcription de témoignage — MARTINET", level=1)
-    doc.add_paragraph().add_run("Ancien garde des postes de contrôle, secteur de Raqqa. "
-                                "Document de travail, ne pas diffuser.").italic = True
+    doc.add_paragraph().add_run(
+        "Ancien garde des postes de contrôle, secteur de Raqqa. "
+        "Document de travail, ne pas diffuser."
+    ).italic = True
     for text in DOCX_PARAS:
         p = doc.add_paragraph(text)
         for run in p.runs:
             run.font.size = Pt(11)
     doc.add_heading("Postes de contrôle cités par le témoin", level=2)
-    rows = [("Poste", "Lieu", "Chef (kunya)", "Période"),
-            ("CP-1", "Rond-point de l'Horloge, Raqqa", "Abu Hamza al-Dayri", "2023–2024"),
-            ("CP-3", "Sortie ouest, route de Tabqa", "Abu Umar al-Khayyat", "mars 2024"),
-            ("CP-4", "Carrefour de Tell Qasrin", "Abu Rayyan al-Nakhli", "sept. 2023 – mars 2024")]
+    rows = [
+        ("Poste", "Lieu", "Chef (kunya)", "Période"),
+        ("CP-1", "Rond-point de l'Horloge, Raqqa", "Abu Hamza al-Dayri", "2023–2024"),
+        ("CP-3", "Sortie ouest, route de Tabqa", "Abu Umar al-Khayyat", "mars 2024"),
+        ("CP-4", "Carrefour de Tell Qasrin", "Abu Rayyan al-Nakhli", "sept. 2023 – mars 2024"),
+    ]
     table = doc.add_table(rows=len(rows), cols=4)
     table.style = "Table Grid"
     for r, row in enumerate(rows):
@@ -345,6 +428,7 @@ def _fix_zip_times(path: Path) -> None:
 # 4. A phone photo of a painted sign on a tiled wall, with GPS in its EXIF.
 # --------------------------------------------------------------------------------------------
 
+
 def render_photo(seed: int = 4) -> Image.Image:
     rng = random.Random(seed)
     w, h = 1600, 1200
@@ -354,8 +438,9 @@ def render_photo(seed: int = 4) -> Image.Image:
     for ty in range(0, h, tile):
         for tx in range(0, w, tile):
             base = 200 + rng.randrange(-10, 10)
-            draw.rectangle((tx + 3, ty + 3, tx + tile - 3, ty + tile - 3),
-                           fill=(base, base - 4, base - 16))
+            draw.rectangle(
+                (tx + 3, ty + 3, tx + tile - 3, ty + tile - 3), fill=(base, base - 4, base - 16)
+            )
     # a grimy lower band and a bench: nothing that identifies anyone
     draw.rectangle((0, 980, w, h), fill=(120, 108, 92))
     draw.rectangle((180, 900, 700, 940), fill=(92, 64, 40))
@@ -371,8 +456,7 @@ def render_photo(seed: int = 4) -> Image.Image:
     sd.text((450, 180), "TELL QASRIN", font=mid, fill=(30, 30, 30), anchor="ma")
     sd.text((450, 265), "RAQQA 12 KM", font=mid, fill=(30, 30, 30), anchor="ma")
     sd.text((450, 350), "NO PHOTOS", font=mid, fill=(150, 30, 25), anchor="ma")
-    sign = sign.rotate(-2.0, resample=Image.Resampling.BICUBIC, expand=True,
-                       fillcolor=(0, 0, 0))
+    sign = sign.rotate(-2.0, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(0, 0, 0))
     mask = Image.new("L", (900, 470), 255).rotate(-2.0, expand=True)
     shadow = Image.new("RGB", sign.size, (90, 86, 78))
     img.paste(shadow, (392, 232), mask.filter(ImageFilter.GaussianBlur(12)))
@@ -390,18 +474,30 @@ def make_photo(dest: Path) -> None:
     exiftool = shutil.which("exiftool")
     if exiftool is None:
         sys.exit("exiftool is needed to write the photo's EXIF (Debian libimage-exiftool-perl)")
-    subprocess.run([
-        exiftool, "-q", "-overwrite_original",
-        "-Make=Generic Mobile", "-Model=GM-200", "-Software=GM-200 camera 2.1",
-        "-Orientation#=1",
-        "-DateTimeOriginal=2024:03:14 09:41:22", "-CreateDate=2024:03:14 09:41:22",
-        "-OffsetTimeOriginal=+03:00",
-        "-GPSLatitude=35.9872", "-GPSLatitudeRef=N",
-        "-GPSLongitude=39.1461", "-GPSLongitudeRef=E",
-        "-GPSAltitude=254", "-GPSAltitudeRef=0",
-        "-GPSDateStamp=2024:03:14", "-GPSTimeStamp=06:41:20",
-        str(dest),
-    ], check=True)
+    subprocess.run(
+        [
+            exiftool,
+            "-q",
+            "-overwrite_original",
+            "-Make=Generic Mobile",
+            "-Model=GM-200",
+            "-Software=GM-200 camera 2.1",
+            "-Orientation#=1",
+            "-DateTimeOriginal=2024:03:14 09:41:22",
+            "-CreateDate=2024:03:14 09:41:22",
+            "-OffsetTimeOriginal=+03:00",
+            "-GPSLatitude=35.9872",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=39.1461",
+            "-GPSLongitudeRef=E",
+            "-GPSAltitude=254",
+            "-GPSAltitudeRef=0",
+            "-GPSDateStamp=2024:03:14",
+            "-GPSTimeStamp=06:41:20",
+            str(dest),
+        ],
+        check=True,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,15 +506,43 @@ def make_photo(dest: Path) -> None:
 
 CHECKPOINTS = [
     ("code", "name", "road", "latitude", "longitude", "hours", "commander"),
-    ("CP-1", "Clock Tower roundabout", "Raqqa city", "35.9506", "39.0094", "dawn-22:00",
-     "Abu Hamza al-Dayri"),
-    ("CP-2", "Old bridge", "Raqqa south bank", "35.9431", "39.0188", "dawn-22:00",
-     "Abu Saad al-Tayyar"),
+    (
+        "CP-1",
+        "Clock Tower roundabout",
+        "Raqqa city",
+        "35.9506",
+        "39.0094",
+        "dawn-22:00",
+        "Abu Hamza al-Dayri",
+    ),
+    (
+        "CP-2",
+        "Old bridge",
+        "Raqqa south bank",
+        "35.9431",
+        "39.0188",
+        "dawn-22:00",
+        "Abu Saad al-Tayyar",
+    ),
     ("CP-3", "Western exit", "Raqqa-Tabqa", "35.9322", "38.9127", "24h", "Abu Umar al-Khayyat"),
-    ("CP-4", "Tell Qasrin junction", "Raqqa-Mosul", "35.9872", "39.1461", "dawn-22:00",
-     "Abu Rayyan al-Nakhli"),
-    ("CP-5", "Ain Sarab pumping station", "Raqqa-Mosul", "36.0415", "39.3020", "24h",
-     "Abu Jaafar al-Badawi"),
+    (
+        "CP-4",
+        "Tell Qasrin junction",
+        "Raqqa-Mosul",
+        "35.9872",
+        "39.1461",
+        "dawn-22:00",
+        "Abu Rayyan al-Nakhli",
+    ),
+    (
+        "CP-5",
+        "Ain Sarab pumping station",
+        "Raqqa-Mosul",
+        "36.0415",
+        "39.3020",
+        "24h",
+        "Abu Jaafar al-Badawi",
+    ),
 ]
 
 
@@ -454,11 +578,17 @@ def make_email(dest: Path) -> None:
     msg.set_content(EMAIL_BODY)
     # CORBEAU's own copy: French headers and a column of notes, so it is not the zip's file.
     rows = [("code", "nom", "route", "latitude", "longitude", "horaires", "chef", "notes")]
-    notes = {"CP-3": "MARTINET est passé par ici le 27 mars",
-             "CP-4": "droit de passage 10 000 selon MARTINET et SPARROW-07"}
+    notes = {
+        "CP-3": "MARTINET est passé par ici le 27 mars",
+        "CP-4": "droit de passage 10 000 selon MARTINET et SPARROW-07",
+    }
     rows += [(*r, notes.get(r[0], "")) for r in CHECKPOINTS[1:]]
-    msg.add_attachment(_csv_text(rows).encode("utf-8"), maintype="text",
-                       subtype="csv", filename="postes_controle_avril2024.csv")
+    msg.add_attachment(
+        _csv_text(rows).encode("utf-8"),
+        maintype="text",
+        subtype="csv",
+        filename="postes_controle_avril2024.csv",
+    )
     msg.set_boundary("=_sijill_demo_boundary_4417")
     dest.write_bytes(msg.as_bytes())
 
@@ -505,8 +635,7 @@ def make_zip(dest: Path) -> None:
     }
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in members.items():
-            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), text.encode("utf-8"),
-                       zipfile.ZIP_DEFLATED)
+            z.writestr(zipfile.ZipInfo(name, ZIP_TIME), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
 
 
 TESTIMONY_EN = """\
@@ -545,6 +674,178 @@ TESTIMONY_AR = """\
 
 
 # --------------------------------------------------------------------------------------------
+# 8. Testimonies on video and audio: espeak-ng speech, a drawn interview scene, ffmpeg.
+# --------------------------------------------------------------------------------------------
+
+# Spoken in English on purpose: espeak's French is too robotic for Whisper's small multilingual
+# model, which takes it for Thai. Whisper mishears some names ("Tabka"), as it would anyone's.
+INTERVIEW_SPEECH = (
+    "My name is not important. In March I drove a minibus between Raqqa and Tabqa. At "
+    "checkpoint four, near Tell Qasrin, the guards took every phone and looked at the photos. "
+    "A young man from Aleppo was taken to the old grain silo. The commander, Abu Rayyan, asked "
+    "me for ten thousand pounds to pass. He gave me no receipt. I saw the same thing many times."
+)
+VOICE_MEMO_SPEECH = (
+    "Note for the file, ninth of May. The witness showed us the road to the silo on a map. "
+    "His story about the fee matches the first testimony. Next, we find the taxi driver."
+)
+INTERVIEW_VOICE = "en"  # espeak-ng's default British English voice
+VOICE_MEMO_VOICE = "en-gb-x-rp+f2"  # another speaker: a female variant of RP English
+SPEECH_RATE = 150  # words per minute
+VIDEO_SIZE = (320, 240)
+VIDEO_FPS = 5
+LEAD_IN_S = 1.0  # silence before the witness speaks
+TAIL_S = 1.0  # and after
+REUPLOAD_FROM_S, REUPLOAD_SECONDS = 5, 10  # the excerpt someone re-uploaded
+TESTIMONIES = "testimonies"
+
+FFMPEG = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+# No ffmpeg version strings, dates or metadata; one encoder thread: identical bytes on every
+# run. (x264 still writes its own version and settings into the stream.)
+BITEXACT = ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"]
+BITEXACT += ["-map_metadata", "-1", "-map_chapters", "-1"]
+X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-threads", "1"]
+
+
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        sys.exit(f"{name} is needed to make the recorded testimonies (Debian {package})")
+    return path
+
+
+def _ffmpeg(*args: str, stdin: int | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([_tool("ffmpeg", "ffmpeg"), *FFMPEG, *args], stdin=stdin)
+
+
+def _run_ffmpeg(*args: str) -> None:
+    if _ffmpeg(*args).wait() != 0:
+        sys.exit(f"ffmpeg failed: {' '.join(args)}")
+
+
+def speak(text: str, voice: str, dest: Path) -> float:
+    """Spoken `text` (espeak-ng, WAV); returns its length in seconds."""
+    subprocess.run(
+        [_tool("espeak-ng", "espeak-ng"), "-v", voice, "-s", str(SPEECH_RATE), "-w", str(dest)]
+        + [text],
+        check=True,
+        capture_output=True,
+    )
+    with wave.open(str(dest)) as w:
+        return w.getnframes() / w.getframerate()
+
+
+def render_interview_room(seed: int = 9) -> Image.Image:
+    """A room seen from behind the camera: plaster wall, window blind, a shelf of books, a
+    table, and the witness as a dark silhouette (no face: identity withheld)."""
+    rng = random.Random(seed)
+    w, h = 1280, 960
+    room = Image.new("RGB", (w, h), (196, 178, 150))
+    draw = ImageDraw.Draw(room)
+    for _ in range(900):  # patchy plaster
+        x, y, r = rng.randrange(w), rng.randrange(h), rng.randrange(6, 40)
+        c = rng.randrange(-22, 22)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(196 + c, 178 + c, 150 + c))
+    room = room.filter(ImageFilter.GaussianBlur(6))
+    draw = ImageDraw.Draw(room)
+    draw.rectangle((90, 120, 520, 640), fill=(235, 232, 220), outline=(90, 70, 50), width=14)
+    for y in range(130, 630, 22):  # the slats of a blind
+        draw.rectangle((104, y, 506, y + 12), fill=(170, 160, 140))
+    draw.rectangle((860, 180, 1220, 200), fill=(110, 80, 50))
+    x = 870
+    while x < 1200:  # books on the shelf
+        bw, bh = rng.randrange(14, 34), rng.randrange(60, 110)
+        colour = rng.choice([(120, 30, 30), (40, 60, 110), (60, 100, 60), (150, 120, 40)])
+        draw.rectangle((x, 180 - bh, x + bw, 180), fill=colour)
+        x += bw + 3
+    draw.rectangle((0, 760, w, h), fill=(120, 84, 54))
+    draw.ellipse((900, 700, 980, 780), fill=(230, 230, 225), outline=(60, 60, 60), width=4)
+    draw.ellipse((430, 560, 930, 1100), fill=(28, 26, 30))  # shoulders
+    draw.ellipse((560, 270, 800, 560), fill=(34, 30, 34))  # head
+    return room
+
+
+def interview_frames(seconds: float) -> Iterator[bytes]:
+    """RGB frames of a hand-held camera drifting and slowly closing in on the witness, with a
+    caption. The drift makes every second look different, as real footage does, so that
+    perceptual hashes tell one moment of the interview from another."""
+    room = render_interview_room()
+    fw, fh = VIDEO_SIZE
+    caption = ImageFont.truetype(str(DEJAVU_BOLD), 15)
+    small = ImageFont.truetype(str(DEJAVU), 11)
+    for i in range(math.ceil(seconds * VIDEO_FPS)):
+        t = i / VIDEO_FPS
+        zoom = 1.0 + 0.9 * t / seconds
+        cw, ch = room.width / zoom, room.height / zoom
+        cx = room.width / 2 + 140 * math.sin(t * 0.45)
+        cy = room.height / 2 + 60 * math.sin(t * 0.31 + 1)
+        left = max(0.0, min(cx - cw / 2, room.width - cw))
+        top = max(0.0, min(cy - ch / 2, room.height - ch))
+        frame = room.resize(
+            VIDEO_SIZE, Image.Resampling.BILINEAR, box=(left, top, left + cw, top + ch)
+        )
+        draw = ImageDraw.Draw(frame)
+        draw.rectangle((0, fh - 42, fw, fh), fill=(0, 0, 0))
+        draw.text((10, fh - 37), "WITNESS B - identity withheld", font=caption, fill="white")
+        stamp = f"interview, 9 May 2024   00:{int(t):02d}"
+        draw.text((10, fh - 17), stamp, font=small, fill=(200, 200, 200))
+        yield frame.tobytes()
+
+
+def make_interview(dest: Path) -> None:
+    """About 27 s of video: the drawn interview with witness B's spoken account (AAC)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        seconds = LEAD_IN_S + speak(INTERVIEW_SPEECH, INTERVIEW_VOICE, wav) + TAIL_S
+        width, height = VIDEO_SIZE
+        proc = _ffmpeg(
+            *("-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}"),
+            *("-r", str(VIDEO_FPS), "-i", "pipe:0", "-i", str(wav)),
+            *("-map", "0:v", "-map", "1:a", "-shortest"),
+            *("-af", f"adelay={int(LEAD_IN_S * 1000)}:all=1,apad"),
+            *X264,
+            *("-crf", "32"),
+            *("-c:a", "aac", "-b:a", "32k", "-ac", "1"),
+            *BITEXACT,
+            *("-movflags", "+faststart", str(dest)),
+            stdin=subprocess.PIPE,
+        )
+        assert proc.stdin is not None
+        try:
+            for frame in interview_frames(seconds):
+                proc.stdin.write(frame)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early: its exit status says so below
+        if proc.wait() != 0:
+            sys.exit("ffmpeg failed to encode the interview")
+
+
+def make_reupload(dest: Path) -> None:
+    """Seconds 5-15 of the interview, smaller and re-compressed, as a re-upload looks."""
+    source = dest.with_name("witness-b-interview.mp4")
+    _run_ffmpeg(
+        *("-ss", str(REUPLOAD_FROM_S), "-i", str(source), "-t", str(REUPLOAD_SECONDS)),
+        *("-vf", "scale=240:180", *X264, "-crf", "36"),
+        *("-c:a", "aac", "-b:a", "24k", "-ac", "1"),
+        *BITEXACT,
+        *("-movflags", "+faststart", str(dest)),
+    )
+
+
+def make_voice_memo(dest: Path) -> None:
+    """An interviewer's short voice memo in another voice (AAC in M4A, as phones record)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "memo.wav"
+        speak(VOICE_MEMO_SPEECH, VOICE_MEMO_VOICE, wav)
+        _run_ffmpeg(
+            *("-i", str(wav), "-c:a", "aac", "-b:a", "32k", "-ac", "1", "-threads", "1"),
+            *BITEXACT,
+            *("-movflags", "+faststart", str(dest)),
+        )
+
+
+# --------------------------------------------------------------------------------------------
 
 FILES = {
     "circular_47_checkpoints.pdf": make_memo,
@@ -553,6 +854,9 @@ FILES = {
     "IMG_20240314_094122.jpg": make_photo,
     "corbeau_postes_controle.eml": make_email,
     "nightjar_dossier.zip": make_zip,
+    f"{TESTIMONIES}/witness-b-interview.mp4": make_interview,
+    f"{TESTIMONIES}/witness-b-reupload.mp4": make_reupload,  # cut from the interview above
+    f"{TESTIMONIES}/voice-memo.m4a": make_voice_memo,
 }
 TEXTS = {
     "testimony_SPARROW-07.txt": TESTIMONY_EN,
@@ -563,6 +867,7 @@ TEXTS = {
 def build(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name, make in FILES.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         make(out / name)
     for name, text in TEXTS.items():
         (out / name).write_text(text, encoding="utf-8")
@@ -570,27 +875,48 @@ def build(out: Path) -> None:
 
 def check(out: Path) -> None:
     """Confirm that text comes back out: pdftotext for the memo, tesseract for the scan."""
-    memo = subprocess.run(["pdftotext", "-layout", str(out / "circular_47_checkpoints.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    memo = subprocess.run(
+        ["pdftotext", "-layout", str(out / "circular_47_checkpoints.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     for word in ("Abu Khalid al-Firansi", "Tell Qasrin", "Point 11", "Raqqa"):
         assert word in memo, f"pdftotext misses {word!r}"
     print(f"pdftotext: {len(memo.split())} words, key names present")
     with tempfile.TemporaryDirectory() as tmp:
         png = Path(tmp) / "scan.png"
         render_notice().save(png)
-        text = subprocess.run(["tesseract", str(png), "-", "-l", "ara"], check=True,
-                              capture_output=True, text=True,
-                              env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"}).stdout
+        text = subprocess.run(
+            ["tesseract", str(png), "-", "-l", "ara"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+        ).stdout
         expected = {w for line in NOTICE_HEAD + NOTICE_BODY for w in line.split() if len(w) > 2}
         found = {w for w in expected if w in text}
         print(f"tesseract ara: {len(found)}/{len(expected)} words of the notice read back")
         print(text)
         photo = Path(tmp) / "photo.png"
         render_photo().save(photo)
-        sign = subprocess.run(["tesseract", str(photo), "-", "-l", "eng"], check=True,
-                              capture_output=True, text=True,
-                              env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"}).stdout
+        sign = subprocess.run(
+            ["tesseract", str(photo), "-", "-l", "eng"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+        ).stdout
         print("tesseract eng on the photo:", " ".join(sign.split()))
+    for media in sorted((out / TESTIMONIES).iterdir()):
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name"]
+            + ["-of", "csv=p=0", str(media)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        print(f"ffprobe {media.name}: {' '.join(probe)} s")
 
 
 def main() -> None:
@@ -600,9 +926,9 @@ def main() -> None:
     args = ap.parse_args()
     build(args.out)
     total = 0
-    for p in sorted(args.out.iterdir()):
+    for p in sorted(p for p in args.out.rglob("*") if p.is_file()):
         total += p.stat().st_size
-        print(f"{p.stat().st_size:>9,}  {p.name}")
+        print(f"{p.stat().st_size:>9,}  {p.relative_to(args.out)}")
     print(f"{total:>9,}  total")
     if args.check:
         check(args.out)

@@ -9,7 +9,9 @@ from rich.console import Console
 
 from sijill.archive.archive import Archive
 from sijill.archive.queries import list_items, status_summary
-from sijill.demo import MARKER, _clear, build_demo, corpus_files
+from sijill.archive.similar import similar
+from sijill.archive.transcripts import transcript
+from sijill.demo import INTERVIEW, MARKER, SPOKEN_WORD, _clear, build_demo, corpus_files
 from sijill.errors import ConfigError
 from sijill.settings import Settings
 from sijill.storage.search import search
@@ -17,10 +19,11 @@ from sijill.storage.search import search
 SCAN = "scan_0019.pdf"
 # A word that occurs only in the Arabic scan's image ("the complaints"): only OCR can find it.
 SCAN_ONLY_WORD = "الشكاوى"
+REUPLOAD = "witness-b-reupload.mp4"
+VOICE_MEMO = "voice-memo.m4a"
 
 
-def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path,
-                                                      settings: Settings) -> None:
+def test_demo_refuses_a_directory_that_is_not_a_demo(tmp_path: Path, settings: Settings) -> None:
     (tmp_path / "precious.txt").write_text("not a demo")
     with pytest.raises(ConfigError, match="not a demo archive"):
         build_demo(tmp_path, settings)
@@ -44,6 +47,9 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     assert (root / MARKER).is_file()
     shown = log.read_text()
     assert "$ sijill verify" in shown and "custody chain verify" in shown, shown
+    assert "$ sijill transcript" in shown and " --> " in shown, shown
+    assert f"$ sijill search {SPOKEN_WORD}" in shown, shown
+    assert REUPLOAD in shown.partition("$ sijill similar")[2], shown
 
     archive = Archive.open(root, settings)
     try:
@@ -52,13 +58,44 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
             top = {i.name for i in items if i.parent_id is None}
             assert top == {p.name for p in corpus_files()}
             children = {i.name for i in items if i.parent_id is not None}
-            assert {"field_notes_2024-03.txt", "announcement_19.html", "checkpoints.csv",
-                    "postes_controle_avril2024.csv"} <= children, children
+            assert {
+                "field_notes_2024-03.txt",
+                "announcement_19.html",
+                "checkpoints.csv",
+                "postes_controle_avril2024.csv",
+            } <= children, children
             assert all(i.source == "NIGHTJAR" for i in items)
             summary = status_summary(s)
             assert summary["failures"] == []
             assert "failed" not in summary["items_by_status"], summary
             hits, _n = search(s, SCAN_ONLY_WORD, case="demo")
             assert SCAN in {h.item_name for h in hits}, [h.to_json() for h in hits]
+
+            # The recorded testimonies: transcribed with times, searchable, and the
+            # re-uploaded excerpt found by its perceptual hashes.
+            by_name = {i.name: i for i in items}
+            kinds = {
+                n: (by_name[n].kind, by_name[n].status) for n in (INTERVIEW, REUPLOAD, VOICE_MEMO)
+            }
+            assert kinds == {
+                INTERVIEW: ("video", "processed"),
+                REUPLOAD: ("video", "processed"),
+                VOICE_MEMO: ("audio", "processed"),
+            }, kinds
+            interview = by_name[INTERVIEW]
+            doc = transcript(s, interview)
+            assert doc["language"] == "en" and len(doc["segments"]) >= 3, doc
+            assert all(0 <= seg["start"] < seg["end"] <= 30 for seg in doc["segments"]), doc
+            assert transcript(s, by_name[VOICE_MEMO])["segments"], "the voice memo has no text"
+            hits, _n = search(s, SPOKEN_WORD, case="demo")
+            spoken = [h for h in hits if h.item_name == INTERVIEW]
+            assert spoken and spoken[0].start is not None and spoken[0].end is not None, [
+                h.to_json() for h in hits
+            ]
+            assert 10 < spoken[0].start < 28, spoken[0].to_json()  # said about 20 s in
+            found = {r["name"]: r for r in similar(s, interview.id)}
+            assert REUPLOAD in found, found
+            ranges = found[REUPLOAD]["ranges"]
+            assert len(ranges) == 1 and 4 <= ranges[0]["start"] <= 6, ranges  # cut at 0:05
     finally:
         archive.close()

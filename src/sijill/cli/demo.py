@@ -25,8 +25,9 @@ def demo(c: Ctx, out_dir: Path) -> None:
     """Build a sample archive from the bundled demo corpus and show commands at work.
 
     The corpus is entirely fictional: a memo, an Arabic scan, a French testimony, a phone
-    photo with GPS, an e-mail, a zip and two testimonies. Everything is ingested into case
-    `demo` and processed; then status, items, search, show and verify run against it.
+    photo with GPS, an e-mail, a zip, two written testimonies, a video interview with a
+    re-uploaded excerpt of it and a voice memo. Everything is ingested into case `demo` and
+    processed; then status, items, search, show, transcript, similar and verify run against it.
     The passphrase is SIJILL_PASSPHRASE, or `demo-passphrase` when that is unset. The demo
     is always a local archive (SIJILL_DATABASE_URL and SIJILL_BLOBS_URL are ignored).
     The investigator web app will be served by `sijill serve` in a later version.

@@ -2,8 +2,9 @@
 
 `build_demo` creates an archive, ingests `corpus/` (case `demo`, source `NIGHTJAR`), runs every
 stage with the local runner, then runs a few real `sijill` commands against the result and
-prints them with their actual output. A demo archive carries a marker file so that it, and
-only it, may be deleted and rebuilt.
+prints them with their actual output (a long one, such as a transcript, cut after its first
+lines). A demo archive carries a marker file so that it, and only it, may be deleted and
+rebuilt.
 """
 
 from __future__ import annotations
@@ -32,14 +33,22 @@ DEMO_PASSPHRASE = "demo-passphrase"
 DEMO_CASE = "demo"
 DEMO_SOURCE = "NIGHTJAR"
 PHOTO = "IMG_20240314_094122.jpg"
+INTERVIEW = "witness-b-interview.mp4"
+# A word the witness says in the interview: search finds it in the speech, with its time,
+# beside the written testimonies that say the same.
+SPOKEN_WORD = "receipt"
+TRANSCRIPT_LINES = 12  # of the interview's SRT subtitles shown
 
 
 def corpus_files() -> list[Path]:
-    """The files `build_demo` ingests: the whole corpus except its README."""
+    """The files `build_demo` ingests: the whole corpus (with its testimonies/ folder) except
+    its README."""
     return sorted(
         p
-        for p in CORPUS.iterdir()
-        if p.is_file() and p.name != "README.md" and not p.name.startswith(".")
+        for p in CORPUS.rglob("*")
+        if p.is_file()
+        and p.name != "README.md"
+        and not any(part.startswith(".") for part in p.relative_to(CORPUS).parts)
     )
 
 
@@ -106,14 +115,12 @@ def build_demo(
         con.print(f"processed: {stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
-        photo_id = next(
-            (o.item_id for o in report.outcomes if Path(o.path).name == PHOTO and o.item_id), None
-        )
+        ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
     finally:
         arch.close()
 
     if examples:
-        _examples(con, root, secret, photo_id)
+        _examples(con, root, secret, ids)
     con.print()
     con.print(f"[bold green]Demo archive ready:[/] {root}")
     con.print(f"Passphrase: {secret}" + ("  (demo only)" if secret == DEMO_PASSPHRASE else ""))
@@ -125,17 +132,23 @@ def build_demo(
     con.print("The investigator web app (`sijill serve`) comes in a later version.")
 
 
-def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> None:
-    commands: list[list[str]] = [
-        ["status"],
-        ["items"],
-        ["search", "Raqqa"],
-        ["search", "الرقة"],
-        ["search", "checkpoint*", "--lang", "en"],
+def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> None:
+    # Each command with the number of its output lines shown (None: all of them).
+    commands: list[tuple[list[str], int | None]] = [
+        (["status"], None),
+        (["items"], None),
+        (["search", "Raqqa"], None),
+        (["search", "الرقة"], None),
+        (["search", "checkpoint*", "--lang", "en"], None),
     ]
-    if photo_id:
-        commands.append(["show", photo_id])
-    commands.append(["verify"])
+    if PHOTO in ids:
+        commands.append((["show", ids[PHOTO]], None))
+    if INTERVIEW in ids:
+        interview = ids[INTERVIEW]
+        commands.append((["transcript", interview, "--format", "srt"], TRANSCRIPT_LINES))
+        commands.append((["search", SPOKEN_WORD], None))
+        commands.append((["similar", interview], None))
+    commands.append((["verify"], None))
     env = dict(os.environ)
     env.update(SIJILL_PASSPHRASE=secret, SIJILL_ARCHIVE=str(root))
     for key in ("SIJILL_DATABASE_URL", "SIJILL_BLOBS_URL", "SIJILL_BROKER_URL"):
@@ -146,7 +159,7 @@ def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> No
         env.setdefault("COLUMNS", "120")
     con.print()
     con.print(f"[bold]Some commands, run now against the demo archive[/] (SIJILL_ARCHIVE={root}):")
-    for args in commands:
+    for args, max_lines in commands:
         con.print()
         con.print(f"[bold cyan]$ sijill {shlex.join(args)}[/]")
         proc = subprocess.run(
@@ -157,7 +170,11 @@ def _examples(con: Console, root: Path, secret: str, photo_id: str | None) -> No
             timeout=600,
             check=False,
         )
-        con.print(Text.from_ansi(proc.stdout.rstrip("\n")))
+        lines = proc.stdout.rstrip("\n").split("\n")
+        if max_lines is not None and len(lines) > max_lines:
+            rest = len(lines) - max_lines
+            lines = [*lines[:max_lines], f"… ({rest} more lines)"]
+        con.print(Text.from_ansi("\n".join(lines)))
         if proc.returncode != 0:
             con.print(Text.from_ansi(proc.stderr.rstrip("\n")))
             con.print(f"[red](exit code {proc.returncode})[/]")
