@@ -13,13 +13,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sijill.errors import InputRejected, StageError
+from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import DerivativeOut, ItemInfo, Stage, StageContext, StageResult
-from sijill.pipeline.stages.ffprobe_metadata import (
-    MEDIA_FORMATS,
-    source,
-    tool,
-    tool_message,
-)
+from sijill.pipeline.stages.ffprobe_metadata import tool, tool_message
 
 _PROBE = "ffprobe_metadata"
 _QUIET = ["-nostdin", "-hide_banner", "-loglevel", "error"]
@@ -76,13 +72,9 @@ class FfmpegNormaliser(Stage):
 
     def run(self, ctx: StageContext) -> StageResult:
         probe = ctx.previous[_PROBE]
-        fmt = str(probe.get("format") or "")
         # Open the file with the demuxer ffprobe found, and nothing but a plain file; any
         # demuxer nested inside (a subtitle track's) must be a recording's too.
-        opts = ["-protocol_whitelist", "file"]
-        demuxer = fmt.split(",")[0]
-        opts += ["-format_whitelist", f"{MEDIA_FORMATS},{demuxer}" if demuxer else MEDIA_FORMATS]
-        opts += ["-f", demuxer] if demuxer else []
+        inp = input_args(ctx.input_path, demuxer=probed_demuxer(ctx.previous))
         duration = float(probe["duration_s"]) if probe.get("duration_s") else None
         has_video = bool(probe.get("has_video"))
         derivatives: list[DerivativeOut] = []
@@ -91,7 +83,7 @@ class FfmpegNormaliser(Stage):
         if probe.get("has_audio"):
             share = 0.9 if has_video else 1.0
             audio, heard, problem = self._audio(
-                ctx, opts, int(probe["audio_index"]), duration, share
+                ctx, inp, int(probe["audio_index"]), duration, share
             )
             if audio is not None:
                 derivatives.append(audio)
@@ -107,7 +99,7 @@ class FfmpegNormaliser(Stage):
         if has_video:
             index = int(probe["video_index"])
             for make, reached in ((self._poster, 0.95), (self._strip, 1.0)):
-                made, problem = make(ctx, opts, index, duration)
+                made, problem = make(ctx, inp, index, duration)
                 if made is not None:
                     derivatives.append(made)
                 elif problem:
@@ -130,7 +122,7 @@ class FfmpegNormaliser(Stage):
     def _audio(
         self,
         ctx: StageContext,
-        opts: list[str],
+        inp: list[str],
         index: int,
         duration: float | None,
         share: float,
@@ -139,7 +131,7 @@ class FfmpegNormaliser(Stage):
         rate = int(ctx.config["audio_rate"])
         out = ctx.workdir / "audio_16k.flac"
         errors = ctx.workdir / "audio.log"
-        cmd = [tool("ffmpeg"), *_QUIET, "-nostats", *opts, "-i", source(ctx.input_path)]
+        cmd = [tool("ffmpeg"), *_QUIET, "-nostats", *inp]
         cmd += ["-map", f"0:{index}", "-vn", "-sn", "-dn", *_CLEAN, "-flags:a", "+bitexact"]
         cmd += ["-ac", "1", "-ar", str(rate), "-sample_fmt", "s16", "-c:a", "flac", "-f", "flac"]
         cmd += ["-progress", "pipe:1", "-y", str(out)]
@@ -174,12 +166,12 @@ class FfmpegNormaliser(Stage):
         problem = f"ffmpeg reported errors decoding the audio: {message}" if message else None
         return derivative, heard, problem
 
-    def _frame_cmd(self, ctx: StageContext, opts: list[str], seek: float | None) -> list[str]:
-        """Input options of one video input, optionally seeking to `seek` seconds."""
+    def _frame_cmd(self, ctx: StageContext, inp: list[str], seek: float | None) -> list[str]:
+        """One confined video input (`inp`), optionally seeking to `seek` seconds."""
         cmd = ["-threads", str(int(ctx.config["threads"]))]
         if seek is not None:
             cmd += ["-ss", f"{seek:.3f}"]
-        return [*cmd, *opts, "-i", source(ctx.input_path)]
+        return [*cmd, *inp]
 
     def _jpeg(self, ctx: StageContext, args: list[str], out: Path) -> tuple[bool, str]:
         """Run ffmpeg writing one JPEG to `out`; whether it did, and ffmpeg's complaint."""
@@ -195,14 +187,14 @@ class FfmpegNormaliser(Stage):
         return ok, tool_message(proc.stderr)
 
     def _poster(
-        self, ctx: StageContext, opts: list[str], index: int, duration: float | None
+        self, ctx: StageContext, inp: list[str], index: int, duration: float | None
     ) -> tuple[DerivativeOut | None, str | None]:
         """One frame at a tenth of the video (10 s in at most), else the first frame."""
         out = ctx.workdir / "poster.jpg"
         at = round(min(duration * 0.1, 10.0), 3) if duration else 0.0
         message = ""
         for seek in (at, None) if at > 0 else (None,):
-            args = [*self._frame_cmd(ctx, opts, seek), "-map", f"0:{index}"]
+            args = [*self._frame_cmd(ctx, inp, seek), "-map", f"0:{index}"]
             ok, message = self._jpeg(ctx, args, out)
             size = _jpeg_size(out) if ok else None
             if size:
@@ -213,7 +205,7 @@ class FfmpegNormaliser(Stage):
         return None, f"no poster frame: {message or 'no frame decoded'}"
 
     def _strip(
-        self, ctx: StageContext, opts: list[str], index: int, duration: float | None
+        self, ctx: StageContext, inp: list[str], index: int, duration: float | None
     ) -> tuple[DerivativeOut | None, str | None]:
         """Frames evenly spaced over the video, side by side in one JPEG."""
         n = min(32, max(2, int(ctx.config["strip_frames"])))
@@ -226,7 +218,7 @@ class FfmpegNormaliser(Stage):
             times = [round(duration * (i + 0.5) / n, 3) for i in range(n)]
             args: list[str] = []
             for t in times:
-                args += self._frame_cmd(ctx, opts, t)
+                args += self._frame_cmd(ctx, inp, t)
             chains = [f"[{i}:{index}]{scale},trim=end_frame=1[f{i}]" for i in range(n)]
             graph = ";".join(chains) + ";" + "".join(f"[f{i}]" for i in range(n))
             graph += f"hstack=inputs={n}[strip]"
@@ -237,7 +229,7 @@ class FfmpegNormaliser(Stage):
         # Seeking failed (some demuxers land past the last keyframe near the end) or there
         # is no duration: decode only keyframes in one pass, evenly spaced if we can, else
         # the first n.
-        keyframes = ["-skip_frame", "nokey", *self._frame_cmd(ctx, opts, None)]
+        keyframes = ["-skip_frame", "nokey", *self._frame_cmd(ctx, inp, None)]
         keyframes += ["-map", f"0:{index}"]
         attempts = [(f"{scale},tile={n}x1", "first_keyframes")]
         if duration:

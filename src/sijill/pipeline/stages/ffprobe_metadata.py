@@ -6,7 +6,7 @@ coordinates (dashcams, drones). The first minutes of subtitle and data streams a
 with ffmpeg to check. Media ffprobe cannot read, or with nothing in it, is `invalid`.
 
 ffmpeg and ffprobe only read plain files here, and only the demuxers of recordings:
-playlists and concat lists, which point at other files, are never opened.
+playlists and concat lists, which point at other files, are never opened (`media_input`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sijill.errors import InputRejected, StageError, ToolMissing
+from sijill.pipeline.media_input import (
+    MEDIA_FORMATS,
+    NOT_A_RECORDING,
+    input_args,
+    input_options,
+    source,
+)
 from sijill.pipeline.stage import Stage, StageContext, StageResult
 
-# Demuxers of recordings (matched against ffmpeg's names, e.g. "mov,mp4,m4a,3gp,3g2,mj2").
-# Nested demuxers (a playlist hidden in an AVI subtitle) inherit this list.
-MEDIA_FORMATS = (
-    "mov,matroska,mp3,ogg,wav,w64,amr,amrnb,amrwb,aac,ac3,eac3,flac,avi,asf,flv,mpegts,"
-    "mpeg,mpegvideo,h264,hevc,m4v,mxf,ivf,aiff,caf,au,voc,wv,ape,dsf,mpc,mpc8,tta,gsm,dv,rm,nut"
-)
 _TEXT_SUBTITLES = frozenset({"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"})
 _GPS_DATA_TAGS = frozenset({"gpmd", "camm", "gps "})
 _GPS_HANDLER = re.compile(r"gps|gopro met|camm|location", re.IGNORECASE)
@@ -59,21 +60,14 @@ def tool(name: str) -> str:
     return exe
 
 
-def source(path: Path) -> str:
-    """The input as an ffmpeg URL that can only mean this plain file."""
-    return f"file:{path}"
-
-
-def input_options(formats: str = MEDIA_FORMATS) -> list[str]:
-    return ["-protocol_whitelist", "file", "-format_whitelist", formats]
-
-
 def tool_message(stderr: bytes, limit: int = 3) -> str:
     """ffmpeg's error lines without its `[demuxer @ 0x...]` and file-name prefixes."""
     lines: list[str] = []
     for raw in stderr.decode("utf-8", "replace").splitlines():
         line = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", raw.strip())
         line = re.sub(r"^file:\S*?: ", "", line).strip()
+        if line.startswith("Format not on whitelist"):
+            line = NOT_A_RECORDING
         if line and line not in lines:
             lines.append(line)
         if len(lines) >= limit:
@@ -306,8 +300,9 @@ class FfprobeMetadata(Stage):
         out = ctx.workdir / f"stream-{int(stream.get('index', 0))}.sample"
         codec = ["-c:s", "srt", "-f", "srt"] if subtitle else ["-c", "copy", "-f", "data"]
         cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error"]
-        cmd += [*input_options(str(ctx.config["formats"])), "-t", str(ctx.config["scan_s"])]
-        cmd += ["-i", source(ctx.input_path), "-map", f"0:{int(stream.get('index', 0))}"]
+        cmd += ["-t", str(ctx.config["scan_s"])]
+        cmd += input_args(ctx.input_path, str(ctx.config["formats"]))
+        cmd += ["-map", f"0:{int(stream.get('index', 0))}"]
         cmd += [*codec, "-fs", str(_SAMPLE_BYTES), "-y", str(out)]
         try:
             subprocess.run(

@@ -23,6 +23,7 @@ from typing import IO, Any, ClassVar
 import numpy as np
 
 from sijill.errors import InputRejected, StageError, ToolMissing
+from sijill.pipeline.media_input import input_args, input_options, probed_demuxer, source
 from sijill.pipeline.stage import ItemInfo, MediaHashOut, Stage, StageContext, StageResult
 
 _PROBE = "ffprobe_metadata"
@@ -194,8 +195,8 @@ def _ffmpeg_cmd(ctx: StageContext, fps: float, side: int) -> list[str]:
         "-hide_banner",
         "-loglevel",
         "error",
-        "-i",
-        str(ctx.input_path),
+        # Only this plain file, opened as the recording ffprobe_metadata found.
+        *input_args(ctx.input_path, demuxer=probed_demuxer(ctx.previous)),
         "-map",
         f"0:{stream}" if isinstance(stream, int) else "0:v:0",
         "-an",
@@ -213,17 +214,18 @@ def _ffmpeg_cmd(ctx: StageContext, fps: float, side: int) -> list[str]:
 
 def _duration(ctx: StageContext) -> float | None:
     """The video's length for progress reports: from ffprobe_metadata, else ffprobe."""
-    for source in (ctx.item.info, ctx.previous.get(_PROBE, {})):
-        value = source.get("duration_s")
+    for known in (ctx.item.info, ctx.previous.get(_PROBE, {})):
+        value = known.get("duration_s")
         if isinstance(value, int | float) and value > 0:
             return float(value)
     exe = shutil.which("ffprobe")
     if exe is None:
         return None
+    cmd = [exe, "-v", "error", *input_options(demuxer=probed_demuxer(ctx.previous))]
+    cmd += ["-show_entries", "format=duration", "-of", "csv=p=0", source(ctx.input_path)]
     try:
         proc = subprocess.run(
-            [exe, "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"]
-            + [str(ctx.input_path)],
+            cmd,
             capture_output=True,
             timeout=60,
             check=False,

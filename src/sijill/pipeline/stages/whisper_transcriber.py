@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from sijill.errors import ConfigError, InputRejected, StageError, ToolMissing
+from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
 from sijill.pipeline.whisper_models import ModelRef, resolve
 
@@ -107,14 +108,20 @@ def _quiet_cut(window: Any, search: int) -> int:
     return start + int(np.argmin(energy)) * _FRAME + _FRAME // 2
 
 
-def audio_windows(path: Path, window_s: float) -> Iterator[tuple[float, Any]]:
-    """(offset seconds, float32 samples) windows of the first audio stream, streamed."""
+def audio_windows(
+    path: Path, window_s: float, demuxer: str | None = None
+) -> Iterator[tuple[float, Any]]:
+    """(offset seconds, float32 samples) windows of the first audio stream, streamed.
+
+    ffmpeg reads only this plain file, with a recording's demuxer (`demuxer`, the one
+    ffprobe_metadata found, when given): never what a playlist inside it names."""
     import numpy as np
 
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise ToolMissing("ffmpeg is not installed (Debian package ffmpeg)")
-    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path)]
+    cmd = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error"]
+    cmd += input_args(path, demuxer=demuxer)
     cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SR), "-f", "s16le"]
     cmd += ["pipe:1"]
     want = max(int(window_s * SR), 60 * SR)
@@ -207,7 +214,8 @@ class WhisperTranscriber(Stage):
         note: str | None = None
         speech_s = 0.0
         windows = 0
-        for offset, audio in audio_windows(ctx.input_path, float(cfg["window_s"])):
+        demuxer = probed_demuxer(ctx.previous)
+        for offset, audio in audio_windows(ctx.input_path, float(cfg["window_s"]), demuxer):
             windows += 1
             if model is None:
                 # The model (and the item's language) is chosen on the first speech heard,
