@@ -23,8 +23,17 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     assert '"languages": "eng"' in res.stdout
     bad = cli("case", "config", "c1", "tesseract_ocr.nope=1", check=False)
     assert bad.returncode == 2 and "no setting" in bad.stderr
+    db0 = sqlite3.connect(cli.archive / "sijill.db")
+    last = db0.execute("SELECT max(id) FROM jobs").fetchone()[0]
     run = cli("run")
-    assert "1 done, 0 failed" in run.stdout  # only the OCR job of the scan
+    # Only the OCR job of the scan, and the translator that reads its text.
+    assert "2 done, 0 failed" in run.stdout
+    rerun = db0.execute(
+        "SELECT j.stage, i.name FROM jobs j JOIN items i ON i.id = j.item_id "
+        "WHERE j.id > ? ORDER BY j.id",
+        (last,),
+    ).fetchall()
+    assert rerun == [("tesseract_ocr", "scan.pdf"), ("apertium_translator", "scan.pdf")]
     after = cli.json("status")["stages"]
     assert after["tesseract_ocr"] == {"done": 1}
     db = sqlite3.connect(cli.archive / "sijill.db")

@@ -57,6 +57,14 @@ def test_french_text_gets_an_english_translation_linked_to_its_source(
     hits = cli.json("search", "river")["hits"]
     assert [h["item_id"] for h in hits] == [items["rapport.txt"]["id"]]
     assert hits[0]["lang"] == "en"
+    # "2014" is in the original and in its translation: one hit, the original's...
+    both = cli.json("search", "2014")["hits"]
+    assert [(h["item_id"], h["lang"]) for h in both] == [(items["rapport.txt"]["id"], "fr")]
+    # ...unless English is asked for.
+    en_only = cli.json("search", "2014", "--lang", "en")["hits"]
+    assert [(h["item_id"], h["unit_kind"]) for h in en_only] == [
+        (items["rapport.txt"]["id"], "translation")
+    ]
 
     ar = cli.json("show", items["bayan.txt"]["id"])
     assert not [u for u in ar["text_units"] if u["kind"] == "translation"]

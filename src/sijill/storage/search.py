@@ -201,6 +201,13 @@ def search(
     if kind:
         where.append("i.kind = :kind")
         params["kind"] = kind
+    if not lang:
+        # A translation that matches where its source also matches says the same thing
+        # twice: the original's hit stands for both.
+        where.append(
+            "NOT (tu.kind = 'translation' AND tu.source_unit_id IS NOT NULL AND "
+            "tu.source_unit_id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH :q))"
+        )
     cond = " AND ".join(where)
     base = (
         "FROM text_fts JOIN text_units tu ON tu.id = text_fts.rowid "

@@ -56,14 +56,18 @@ def worker_threads() -> int:
         n = int(os.environ.get("SIJILL_WORKER_THREADS", "0"))
     except ValueError:
         n = 0
-    n = n if n > 0 else (os.cpu_count() or 1)
-    # CTranslate2 returns garbage (no segments, random languages) when OpenMP is limited to
-    # fewer threads than it was asked for.
+    return _within_omp_limit(n if n > 0 else (os.cpu_count() or 1))
+
+
+def _within_omp_limit(n: int) -> int:
+    """CTranslate2 returns garbage (no segments, random languages) when OpenMP is limited to
+    fewer threads than it was asked for: never ask for more."""
     limit = os.environ.get("OMP_THREAD_LIMIT", "")
     return min(n, int(limit)) if limit.isdigit() and int(limit) > 0 else n
 
 
 def load_model(ref: ModelRef, device: str, compute_type: str, threads: int) -> Any:
+    threads = _within_omp_limit(threads)
     key = (str(ref.path), device, compute_type, threads)
     if key not in _models:
         os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: a local path never downloads
