@@ -222,13 +222,15 @@ class WhisperTranscriber(Stage):
         for offset, audio in audio_windows(ctx.input_path, float(cfg["window_s"]), demuxer):
             windows += 1
             if model is None:
-                # The model (and the item's language) is chosen on the first speech heard,
-                # not on the silence or noise a recording may open with.
-                speech = _speech_only(audio) if cfg["vad"] else audio
-                if speech is None:
-                    if duration:
-                        ctx.progress((offset + len(audio) / SR) / duration)
-                    continue
+                speech = None
+                if choice == "auto" and forced is None:
+                    # "auto" picks the model by the language of the first speech heard, not
+                    # of the silence or noise a recording may open with.
+                    speech = _speech_only(audio) if cfg["vad"] else audio
+                    if speech is None:
+                        if duration:
+                            ctx.progress((offset + len(audio) / SR) / duration)
+                        continue
                 model_ref, model, language, language_p = self._choose(
                     choice, forced, speech, device, compute, threads
                 )
@@ -243,7 +245,9 @@ class WhisperTranscriber(Stage):
                 "multilingual": multilingual,
                 "language": None if multilingual else language,
             }
-            segments, _info = self._transcribe(model, audio, device, kw)
+            segments, tinfo = self._transcribe(model, audio, device, kw)
+            # Without a language chosen above, Whisper detects it (on the first 30 s of speech).
+            heard = language or tinfo.language
             first = len(units)
             for seg in segments:
                 text = seg.text.strip()
@@ -251,6 +255,9 @@ class WhisperTranscriber(Stage):
                     ctx.progress((offset + seg.end) / duration)
                 if not text:
                     continue
+                if language is None:
+                    language = heard
+                    language_p = round(float(tinfo.language_probability), 3)
                 lang, conf = _segment_language(text, language)
                 units.append(
                     TextUnitOut(
@@ -351,17 +358,20 @@ class WhisperTranscriber(Stage):
         threads: int,
     ) -> tuple[ModelRef, Any, str | None, float | None]:
         """Pick the model: "auto" detects the language with the multilingual base, then uses
-        tiny.en for English speech."""
+        tiny.en for English speech. A named model detects the language itself while it
+        transcribes (no separate pass): the language is None here."""
         if choice != "auto":
             ref = resolve(choice)
             model = load_model(ref, device, compute, threads)
             if forced or not model.model.is_multilingual:
                 return ref, model, forced or "en", None
-            lang, p = _detect(model, audio)
-            return ref, model, lang, p
+            return ref, model, None, None
+        if forced is not None:
+            ref = resolve("tiny.en" if forced == "en" else "base")
+            return ref, load_model(ref, device, compute, threads), forced, None
         ref = resolve("base")
         model = load_model(ref, device, compute, threads)
-        lang, p = (forced, None) if forced else _detect(model, audio)
+        lang, p = _detect(model, audio)
         if lang == "en":
             ref = resolve("tiny.en")
             model = load_model(ref, device, compute, threads)
