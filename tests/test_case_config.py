@@ -33,7 +33,7 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
         "WHERE j.id > ? ORDER BY j.id",
         (last,),
     ).fetchall()
-    assert rerun == [("tesseract_ocr", "scan.pdf"), ("apertium_translator", "scan.pdf")]
+    assert rerun == [("tesseract_ocr", "scan.pdf"), ("text_translator", "scan.pdf")]
     after = cli.json("status")["stages"]
     assert after["tesseract_ocr"] == {"done": 1}
     db = sqlite3.connect(cli.archive / "sijill.db")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sijill.pipeline.stages.apertium_translator import available_pairs
+from sijill.pipeline.stages.text_translator import available_pairs
 from tests.conftest import CLI
 
 pytestmark = pytest.mark.skipif(
@@ -95,5 +95,5 @@ def test_new_source_text_is_translated_again_not_twice(cli: CLI, tmp_path: Path)
     assert len(originals) > 1
     assert len(translations) == len(originals)
     assert {u["source_unit_id"] for u in translations} == {u["id"] for u in originals}
-    states = [s["state"] for s in after["stages"] if s["stage"] == "apertium_translator"]
+    states = [s["state"] for s in after["stages"] if s["stage"] == "text_translator"]
     assert states.count("done") == 1, after["stages"]

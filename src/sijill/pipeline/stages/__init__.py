@@ -7,7 +7,6 @@ from sijill.pipeline.stage import Stage
 
 def builtin_stages() -> list[Stage]:
     """The built-in stages; `Registry.ordered()` sorts them by their `after` declarations."""
-    from sijill.pipeline.stages.apertium_translator import ApertiumTranslator
     from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
     from sijill.pipeline.stages.email_unpacker import EmailUnpacker
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
@@ -17,6 +16,7 @@ def builtin_stages() -> list[Stage]:
     from sijill.pipeline.stages.pdfium_text_extractor import PdfiumTextExtractor
     from sijill.pipeline.stages.pdq_hasher import PdqHasher
     from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
+    from sijill.pipeline.stages.text_translator import TextTranslator
     from sijill.pipeline.stages.whisper_transcriber import WhisperTranscriber
 
     return [
@@ -30,5 +30,5 @@ def builtin_stages() -> list[Stage]:
         PdqHasher(),
         OfficeTextExtractor(),
         WhisperTranscriber(),
-        ApertiumTranslator(),
+        TextTranslator(),
     ]

@@ -1,9 +1,11 @@
-"""English translations of document text with Apertium (rule-based, Debian packages).
+"""English translations of document text: Argos models a user supplies, else Apertium.
 
-French goes through Spanish (fr→es→en): Debian has no direct French–English pair. Each
-translation is a text unit of its own, pointing at the unit it translates; the original text
-is never touched. Languages without an installed pair are named plainly on the item.
-Speech is translated by the transcriber (Whisper), not here.
+Apertium (rule-based, Debian packages) takes French through Spanish (fr→es→en): Debian has
+no direct French–English pair. Argos models (neural, CTranslate2) are used for any language
+they cover when `argos_dir` names a folder of unpacked packages. Each translation is a text
+unit of its own, pointing at the unit it translates; the original text is never touched.
+Languages with no model are named plainly on the item. Speech is translated by the
+transcriber (Whisper), not here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sijill.errors import StageError
+from sijill.pipeline import argos
 from sijill.pipeline.stage import (
     ItemInfo,
     SourceUnit,
@@ -87,10 +90,10 @@ def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[
     return [found[i] for i in range(len(texts))]
 
 
-class ApertiumTranslator(Stage):
-    name = "apertium_translator"
+class TextTranslator(Stage):
+    name = "text_translator"
     version = 1
-    description = "English translation of French and Spanish document text (Apertium)"
+    description = "English translation of document text (Argos models if given, else Apertium)"
     kinds: ClassVar[frozenset[str]] = frozenset({"document", "email", "image"})
     after: ClassVar[tuple[str, ...]] = (
         "pdfium_text_extractor",
@@ -99,9 +102,10 @@ class ApertiumTranslator(Stage):
         "email_unpacker",
     )
     tools: ClassVar[tuple[str, ...]] = ("apertium",)
-    defaults: ClassVar[dict[str, Any]] = {"enabled": True}
+    defaults: ClassVar[dict[str, Any]] = {"enabled": True, "argos_dir": ""}
     config_help: ClassVar[dict[str, str]] = {
-        "enabled": "translate document text to English where an Apertium pair is installed",
+        "enabled": "translate document text to English where a model exists",
+        "argos_dir": "folder of unpacked Argos Translate packages (X→en); used before Apertium",
     }
     timeout_s = 900
     reads_text = True
@@ -113,18 +117,27 @@ class ApertiumTranslator(Stage):
         if not ctx.config["enabled"]:
             return StageResult(data={"translated": 0, "disabled": True})
         pairs = available_pairs()
+        argos_dir = str(ctx.config["argos_dir"] or "")
+        packages = argos.find_packages(argos_dir) if argos_dir else {}
         todo: dict[str, list[SourceUnit]] = {}
         missing: dict[str, int] = {}
         for u in ctx.text_units:
             if u.kind == "translation" or not u.lang or u.lang == "en" or not u.text.strip():
                 continue
-            if u.lang in pairs:
+            if u.lang in packages or u.lang in pairs:
                 todo.setdefault(u.lang, []).append(u)
             else:
                 missing[u.lang] = missing.get(u.lang, 0) + 1
         units: list[TextUnitOut] = []
+        used: dict[str, str] = {}
         for lang, group in todo.items():
-            english = translate([u.text for u in group], pairs[lang], timeout=600)
+            texts = [u.text for u in group]
+            if lang in packages:
+                english = argos.translate(packages[lang], texts)
+                method = used[lang] = packages[lang].name
+            else:
+                english = translate(texts, pairs[lang], timeout=600)
+                method = used[lang] = f"apertium:{'+'.join(pairs[lang])}"
             for src, text in zip(group, english, strict=True):
                 if not text:
                     continue
@@ -132,7 +145,7 @@ class ApertiumTranslator(Stage):
                     TextUnitOut(
                         kind="translation",
                         text=text,
-                        method=f"apertium:{'+'.join(pairs[lang])}",
+                        method=method,
                         page=src.page,
                         start=src.start,
                         end=src.end,
@@ -141,14 +154,18 @@ class ApertiumTranslator(Stage):
                     )
                 )
         notes = []
-        if units:
-            langs = ", ".join(_NAMES.get(k, k) for k in sorted(todo))
-            notes.append(f"Apertium ({langs} → English), {len(units)} units")
+        for lang, method in sorted(used.items()):
+            engine = "Argos" if method.startswith("argos:") else "Apertium"
+            n = sum(1 for u in units if u.method == method)
+            notes.append(f"{engine} ({_NAMES.get(lang, lang)} → English), {n} units")
         for lang, n in sorted(missing.items()):
             notes.append(
                 f"no translation model for {_NAMES.get(lang, lang)} → English "
                 f"({n} text unit{'s' if n != 1 else ''} left untranslated)"
             )
+        hint = argos.unpacked_hint(argos_dir) if argos_dir and missing else None
+        if hint:
+            notes.append(hint)
         info: dict[str, Any] = {"text_translation": "; ".join(notes)} if notes else {}
         return StageResult(
             data={
