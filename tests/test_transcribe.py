@@ -352,3 +352,21 @@ def test_batched_pipeline_used_on_gpus_runs_with_our_settings(tmp_path: Path) ->
     }
     segments, _info = WhisperTranscriber._transcribe(model, audio, "cuda", kw)
     assert wer(EN, " ".join(s.text for s in segments)) <= 0.2
+
+
+def test_any_ctranslate2_whisper_directory_can_be_named(cli: CLI, tmp_path: Path) -> None:
+    """`run --model DIR` takes a model the user has on disk (here a copy of the base model
+    under another name, as a large-v3 directory would be) and keeps it for later runs."""
+    from sijill.pipeline.whisper_models import base
+
+    mine = tmp_path / "my-whisper"
+    shutil.copytree(base().path, mine)
+    wav = speak(tmp_path / "memo.wav", EN)
+    cli("ingest", str(wav), "--case", "c1")
+    cli("run", "--model", str(mine))
+    item = only_item(cli)
+    doc = json.loads(cli("transcript", item["id"], "--format", "json").stdout)
+    assert doc["model"] == str(mine) and doc["language"] == "en"
+    assert wer(EN, " ".join(s["text"] for s in doc["segments"])) <= 0.2
+    assert f'"model": "{mine}"' in cli("case", "config", "c1").stdout
+    assert "0 done" in cli("run").stdout  # the choice is kept: nothing to redo
