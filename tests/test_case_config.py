@@ -50,3 +50,16 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     stages = cli.json("stages")["stages"]
     ocr = next(s for s in stages if s["name"] == "tesseract_ocr")
     assert {s["name"] for s in ocr["settings"]} >= {"languages", "psm", "dpi"}
+
+
+def test_stage_warnings_are_shown_on_the_item(cli: CLI, tmp_path: Path) -> None:
+    """A stage that keeps going but drops something says so where a person looks."""
+    doc = tmp_path / "long.txt"
+    doc.write_text("The convoy left at dawn. " * 400, encoding="utf-8")
+    cli("ingest", str(doc), "--case", "c1")
+    cli("case", "config", "c1", "office_text_extractor.max_chars=1000")
+    cli("run")
+    item = cli.json("items")["items"][0]
+    stages = {s["stage"]: s for s in cli.json("show", item["id"])["stages"]}
+    assert stages["office_text_extractor"]["warnings"], stages
+    assert "warning" in cli("show", item["id"]).stdout

@@ -104,6 +104,7 @@ def item_detail(session: Session, item: Item) -> dict[str, Any]:
             "config_hash": j.config_hash,
             "state": j.state,
             "error": j.error,
+            "warnings": list((j.result or {}).get("warnings", [])),
             "duration_s": j.duration_s,
         }
         for j in session.execute(

@@ -104,6 +104,8 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     for st in d["stages"]:
         extra = f" — {escape(st['error'])}" if st["error"] else ""
         out.print(f"  {st['stage']} v{st['version']} {escape('[' + st['state'] + ']')}{extra}")
+        for w in st.get("warnings", []):
+            out.print(f"    [yellow]warning[/] {escape(str(w))}")
     if d["metadata"]:
         out.print("[bold]captured metadata[/] (sealed evidence, never published)")
         for src, meta in d["metadata"].items():
