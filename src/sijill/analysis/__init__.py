@@ -1,0 +1,1 @@
+"""Analysis services: sentence embeddings and, later, claims and the links between them."""
