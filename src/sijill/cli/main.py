@@ -248,6 +248,7 @@ def _register_views() -> None:
         cli.add_command(cmd)
     from sijill.cli.cases import case, stages
     from sijill.cli.demo import demo
+    from sijill.cli.entities import entities_cmd
     from sijill.cli.transcript import transcript_cmd
 
     cli.add_command(case)
@@ -258,6 +259,7 @@ def _register_views() -> None:
 
     cli.add_command(similar)
     cli.add_command(transcript_cmd)
+    cli.add_command(entities_cmd)
 
 
 _register_views()

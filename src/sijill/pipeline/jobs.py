@@ -18,10 +18,12 @@ from sijill.pipeline.worker import JobOutcome, JobSpec
 from sijill.storage.models import (
     Case,
     Derivative,
+    Entity,
     Item,
     ItemMetadata,
     Job,
     MediaHash,
+    Mention,
     TextUnit,
 )
 
@@ -272,6 +274,8 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
                 for h in res.media_hashes
             ],
         )
+    if res.mentions:
+        _store_mentions(session, item, job, res.mentions)
     if res.item_info:
         merged = dict(item.info or {})
         merged.update(res.item_info)
@@ -296,11 +300,77 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
             "derivatives": derivative_hashes,
             "text_units": len(res.text_units),
             "media_hashes": len(res.media_hashes),
+            "mentions": len(res.mentions),
             "children": len(child_ids),
         },
     )
     session.flush()
     return touched
+
+
+MAX_ALIASES = 50
+
+
+def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any]) -> None:
+    """Insert mentions, each resolved to the case's entity with the same label and key
+    (created on first sight); the surface forms seen become the entity's aliases."""
+    units = {
+        uid: (page, start, end)
+        for uid, page, start, end in session.execute(
+            select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
+                TextUnit.id.in_({m.unit_id for m in mentions})
+            )
+        ).tuples()
+    }
+    keys = {(m.label, m.key) for m in mentions}
+    found = {
+        (e.label, e.key): e
+        for e in session.execute(
+            select(Entity).where(
+                Entity.case_id == item.case_id, Entity.key.in_({k for _l, k in keys})
+            )
+        ).scalars()
+    }
+    for m in mentions:
+        ent = found.get((m.label, m.key))
+        if ent is None:
+            info = {k: v for k, v in m.info.items() if k in ("lat", "lon", "gazetteer_id")}
+            ent = Entity(
+                case_id=item.case_id,
+                label=m.label,
+                name=m.info.get("canonical") or m.text,
+                key=m.key,
+                info={**info, "aliases": [m.text]},
+            )
+            session.add(ent)
+            found[(m.label, m.key)] = ent
+        else:
+            aliases = list((ent.info or {}).get("aliases", []))
+            if m.text not in aliases and len(aliases) < MAX_ALIASES:
+                ent.info = {**(ent.info or {}), "aliases": [*aliases, m.text]}
+    session.flush()  # entity ids
+    session.execute(
+        insert(Mention),
+        [
+            {
+                "item_id": item.id,
+                "job_id": job.id,
+                "text_unit_id": m.unit_id,
+                "entity_id": found[(m.label, m.key)].id,
+                "label": m.label,
+                "text": m.text,
+                "norm": m.norm,
+                "char_start": m.start,
+                "char_end": m.end,
+                "page": units.get(m.unit_id, (None, None, None))[0],
+                "start": units.get(m.unit_id, (None, None, None))[1],
+                "end": units.get(m.unit_id, (None, None, None))[2],
+                "source": m.source,
+                "info": m.info,
+            }
+            for m in mentions
+        ],
+    )
 
 
 def _unit_info(info: dict[str, Any] | None, source_ids: list[int]) -> dict[str, Any] | None:
@@ -347,6 +417,7 @@ def _supersede_older(session: Session, job: Job) -> None:
     if older:
         session.execute(delete(TextUnit).where(TextUnit.job_id.in_(older)))
         session.execute(delete(MediaHash).where(MediaHash.job_id.in_(older)))
+        session.execute(delete(Mention).where(Mention.job_id.in_(older)))
         session.execute(update(Job).where(Job.id.in_(older)).values(state="superseded"))
 
 

@@ -70,6 +70,22 @@ class MediaHashOut:
 
 
 @dataclass
+class MentionOut:
+    """A name found in a text unit given to a `reads_text` stage (`unit_id`), at
+    text[start:end] of that unit. `key` decides which entity of the case it resolves to."""
+
+    unit_id: int
+    label: str  # PERSON, PLACE, ORG, DATE, TERM
+    text: str
+    start: int
+    end: int
+    norm: str
+    key: str
+    source: str
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class ChildOut:
     """A member extracted from a container, already sealed by the stage (`blob`).
 
@@ -101,6 +117,7 @@ class StageResult:
     derivatives: list[DerivativeOut] = field(default_factory=list)
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     media_hashes: list[MediaHashOut] = field(default_factory=list)
+    mentions: list[MentionOut] = field(default_factory=list)
     # Set when the item cannot be processed further by design (encrypted, invalid...).
     item_status: str | None = None
     item_status_reason: str | None = None

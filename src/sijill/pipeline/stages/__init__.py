@@ -9,6 +9,7 @@ def builtin_stages() -> list[Stage]:
     """The built-in stages; `Registry.ordered()` sorts them by their `after` declarations."""
     from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
     from sijill.pipeline.stages.email_unpacker import EmailUnpacker
+    from sijill.pipeline.stages.entity_extractor import EntityExtractor
     from sijill.pipeline.stages.exiftool_metadata import ExiftoolMetadata
     from sijill.pipeline.stages.ffmpeg_normaliser import FfmpegNormaliser
     from sijill.pipeline.stages.ffprobe_metadata import FfprobeMetadata
@@ -31,4 +32,5 @@ def builtin_stages() -> list[Stage]:
         OfficeTextExtractor(),
         WhisperTranscriber(),
         TextTranslator(),
+        EntityExtractor(),
     ]
