@@ -26,14 +26,19 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     db0 = sqlite3.connect(cli.archive / "sijill.db")
     last = db0.execute("SELECT max(id) FROM jobs").fetchone()[0]
     run = cli("run")
-    # Only the OCR job of the scan, and the translator that reads its text.
-    assert "2 done, 0 failed" in run.stdout
+    # Only the OCR job of the scan, and the stages that read its text.
+    assert "3 done, 0 failed" in run.stdout
     rerun = db0.execute(
         "SELECT j.stage, i.name FROM jobs j JOIN items i ON i.id = j.item_id "
         "WHERE j.id > ? ORDER BY j.id",
         (last,),
     ).fetchall()
-    assert rerun == [("tesseract_ocr", "scan.pdf"), ("text_translator", "scan.pdf")]
+    assert sorted(rerun) == [
+        ("entity_extractor", "scan.pdf"),
+        ("tesseract_ocr", "scan.pdf"),
+        ("text_translator", "scan.pdf"),
+    ]
+    assert rerun[0] == ("tesseract_ocr", "scan.pdf")
     after = cli.json("status")["stages"]
     assert after["tesseract_ocr"] == {"done": 1}
     db = sqlite3.connect(cli.archive / "sijill.db")

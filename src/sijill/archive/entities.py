@@ -49,7 +49,7 @@ def list_entities(
     if limit:
         q = q.limit(limit)
     out = []
-    for ent, n, items in session.execute(q).tuples():
+    for ent, n, items in session.execute(q).all():
         info = dict(ent.info or {})
         out.append(
             {
@@ -74,7 +74,7 @@ def entity_mentions(session: Session, entity_id: int, limit: int = 50) -> list[d
         .where(Mention.entity_id == entity_id)
         .order_by(Mention.item_id, Mention.text_unit_id, Mention.char_start)
         .limit(limit)
-    ).tuples()
+    )
     return [
         {
             "item_id": m.item_id,

@@ -320,7 +320,7 @@ def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any])
             select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
                 TextUnit.id.in_({m.unit_id for m in mentions})
             )
-        ).tuples()
+        )
     }
     keys = {(m.label, m.key) for m in mentions}
     found = {
@@ -382,7 +382,7 @@ def _unit_info(info: dict[str, Any] | None, source_ids: list[int]) -> dict[str, 
 def _link_sources(session: Session, job_id: int, units: list[Any]) -> None:
     """Turn `sources` (indices into the same result) into catalog ids, now they exist."""
     rows = session.execute(select(TextUnit.seq, TextUnit.id).where(TextUnit.job_id == job_id))
-    ids = {seq: uid for seq, uid in rows.tuples().all()}
+    ids = {seq: uid for seq, uid in rows.all()}
     for seq, u in enumerate(units):
         if not u.sources:
             continue
