@@ -50,6 +50,9 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     assert "$ sijill transcript" in shown and " --> " in shown, shown
     assert f"$ sijill search {SPOKEN_WORD}" in shown, shown
     assert REUPLOAD in shown.partition("$ sijill similar")[2], shown
+    # Places named in English, French and Arabic documents are one entity.
+    entities = shown.partition("$ sijill entities")[2]
+    assert "Raqqa" in entities and "الرقة" in entities, entities
 
     archive = Archive.open(root, settings)
     try:

@@ -148,6 +148,7 @@ def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> Non
         commands.append((["transcript", interview, "--format", "srt"], TRANSCRIPT_LINES))
         commands.append((["search", SPOKEN_WORD], None))
         commands.append((["similar", interview], None))
+    commands.append((["entities", "--limit", "10"], None))
     commands.append((["verify"], None))
     env = dict(os.environ)
     env.update(SIJILL_PASSPHRASE=secret, SIJILL_ARCHIVE=str(root))

@@ -167,6 +167,9 @@ class Stage:
         """Whether this stage has work for `item`, given results of the stages in `after`."""
         return item.kind in self.kinds or item.mime in self.mimes
 
+    def prepare(self) -> None:
+        """Load models once per worker, before the first job's clock starts (optional)."""
+
     def run(self, ctx: StageContext) -> StageResult:
         raise NotImplementedError
 

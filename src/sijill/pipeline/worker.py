@@ -202,6 +202,7 @@ def worker_main(conn: Connection) -> None:
     blobs = LocalBlobStore(Path(init.blobs_root), keys)
     tmp_root = Path(init.tmp_root)
     conn.send("ready")
+    prepared: set[str] = set()
     try:
         while True:
             try:
@@ -210,6 +211,13 @@ def worker_main(conn: Connection) -> None:
                 return
             if spec is None:
                 return
+            if spec.stage not in prepared:
+                # Model loading belongs to the worker, not to its first job's time limit.
+                prepared.add(spec.stage)
+                try:
+                    default_registry().get(spec.stage).prepare()
+                except Exception:  # noqa: BLE001 - the job itself will report the problem
+                    pass
             conn.send(("started", spec.job_id))
             job_id = spec.job_id
 

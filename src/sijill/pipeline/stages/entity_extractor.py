@@ -57,6 +57,12 @@ class EntityExtractor(Stage):
     def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
         return item.kind in self.kinds
 
+    def prepare(self) -> None:
+        from sijill.analysis.entities import SPACY_MODELS, spacy_model
+
+        for lang in SPACY_MODELS:
+            spacy_model(lang)
+
     def run(self, ctx: StageContext) -> StageResult:
         from sijill.analysis.entities import extract_many
         from sijill.analysis.gazetteer import Gazetteer
