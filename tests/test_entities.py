@@ -173,3 +173,18 @@ def test_demo_corpus_testimonies() -> None:
     }
     assert "abu khalid firansi" in {m.norm for m in en if m.label == "PERSON"}
     assert "2024-03-20" in {m.norm for m in en if m.label == "DATE"}
+
+
+def test_spacy_stray_letters_are_not_names() -> None:
+    """A lone initial or mark tagged by spaCy is not an entity (it polluted the demo's list)."""
+    from sijill.analysis.entities import _spacy_mentions
+
+    class Ent:
+        def __init__(self, text: str, label: str, start: int) -> None:
+            self.text, self.label_, self.start_char = text, label, start
+            self.end_char = start + len(text)
+
+    class Doc:
+        ents = [Ent("Q", "GPE", 0), Ent("Raqqa", "GPE", 2), Ent("7", "PERSON", 8)]
+
+    assert [m.text for m in _spacy_mentions(Doc(), "spacy:en")] == ["Raqqa"]

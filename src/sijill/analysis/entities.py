@@ -75,7 +75,8 @@ def _spacy_mentions(doc: Any, source: str) -> list[Mention]:
         text = ent.text
         # spaCy spans sometimes end on punctuation or start on "the"; keep them as found.
         key = name_key(text)
-        if not key:
+        # A name needs two letters: spaCy also tags stray initials and page marks ("Q").
+        if not key or (label != "DATE" and sum(ch.isalpha() for ch in text) < 2):
             continue
         out.append(Mention(label, text, ent.start_char, ent.end_char, key, source))
     return out
