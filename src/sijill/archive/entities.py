@@ -19,32 +19,20 @@ def list_entities(
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Entities with at least one live mention, most mentioned first."""
-    counts = (
-        select(
-            Mention.entity_id,
-            func.count(Mention.id).label("n"),
-            func.count(func.distinct(Mention.item_id)).label("n_items"),
-        )
-        .group_by(Mention.entity_id)
-        .subquery()
+    per_entity = select(
+        Mention.entity_id,
+        func.count(Mention.id).label("n"),
+        func.count(func.distinct(Mention.item_id)).label("n_items"),
     )
     if item is not None:
-        counts = (
-            select(
-                Mention.entity_id,
-                func.count(Mention.id).label("n"),
-                func.count(func.distinct(Mention.item_id)).label("n_items"),
-            )
-            .where(Mention.item_id == item.id)
-            .group_by(Mention.entity_id)
-            .subquery()
-        )
+        per_entity = per_entity.where(Mention.item_id == item.id)
+    counts = per_entity.group_by(Mention.entity_id).subquery()
     q = select(Entity, counts.c.n, counts.c.n_items).join(counts, counts.c.entity_id == Entity.id)
     if case:
         q = q.where(Entity.case_id == case)
     if label:
         q = q.where(Entity.label == label.upper())
-    total = len(session.execute(q).all())
+    total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
     q = q.order_by(counts.c.n.desc(), Entity.name)
     if limit:
         q = q.limit(limit)

@@ -10,13 +10,13 @@ sentences are split by punctuation instead of Stanza's model.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sijill.errors import ConfigError, StageError
+from sijill.pipeline.threads import worker_threads
 
 # Sentence ends in Latin and Arabic scripts (Arabic question mark, full stop variants).
 _SENTENCE = re.compile(r"(?<=[.!?؟۔।])\s+|\n+")
@@ -81,7 +81,7 @@ def _load(pkg: ArgosPackage) -> tuple[Any, Any]:
             import sentencepiece
         except ImportError as exc:  # pragma: no cover - both are dependencies
             raise StageError(f"Argos models need {exc.name}") from exc
-        threads = int(os.environ.get("SIJILL_WORKER_THREADS", "0") or 0) or (os.cpu_count() or 1)
+        threads = worker_threads()
         try:
             translator = ctranslate2.Translator(
                 str(pkg.path / "model"), device="cpu", intra_threads=threads

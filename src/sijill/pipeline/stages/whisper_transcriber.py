@@ -20,6 +20,7 @@ from typing import IO, Any, ClassVar
 from sijill.errors import ConfigError, InputRejected, StageError, ToolMissing
 from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
+from sijill.pipeline.threads import within_omp_limit, worker_threads
 from sijill.pipeline.whisper_models import ModelRef, resolve
 
 SR = 16000
@@ -50,24 +51,8 @@ def device_and_compute(device: str, compute_type: str) -> tuple[str, str]:
     return device, compute_type
 
 
-def worker_threads() -> int:
-    """CPU threads for one worker: the runner divides the cores among its workers."""
-    try:
-        n = int(os.environ.get("SIJILL_WORKER_THREADS", "0"))
-    except ValueError:
-        n = 0
-    return _within_omp_limit(n if n > 0 else (os.cpu_count() or 1))
-
-
-def _within_omp_limit(n: int) -> int:
-    """CTranslate2 returns garbage (no segments, random languages) when OpenMP is limited to
-    fewer threads than it was asked for: never ask for more."""
-    limit = os.environ.get("OMP_THREAD_LIMIT", "")
-    return min(n, int(limit)) if limit.isdigit() and int(limit) > 0 else n
-
-
 def load_model(ref: ModelRef, device: str, compute_type: str, threads: int) -> Any:
-    threads = _within_omp_limit(threads)
+    threads = within_omp_limit(threads)
     key = (str(ref.path), device, compute_type, threads)
     if key not in _models:
         os.environ["HF_HUB_OFFLINE"] = "1"  # belt and braces: a local path never downloads
