@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from sijill.storage.models import Entity, Item, Mention
+from sijill.storage.models import Entity, EntityMerge, Item, Mention
 
 
 def list_entities(
@@ -18,15 +18,21 @@ def list_entities(
     label: str | None = None,
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Entities with at least one live mention, most mentioned first."""
+    """Entities with at least one live mention, most mentioned first.
+
+    An entity merged into another counts under it: its mentions, and its aliases, are the
+    other's. `merged` lists what was folded in, with each merge's status and confidence.
+    """
+    member = aliased(Entity)
+    canonical = func.coalesce(member.merged_into_id, member.id)
     per_entity = select(
-        Mention.entity_id,
+        canonical.label("entity_id"),
         func.count(Mention.id).label("n"),
         func.count(func.distinct(Mention.item_id)).label("n_items"),
-    )
+    ).join(member, member.id == Mention.entity_id)
     if item is not None:
         per_entity = per_entity.where(Mention.item_id == item.id)
-    counts = per_entity.group_by(Mention.entity_id).subquery()
+    counts = per_entity.group_by(canonical).subquery()
     q = select(Entity, counts.c.n, counts.c.n_items).join(counts, counts.c.entity_id == Entity.id)
     if case:
         q = q.where(Entity.case_id == case)
@@ -36,30 +42,82 @@ def list_entities(
     q = q.order_by(counts.c.n.desc(), Entity.name)
     if limit:
         q = q.limit(limit)
+    rows = session.execute(q).all()
+    folded: dict[int, list[Entity]] = {}
+    ids = [ent.id for ent, _n, _i in rows]
+    if ids:
+        for e in session.execute(select(Entity).where(Entity.merged_into_id.in_(ids))).scalars():
+            folded.setdefault(e.merged_into_id or 0, []).append(e)
     out = []
-    for ent, n, items in session.execute(q).all():
+    for ent, n, items in rows:
         info = dict(ent.info or {})
+        aliases = list(info.pop("aliases", []))
+        merged = []
+        for e in folded.get(ent.id, []):
+            for a in (e.info or {}).get("aliases", []):
+                if a not in aliases:
+                    aliases.append(a)
+            merged.append({"id": e.id, "name": e.name})
         out.append(
             {
                 "id": ent.id,
                 "case": ent.case_id,
                 "label": ent.label,
                 "name": ent.name,
-                "aliases": info.pop("aliases", []),
+                "aliases": aliases,
                 "mentions": int(n),
                 "items": int(items),
+                **({"merged": merged} if merged else {}),
                 **({"lat": info["lat"], "lon": info["lon"]} if "lat" in info else {}),
             }
         )
     return out, total
 
 
+def list_merges(
+    session: Session, *, case: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Every merge of one entity into another, with its confidence, reasons and decision."""
+    q = select(EntityMerge).order_by(EntityMerge.status != "proposed", EntityMerge.id)
+    if case:
+        q = q.where(EntityMerge.case_id == case)
+    if status:
+        q = q.where(EntityMerge.status == status)
+    merges = list(session.execute(q).scalars())
+    ents = {
+        e.id: e
+        for e in session.execute(
+            select(Entity).where(
+                Entity.id.in_({m.entity_id for m in merges} | {m.into_id for m in merges})
+            )
+        ).scalars()
+    }
+    return [
+        {
+            "id": m.id,
+            "case": m.case_id,
+            "label": ents[m.entity_id].label,
+            "entity": {"id": m.entity_id, "name": ents[m.entity_id].name},
+            "into": {"id": m.into_id, "name": ents[m.into_id].name},
+            "confidence": m.confidence,
+            "reasons": list(m.reasons or []),
+            "status": m.status,
+            "decided_by": m.decided_by,
+            "decided_at": m.decided_at.isoformat() if m.decided_at else None,
+        }
+        for m in merges
+    ]
+
+
 def entity_mentions(session: Session, entity_id: int, limit: int = 50) -> list[dict[str, Any]]:
-    """Where an entity is named: item, page or seconds, exact text and offsets."""
+    """Where an entity (or one merged into it) is named: item, page or seconds, exact text."""
+    ids = [entity_id] + list(
+        session.execute(select(Entity.id).where(Entity.merged_into_id == entity_id)).scalars()
+    )
     rows = session.execute(
         select(Mention, Item.name)
         .join(Item, Item.id == Mention.item_id)
-        .where(Mention.entity_id == entity_id)
+        .where(Mention.entity_id.in_(ids))
         .order_by(Mention.item_id, Mention.text_unit_id, Mention.char_start)
         .limit(limit)
     )

@@ -8,6 +8,7 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,7 @@ def register_item(
     parent: Item | None = None,
     file_mtime: datetime | None = None,
     via: str = "ingest",
+    info: dict[str, Any] | None = None,
 ) -> tuple[Item, bool]:
     """Create the item (or find it) and record this receipt and its custody event.
 
@@ -94,10 +96,15 @@ def register_item(
             status="empty" if kind == "empty" else "pending",
             status_reason="the file is empty (0 bytes)" if kind == "empty" else None,
             received_by=actor,
-            info={},
+            info={**_inherited(parent), **(info or {})},
         )
         session.add(item)
         session.flush()
+    elif info:
+        # Received again with what the investigator now knows: fill in, never overwrite.
+        missing = {k: v for k, v in info.items() if k not in (item.info or {})}
+        if missing:
+            item.info = {**(item.info or {}), **missing}
     session.add(
         Receipt(
             item_id=item_id,
@@ -111,11 +118,20 @@ def register_item(
     details: dict[str, Any] = {"sha256": sha256, "size": size, "name": name, "mime": mime}
     if source:
         details["source"] = source
+    if info:
+        details.update(info)
     if parent is not None:
         details["parent_id"] = parent.id
     action = ("extracted" if parent is not None else via) if created else "received_again"
     custody.append(session, actor, action, item_id, details)
     return item, created
+
+
+def _inherited(parent: Item | None) -> dict[str, Any]:
+    """What a container's members take from it: the same witness tells them."""
+    if parent is None or "witness" not in (parent.info or {}):
+        return {}
+    return {"witness": parent.info["witness"]}
 
 
 def walk(paths: list[Path]) -> Iterator[tuple[Path, str | None]]:
@@ -149,10 +165,25 @@ def ingest(
     source: str | None = None,
     actor: str,
     on_file: Callable[[Path], None] | None = None,
+    witness: str | None = None,
+    date: str | None = None,
 ) -> IngestReport:
+    """Seal every file under `paths` into `case`.
+
+    `witness` (a codename) says who speaks in these files; `date` (YYYY-MM-DD) is when they
+    were recorded or written, which relative dates in them count from.
+    """
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise ConfigError(f"{p}: no such file or directory")
+    info: dict[str, Any] = {}
+    if witness:
+        info["witness"] = witness.strip()
+    if date:
+        try:
+            info["date"] = date_cls.fromisoformat(date.strip()).isoformat()
+        except ValueError as exc:
+            raise ConfigError(f"--date {date!r}: write it as YYYY-MM-DD") from exc
     case_id = archive.ensure_case(case or DEFAULT_CASE)
     archive_root = archive.root.resolve()
     report = IngestReport()
@@ -168,14 +199,19 @@ def ingest(
             )
             continue
         try:
-            report.outcomes.append(_ingest_file(archive, path, case_id, source, actor))
+            report.outcomes.append(_ingest_file(archive, path, case_id, source, actor, info))
         except OSError as exc:
             report.outcomes.append(IngestOutcome(str(path), None, "error", str(exc)))
     return report
 
 
 def _ingest_file(
-    archive: Archive, path: Path, case_id: str, source: str | None, actor: str
+    archive: Archive,
+    path: Path,
+    case_id: str,
+    source: str | None,
+    actor: str,
+    info: dict[str, Any] | None = None,
 ) -> IngestOutcome:
     sha, size = sha256_file(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
@@ -201,6 +237,7 @@ def _ingest_file(
             actor=actor,
             source=source,
             file_mtime=mtime,
+            info=info,
         )
         kind = item.kind
         item_id = item.id

@@ -6,12 +6,13 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sijill.archive.entities import entity_mentions, list_entities
+from sijill.archive.entities import entity_mentions, list_entities, list_merges
 from sijill.archive.queries import resolve_item
 from sijill.cli.common import Ctx, emit_json, out, pass_ctx
+from sijill.storage.models import Entity
 
 
-@click.command("entities")
+@click.group("entities", invoke_without_command=True)
 @click.option("--item", "item_ref", default=None, metavar="ITEM", help="Only those named in it.")
 @click.option("--case", default=None, help="Only this case.")
 @click.option(
@@ -22,9 +23,9 @@ from sijill.cli.common import Ctx, emit_json, out, pass_ctx
 @click.option("--mentions", "with_mentions", is_flag=True, help="Also where each is named.")
 @click.option("--limit", type=click.IntRange(1), default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
-@pass_ctx
+@click.pass_context
 def entities_cmd(
-    c: Ctx,
+    click_ctx: click.Context,
     item_ref: str | None,
     case: str | None,
     label: str | None,
@@ -32,7 +33,15 @@ def entities_cmd(
     limit: int | None,
     as_json: bool,
 ) -> None:
-    """List entities with their aliases and how often, and in how many items, they appear."""
+    """List entities with their aliases and how often, and in how many items, they appear.
+
+    Entities merged across items (a kunya and its long form, a Latin and an Arabic spelling,
+    an acronym and its full name) are listed once; `sijill entities merges` shows each merge
+    with its confidence and reasons, and `confirm` / `split` record a person's decision.
+    """
+    if click_ctx.invoked_subcommand is not None:
+        return
+    c: Ctx = click_ctx.obj
     archive = c.archive()
     with archive.catalog.session() as s:
         item = resolve_item(s, item_ref) if item_ref else None
@@ -66,3 +75,79 @@ def entities_cmd(
                 )
                 out.print(f"  {m['item_id']} {escape(m['item_name'])} {where}: {escape(m['text'])}")
     out.print(f"{total} entities")
+
+
+@entities_cmd.command("merges")
+@click.option("--case", default=None, help="Only this case.")
+@click.option(
+    "--status",
+    type=click.Choice(["proposed", "auto", "confirmed", "split"]),
+    default=None,
+    help="Only merges in this state (proposed ones wait for a person).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@pass_ctx
+def merges_cmd(c: Ctx, case: str | None, status: str | None, as_json: bool) -> None:
+    """Merges of entities across items, with confidence and reasons."""
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        rows = list_merges(s, case=case, status=status)
+    if as_json:
+        emit_json({"merges": rows, "total": len(rows)})
+        return
+    for r in rows:
+        colour = {"proposed": "yellow", "split": "red"}.get(r["status"], "green")
+        out.print(
+            f"[bold]{r['id']}[/] [{colour}]{r['status']}[/] {r['confidence']:.2f}  "
+            f"{escape(r['entity']['name'])} ({r['entity']['id']}) → "
+            f"{escape(r['into']['name'])} ({r['into']['id']}) [dim]{r['label']}[/]"
+        )
+        for reason in r["reasons"]:
+            out.print(f"    [dim]· {escape(reason)}[/]")
+    out.print(f"{len(rows)} merges")
+    if any(r["status"] == "proposed" for r in rows):
+        out.print(
+            "`sijill entities confirm ID` applies one; `sijill entities split ID` rejects it."
+        )
+
+
+def _decide(c: Ctx, merge_id: int, decision: str) -> None:
+    from sijill.archive.analysis import decide_merge
+
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        m = decide_merge(s, merge_id, decision, c.settings.actor())
+        a = s.get_one(Entity, m.entity_id)
+        b = s.get_one(Entity, m.into_id)
+        verb = "now counts under" if decision == "confirm" else "is kept apart from"
+        out.print(f"merge {m.id}: {escape(a.name)} {verb} {escape(b.name)}")
+
+
+@entities_cmd.command("confirm")
+@click.argument("merge_id", type=int)
+@pass_ctx
+def confirm_cmd(c: Ctx, merge_id: int) -> None:
+    """Confirm a merge (applies a proposed one); recorded as a custody event."""
+    _decide(c, merge_id, "confirm")
+
+
+@entities_cmd.command("split")
+@click.argument("merge_id", type=int)
+@pass_ctx
+def split_cmd(c: Ctx, merge_id: int) -> None:
+    """Undo or reject a merge: the two stay apart and are never merged again by the machine."""
+    _decide(c, merge_id, "split")
+
+
+@entities_cmd.command("merge")
+@click.argument("entity_id", type=int)
+@click.argument("into_id", type=int)
+@pass_ctx
+def merge_cmd(c: Ctx, entity_id: int, into_id: int) -> None:
+    """Merge ENTITY_ID into INTO_ID by hand (same case only)."""
+    from sijill.archive.analysis import merge_by_hand
+
+    archive = c.archive()
+    with archive.catalog.session() as s:
+        m = merge_by_hand(s, entity_id, into_id, c.settings.actor())
+        out.print(f"merge {m.id}: entity {entity_id} now counts under {into_id}")

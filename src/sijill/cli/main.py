@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +18,9 @@ from sijill.cli.common import BarProgress, Ctx, ask_passphrase, emit_json, err, 
 from sijill.errors import ConfigError, NotFound, SijillError
 from sijill.pipeline import runner as runner_mod
 from sijill.settings import load_settings
+
+if TYPE_CHECKING:
+    from sijill.archive.analysis import AnalysisReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,10 +59,31 @@ def init(c: Ctx) -> None:
 @click.option(
     "--source", default=None, help="Codename of who supplied the files (never a real name)."
 )
+@click.option(
+    "--witness",
+    default=None,
+    metavar="CODENAME",
+    help="Codename of who speaks in these files: claims by one witness never corroborate "
+    "each other.",
+)
+@click.option(
+    "--date",
+    "date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="When the files were recorded or written: relative dates in them ('six weeks ago') "
+    "count from it (default: the files' own metadata).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
 def ingest(
-    c: Ctx, paths: tuple[Path, ...], case: str | None, source: str | None, as_json: bool
+    c: Ctx,
+    paths: tuple[Path, ...],
+    case: str | None,
+    source: str | None,
+    witness: str | None,
+    date: str | None,
+    as_json: bool,
 ) -> None:
     """Seal files and folders (recursively) into the archive."""
     archive = c.archive()
@@ -83,6 +108,8 @@ def ingest(
             source=source,
             actor=c.settings.actor(),
             on_file=on_file,
+            witness=witness,
+            date=date,
         )
     if as_json:
         emit_json(
@@ -182,13 +209,36 @@ def run(
         console=err,
     ) as bar:
         stats = r.run(BarProgress(bar), retry_failed=retry_failed)
+        analysis = _analyse(archive, c.settings.actor(), bar)
     if stats.recovered:
         err.print(f"resumed {stats.recovered} job(s) left unfinished by an interrupted run")
     out.print(f"{stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
+    if analysis.cases or analysis.merged or analysis.proposed:
+        links = ", ".join(f"{n} {rel}" for rel, n in sorted(analysis.links.items())) or "no links"
+        out.print(
+            f"entities: {analysis.merged} merged, {analysis.proposed} merges to review; "
+            f"claims: {analysis.claims} compared, {links}"
+        )
     for _job, stage, error in stats.failures[:20]:
         err.print(f"[red]failed[/] {stage}: {error}")
     if stats.failed:
         err.print("`sijill status` lists every failure with its item.")
+
+
+def _analyse(archive: Archive, actor: str, bar: Progress) -> AnalysisReport:
+    """The case-level passes (entity merges, corroboration), with their own bar line."""
+    from sijill.archive.analysis import analyse
+
+    task = None
+
+    def progress(what: str, fraction: float) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task(what, total=100)
+        bar.update(task, completed=round(fraction * 100))
+
+    with archive.catalog.session() as s:
+        return analyse(s, actor, progress)
 
 
 def _set_model(c: Ctx, archive: Archive, model: str) -> None:
@@ -260,6 +310,11 @@ def _register_views() -> None:
     cli.add_command(similar)
     cli.add_command(transcript_cmd)
     cli.add_command(entities_cmd)
+    from sijill.cli.claims import claims_cmd, corroborate_cmd, timeline_cmd
+
+    cli.add_command(claims_cmd)
+    cli.add_command(corroborate_cmd)
+    cli.add_command(timeline_cmd)
 
 
 _register_views()

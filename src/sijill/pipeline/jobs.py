@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 from sijill.archive import custody
 from sijill.archive.ingest import register_item
 from sijill.pipeline.registry import Registry
-from sijill.pipeline.stage import ItemInfo, SourceUnit
+from sijill.pipeline.stage import ItemInfo, SourceMention, SourceUnit
 from sijill.pipeline.worker import JobOutcome, JobSpec
 from sijill.storage.models import (
     Case,
+    Claim,
+    ClaimLink,
     Derivative,
     Entity,
     Item,
@@ -143,6 +145,7 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
                 page=u.page,
                 start=u.start,
                 end=u.end,
+                source_ids=tuple((u.info or {}).get("sources") or ()),
             )
             for u in session.execute(
                 select(TextUnit)
@@ -150,6 +153,30 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
                 .order_by(TextUnit.job_id, TextUnit.seq)
             ).scalars()
         ]
+    mentions: list[SourceMention] = []
+    metadata: dict[str, dict[str, Any]] = {}
+    if dep_jobs:
+        mentions = [
+            SourceMention(
+                unit_id=m.text_unit_id,
+                entity_id=m.entity_id,
+                label=m.label,
+                text=m.text,
+                start=m.char_start,
+                end=m.char_end,
+                norm=m.norm,
+                info=dict(m.info or {}),
+            )
+            for m in session.execute(
+                select(Mention).where(Mention.job_id.in_(dep_jobs)).order_by(Mention.id)
+            ).scalars()
+        ]
+        for source, data in session.execute(
+            select(ItemMetadata.source, ItemMetadata.data)
+            .where(ItemMetadata.item_id == item.id)
+            .order_by(ItemMetadata.id)
+        ).all():
+            metadata[source] = dict(data or {})
     return JobSpec(
         job_id=job.id,
         stage=job.stage,
@@ -159,6 +186,8 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
         previous=previous,
         memory_mb=stage.memory_mb or default_memory_mb,
         text_units=units,
+        mentions=mentions,
+        metadata=metadata,
     )
 
 
@@ -276,6 +305,8 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
         )
     if res.mentions:
         _store_mentions(session, item, job, res.mentions)
+    if res.claims:
+        _store_claims(session, item, job, res.claims)
     if res.item_info:
         merged = dict(item.info or {})
         merged.update(res.item_info)
@@ -301,6 +332,7 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
             "text_units": len(res.text_units),
             "media_hashes": len(res.media_hashes),
             "mentions": len(res.mentions),
+            "claims": len(res.claims),
             "children": len(child_ids),
         },
     )
@@ -373,6 +405,43 @@ def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any])
     )
 
 
+def _store_claims(session: Session, item: Item, job: Job, claims: list[Any]) -> None:
+    """Insert claims with the page or seconds of the unit each was read from."""
+    units = {
+        uid: (page, start, end)
+        for uid, page, start, end in session.execute(
+            select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
+                TextUnit.id.in_({c.unit_id for c in claims})
+            )
+        ).all()
+    }
+    session.execute(
+        insert(Claim),
+        [
+            {
+                "case_id": item.case_id,
+                "item_id": item.id,
+                "job_id": job.id,
+                "text_unit_id": c.unit_id,
+                "char_start": c.start,
+                "char_end": c.end,
+                "page": units.get(c.unit_id, (None, None, None))[0],
+                "start": units.get(c.unit_id, (None, None, None))[1],
+                "end": units.get(c.unit_id, (None, None, None))[2],
+                "text": c.text,
+                "lang": c.lang,
+                "speaker": c.speaker,
+                "gloss": c.gloss,
+                "info": c.info,
+                "embedding": c.embedding,
+                "model": c.model,
+            }
+            for c in claims
+            if c.unit_id in units
+        ],
+    )
+
+
 def _unit_info(info: dict[str, Any] | None, source_ids: list[int]) -> dict[str, Any] | None:
     if not source_ids:
         return info
@@ -418,6 +487,11 @@ def _supersede_older(session: Session, job: Job) -> None:
         session.execute(delete(TextUnit).where(TextUnit.job_id.in_(older)))
         session.execute(delete(MediaHash).where(MediaHash.job_id.in_(older)))
         session.execute(delete(Mention).where(Mention.job_id.in_(older)))
+        gone = select(Claim.id).where(Claim.job_id.in_(older)).scalar_subquery()
+        session.execute(
+            delete(ClaimLink).where(ClaimLink.claim_id.in_(gone) | ClaimLink.other_id.in_(gone))
+        )
+        session.execute(delete(Claim).where(Claim.job_id.in_(older)))
         session.execute(update(Job).where(Job.id.in_(older)).values(state="superseded"))
 
 

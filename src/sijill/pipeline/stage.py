@@ -57,6 +57,22 @@ class SourceUnit:
     page: int | None = None
     start: float | None = None
     end: float | None = None
+    # For a translation: the catalog ids of the units it translates.
+    source_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceMention:
+    """A mention made by an earlier stage, already resolved to its entity of the case."""
+
+    unit_id: int
+    entity_id: int | None
+    label: str
+    text: str
+    start: int
+    end: int
+    norm: str
+    info: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass
@@ -83,6 +99,22 @@ class MentionOut:
     key: str
     source: str
     info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ClaimOut:
+    """One factual assertion at text[start:end] of unit `unit_id` (a `reads_text` stage's)."""
+
+    unit_id: int
+    start: int
+    end: int
+    text: str
+    lang: str | None
+    speaker: str | None
+    gloss: str | None
+    info: dict[str, Any] = field(default_factory=dict)
+    embedding: bytes | None = None  # float32 row
+    model: str | None = None
 
 
 @dataclass
@@ -118,6 +150,7 @@ class StageResult:
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     media_hashes: list[MediaHashOut] = field(default_factory=list)
     mentions: list[MentionOut] = field(default_factory=list)
+    claims: list[ClaimOut] = field(default_factory=list)
     # Set when the item cannot be processed further by design (encrypted, invalid...).
     item_status: str | None = None
     item_status_reason: str | None = None
@@ -133,6 +166,9 @@ class StageContext(Protocol):
     previous: dict[str, dict[str, Any]]
     # Text units of the stages in `after` (only for stages with `reads_text`).
     text_units: list[SourceUnit]
+    # Their mentions, and the item's metadata by source (exiftool, ffprobe, email...).
+    mentions: list[SourceMention]
+    metadata: dict[str, dict[str, Any]]
 
     def store_file(self, path: Path) -> StoredBlob: ...
     def store_bytes(self, data: bytes) -> StoredBlob: ...

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sijill.errors import InputRejected, SijillError, ToolMissing
-from sijill.pipeline.stage import ItemInfo, SourceUnit, StageResult
+from sijill.pipeline.stage import ItemInfo, SourceMention, SourceUnit, StageResult
 from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
@@ -37,6 +37,8 @@ class JobSpec:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)
     memory_mb: int = 3072
     text_units: list[SourceUnit] = field(default_factory=list)
+    mentions: list[SourceMention] = field(default_factory=list)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +76,8 @@ class _Context:
         self.workdir = workdir
         self.previous = spec.previous
         self.text_units = spec.text_units
+        self.mentions = spec.mentions
+        self.metadata = spec.metadata
         self._blobs = blobs
         self._report = report
         self._last = 0.0

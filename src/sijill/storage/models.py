@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -196,6 +197,8 @@ class Entity(Base):
     key: Mapped[str] = mapped_column(String(400))
     info: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a merge folded this entity into another of its case (see EntityMerge).
+    merged_into_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Mention(Base):
@@ -217,3 +220,68 @@ class Mention(Base):
     end: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(32))
     info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class EntityMerge(Base):
+    """A proposed or applied merge of one entity into another of the same case, with why."""
+
+    __tablename__ = "entity_merges"
+    __table_args__ = (UniqueConstraint("entity_id", "into_id", name="uq_entity_merges_pair"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    into_id: Mapped[int] = mapped_column(ForeignKey("entities.id"))
+    confidence: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # auto proposed confirmed split
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Claim(Base):
+    """One factual assertion in a text unit, with its speaker and what it names."""
+
+    __tablename__ = "claims"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    text_unit_id: Mapped[int] = mapped_column(Integer, index=True)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str | None] = mapped_column(String(16))
+    speaker: Mapped[str | None] = mapped_column(String(200))
+    gloss: Mapped[str | None] = mapped_column(Text)
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    model: Mapped[str | None] = mapped_column(String(120))
+
+
+class ClaimLink(Base):
+    """Two claims of different items and independent sources: supports or contradicts."""
+
+    __tablename__ = "claim_links"
+    __table_args__ = (UniqueConstraint("claim_id", "other_id", name="uq_claim_links_pair"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    other_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseState(Base):
+    """What a case-level pass last saw, so it runs again only when its inputs changed."""
+
+    __tablename__ = "case_state"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

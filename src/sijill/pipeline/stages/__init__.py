@@ -7,6 +7,7 @@ from sijill.pipeline.stage import Stage
 
 def builtin_stages() -> list[Stage]:
     """The built-in stages; `Registry.ordered()` sorts them by their `after` declarations."""
+    from sijill.pipeline.stages.claim_extractor import ClaimExtractor
     from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
     from sijill.pipeline.stages.email_unpacker import EmailUnpacker
     from sijill.pipeline.stages.entity_extractor import EntityExtractor
@@ -33,4 +34,5 @@ def builtin_stages() -> list[Stage]:
         WhisperTranscriber(),
         TextTranslator(),
         EntityExtractor(),
+        ClaimExtractor(),
     ]

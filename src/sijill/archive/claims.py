@@ -1,0 +1,217 @@
+"""Read side of claims: what each witness asserts, who supports or contradicts it, and when."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from sijill.errors import NotFound
+from sijill.storage.models import Claim, ClaimLink, Entity, Item, Mention
+
+_CLAIM_REF = re.compile(r"^[cC]?(\d{1,12})$")
+
+
+def claim_ref(ref: str) -> int | None:
+    """A claim id from "c123" (as listings print it) or "123"; None if it is not one."""
+    m = _CLAIM_REF.match(ref.strip())
+    return int(m.group(1)) if m else None
+
+
+def get_claim(session: Session, claim_id: int) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"no claim c{claim_id}")
+    return claim
+
+
+def _items(session: Session, ids: set[str]) -> dict[str, Item]:
+    if not ids:
+        return {}
+    return {i.id: i for i in session.execute(select(Item).where(Item.id.in_(ids))).scalars()}
+
+
+def claim_json(claim: Claim, item: Item | None) -> dict[str, Any]:
+    info = dict(claim.info or {})
+    return {
+        "id": claim.id,
+        "ref": f"c{claim.id}",
+        "case": claim.case_id,
+        "item_id": claim.item_id,
+        "item_name": item.name if item else None,
+        "source": item.source if item else None,
+        "witness": (item.info or {}).get("witness") if item else None,
+        "speaker": claim.speaker,
+        "text": claim.text,
+        "lang": claim.lang,
+        "gloss": claim.gloss,
+        "text_unit_id": claim.text_unit_id,
+        "char_start": claim.char_start,
+        "char_end": claim.char_end,
+        "page": claim.page,
+        "start": claim.start,
+        "end": claim.end,
+        "entities": info.get("entities", []),
+        "dates": info.get("dates", []),
+        "numbers": info.get("numbers", []),
+        **({"anchor": info["anchor"]} if "anchor" in info else {}),
+    }
+
+
+def list_claims(
+    session: Session,
+    *,
+    case: str | None = None,
+    item: Item | None = None,
+    linked_only: bool = False,
+    limit: int | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Claims in reading order, each with how many links support or contradict it."""
+    q = select(Claim)
+    if case:
+        q = q.where(Claim.case_id == case)
+    if item is not None:
+        q = q.where(Claim.item_id == item.id)
+    counts = _link_counts(session, None)
+    if linked_only:
+        q = q.where(Claim.id.in_(list(counts)))
+    total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
+    q = q.order_by(Claim.item_id, Claim.text_unit_id, Claim.char_start)
+    if limit:
+        q = q.limit(limit)
+    claims = list(session.execute(q).scalars())
+    items = _items(session, {c.item_id for c in claims})
+    out = []
+    for c in claims:
+        row = claim_json(c, items.get(c.item_id))
+        row["supports"], row["contradicts"] = counts.get(c.id, (0, 0))
+        out.append(row)
+    return out, total
+
+
+def _link_counts(session: Session, ids: list[int] | None) -> dict[int, tuple[int, int]]:
+    counts: dict[int, list[int]] = {}
+    q = select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.relation)
+    for a, b, rel in session.execute(q).all():
+        for cid in (a, b):
+            c = counts.setdefault(cid, [0, 0])
+            c[0 if rel == "supports" else 1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
+    """The claims of other witnesses linked to this one, strongest first, with reasons."""
+    rows = session.execute(
+        select(ClaimLink).where(or_(ClaimLink.claim_id == claim_id, ClaimLink.other_id == claim_id))
+    ).scalars()
+    links = list(rows)
+    others = {
+        c.id: c
+        for c in session.execute(
+            select(Claim).where(
+                Claim.id.in_(
+                    [lk.other_id if lk.claim_id == claim_id else lk.claim_id for lk in links]
+                )
+            )
+        ).scalars()
+    }
+    items = _items(session, {c.item_id for c in others.values()})
+    out = []
+    for lk in links:
+        other = others.get(lk.other_id if lk.claim_id == claim_id else lk.claim_id)
+        if other is None:
+            continue
+        out.append(
+            {
+                "relation": lk.relation,
+                "score": lk.score,
+                "reasons": list(lk.reasons or []),
+                "claim": claim_json(other, items.get(other.item_id)),
+            }
+        )
+    out.sort(key=lambda r: (r["relation"] != "contradicts", -r["score"]))
+    return out
+
+
+def entity_cluster(session: Session, entity_id: int) -> tuple[Entity, list[int]]:
+    """An entity (followed to the one it was merged into) and the ids counted under it."""
+    ent = session.get(Entity, entity_id)
+    if ent is None:
+        raise NotFound(f"no entity {entity_id}")
+    if ent.merged_into_id:
+        ent = session.get_one(Entity, ent.merged_into_id)
+    ids = [ent.id] + list(
+        session.execute(select(Entity.id).where(Entity.merged_into_id == ent.id)).scalars()
+    )
+    return ent, ids
+
+
+def find_entity(session: Session, ref: str, case: str | None = None) -> Entity:
+    """An entity by id, or by a name or alias (case-insensitive) when that is unambiguous."""
+    if ref.isdigit():
+        return entity_cluster(session, int(ref))[0]
+    from sijill.analysis.mentions import name_key
+
+    key = name_key(ref)
+    q = select(Entity).where(Entity.merged_into_id.is_(None))
+    if case:
+        q = q.where(Entity.case_id == case)
+    found = [
+        e
+        for e in session.execute(q.where(or_(Entity.key == key, Entity.key == f"gaz:{key}")))
+        .scalars()
+        .all()
+    ]
+    if not found:
+        found = [
+            e
+            for e in session.execute(
+                select(Entity)
+                .join(Mention, Mention.entity_id == Entity.id)
+                .where(Mention.norm == key)
+            )
+            .scalars()
+            .unique()
+        ]
+        found = [entity_cluster(session, e.id)[0] for e in found]
+    unique = {e.id: e for e in found}
+    if not unique:
+        raise NotFound(f"no entity named {ref!r}")
+    if len(unique) > 1:
+        listed = ", ".join(f"{e.id} ({e.label} {e.name})" for e in unique.values())
+        raise NotFound(f"{ref!r} names several entities: {listed}; give an id")
+    return next(iter(unique.values()))
+
+
+def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, Any]]]:
+    """Dated claims naming an entity (or anything merged with it), oldest first."""
+    ent, ids = entity_cluster(session, entity_id)
+    units = {
+        (uid, s, e)
+        for uid, s, e in session.execute(
+            select(Mention.text_unit_id, Mention.char_start, Mention.char_end).where(
+                Mention.entity_id.in_(ids)
+            )
+        ).all()
+    }
+    unit_ids = {u for u, _s, _e in units}
+    claims = list(session.execute(select(Claim).where(Claim.text_unit_id.in_(unit_ids))).scalars())
+    items = _items(session, {c.item_id for c in claims})
+    counts = _link_counts(session, None)
+    rows = []
+    for c in claims:
+        if not any(
+            u == c.text_unit_id and c.char_start <= s and e <= c.char_end for u, s, e in units
+        ):
+            continue
+        dates = [d for d in (c.info or {}).get("dates", []) if d.get("earliest")]
+        if not dates:
+            continue
+        row = claim_json(c, items.get(c.item_id))
+        row["when"] = dates[0]
+        row["supports"], row["contradicts"] = counts.get(c.id, (0, 0))
+        rows.append(row)
+    rows.sort(key=lambda r: (r["when"]["earliest"], r["when"]["latest"], r["id"]))
+    return ent, rows
