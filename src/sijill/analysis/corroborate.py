@@ -80,6 +80,77 @@ class Link:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class NamedEntity:
+    """A mention inside a claim, resolved to an entity (`entity_id`) when known."""
+
+    label: str
+    text: str
+    start: int  # offsets in the claim's text unit
+    end: int
+    norm: str
+    entity_id: int | None
+    gazetteer_id: str | None = None
+
+
+def claim_info(
+    text: str,
+    lang: str | None,
+    entities: Sequence[NamedEntity],
+    *,
+    anchor: dt.date | None = None,
+    anchor_basis: str = "",
+    previous: Any = None,
+) -> tuple[dict[str, Any], Any]:
+    """What a claim states, normalised: its entities, dates and numbers.
+
+    `previous` is the last resolved date before this claim in the same item (relative dates
+    such as "the following month" count from it); the second value returned is the one to
+    pass to the next claim.
+    """
+    from sijill.analysis.numbers import find_quantities
+    from sijill.analysis.when import find_dates
+
+    dates = find_dates(text, lang, anchor=anchor, previous=previous)
+    for d in dates:
+        if d.earliest is not None:
+            previous = d
+    info: dict[str, Any] = {
+        "entities": [
+            {
+                "entity_id": e.entity_id,
+                "label": e.label,
+                "text": e.text,
+                "norm": e.norm,
+                "gazetteer_id": e.gazetteer_id,
+            }
+            for e in entities
+            if e.label != "DATE"
+        ],
+        "dates": [
+            {
+                "text": d.text,
+                "value": d.value,
+                "earliest": d.earliest.isoformat() if d.earliest else None,
+                "latest": d.latest.isoformat() if d.latest else None,
+                "precision": d.precision,
+                "kind": d.kind,
+                "basis": d.basis,
+                "char_start": d.start,  # in the claim's text
+                "char_end": d.end,
+            }
+            for d in dates
+        ],
+        "numbers": [
+            {"text": q.text, "value": q.value, "approx": q.approx, "unit": q.unit}
+            for q in find_quantities(text, lang)
+        ],
+    }
+    if any(d.kind == "relative" for d in dates):
+        info["anchor"] = f"{anchor.isoformat()} ({anchor_basis})" if anchor else anchor_basis
+    return info, previous
+
+
 def facts_from_info(
     claim_id: int,
     group: int,

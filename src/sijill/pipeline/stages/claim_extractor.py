@@ -40,20 +40,6 @@ def speaker_for(label: str | None, item_info: dict[str, Any]) -> str | None:
     return str(witness) if witness else None
 
 
-def _date_json(d: Any) -> dict[str, Any]:
-    return {
-        "text": d.text,
-        "value": d.value,
-        "earliest": d.earliest.isoformat() if d.earliest else None,
-        "latest": d.latest.isoformat() if d.latest else None,
-        "precision": d.precision,
-        "kind": d.kind,
-        "basis": d.basis,
-        "char_start": d.start,
-        "char_end": d.end,
-    }
-
-
 def _anchor(ctx: StageContext) -> tuple[dt.date | None, str]:
     """The item's own date, which relative dates count from: the investigator's, else metadata."""
     given = ctx.item.info.get("date")
@@ -105,9 +91,8 @@ class ClaimExtractor(Stage):
 
     def run(self, ctx: StageContext) -> StageResult:
         from sijill.analysis.claims import split_claims
-        from sijill.analysis.numbers import find_quantities
+        from sijill.analysis.corroborate import NamedEntity, claim_info
         from sijill.analysis.resolve import acronym_definitions
-        from sijill.analysis.when import find_dates
 
         anchor, anchor_basis = _anchor(ctx)
         originals = [u for u in ctx.text_units if u.kind != "translation" and u.text.strip()]
@@ -124,36 +109,29 @@ class ClaimExtractor(Stage):
             spans = split_claims(unit.text, unit.lang)
             for span in spans:
                 text = span.text
-                dates = find_dates(text, unit.lang, anchor=anchor, previous=previous_date)
-                for d in dates:
-                    if d.earliest is not None:
-                        previous_date = d
-                quantities = find_quantities(text, unit.lang)
-                entities = [
-                    {
-                        "entity_id": m.entity_id,
-                        "label": m.label,
-                        "text": m.text,
-                        "norm": m.norm,
-                        "gazetteer_id": m.info.get("gazetteer_id"),
-                    }
+                named = [
+                    NamedEntity(
+                        m.label,
+                        m.text,
+                        m.start,
+                        m.end,
+                        m.norm,
+                        m.entity_id,
+                        m.info.get("gazetteer_id"),
+                    )
                     for m in by_unit.get(unit.id, [])
-                    if span.start <= m.start and m.end <= span.end and m.label != "DATE"
+                    if span.start <= m.start and m.end <= span.end
                 ]
-                info: dict[str, Any] = {
-                    "entities": entities,
-                    "dates": [_date_json(d) for d in dates],
-                    "numbers": [
-                        {"text": q.text, "value": q.value, "approx": q.approx, "unit": q.unit}
-                        for q in quantities
-                    ],
-                }
+                info, previous_date = claim_info(
+                    text,
+                    unit.lang,
+                    named,
+                    anchor=anchor,
+                    anchor_basis=anchor_basis,
+                    previous=previous_date,
+                )
                 if span.speaker_label:
                     info["speaker_label"] = span.speaker_label
-                if dates and any(d.kind == "relative" for d in dates):
-                    info["anchor"] = (
-                        f"{anchor.isoformat()} ({anchor_basis})" if anchor else anchor_basis
-                    )
                 claims.append(
                     ClaimOut(
                         unit_id=unit.id,

@@ -1,0 +1,214 @@
+"""Precision and recall of corroboration links on the labelled claim pairs.
+
+`benchmarks/data/claim_pairs.yaml` holds claim pairs in English, French and Arabic, labelled
+supports / contradicts / unrelated (with hard negatives: same place or person, different
+event). Each claim goes through what the archive does to a real one: entities (spaCy, rules,
+gazetteer), cross-item entity merges, dates, numbers, the multilingual embedding; then
+`corroborate.decide` judges every pair at the shipped thresholds.
+
+A link counts as correct when its relation equals the label. Precision = correct links /
+links made; recall = correct links / pairs labelled supports or contradicts. The thresholds
+were set on the even-numbered pairs ("dev"); the odd ones ("test") were only measured, and
+both halves are printed. `--sweep` prints how precision and recall move with the two main
+cosine thresholds on the dev half (that is how the shipped values were chosen).
+
+    python benchmarks/claims.py [--data FILE] [--sweep] [--show-errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sijill.analysis import corroborate as cor
+from sijill.analysis.embeddings import default_embedder
+from sijill.analysis.entities import extract_many
+from sijill.analysis.gazetteer import Gazetteer
+from sijill.analysis.resolve import AUTO_MERGE, EntityRecord, propose_merges
+
+DATA = Path(__file__).parent / "data" / "claim_pairs.yaml"
+
+
+def load(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return list(doc["pairs"]), list(doc.get("same_witness") or [])
+
+
+def build_facts(
+    sides: list[dict[str, Any]],
+) -> tuple[list[cor.ClaimFacts], np.ndarray]:
+    """Each distinct claim text as the archive would see it, one independence group per witness."""
+    texts = [s["text"] for s in sides]
+    langs = [s.get("lang") for s in sides]
+    found = extract_many(list(zip(texts, langs, strict=True)), Gazetteer.default(), None)
+    # Exact-key entities as the runner makes them, then the cross-item merges.
+    ids: dict[tuple[str, str], int] = {}
+    names: dict[int, list[str]] = {}
+    for ms in found:
+        for m in ms:
+            gid = m.info.get("gazetteer_id")
+            key = f"gaz:{gid}" if gid else m.norm
+            if not key or m.label == "DATE":
+                continue
+            eid = ids.setdefault((m.label, key), len(ids) + 1)
+            names.setdefault(eid, []).append(m.text)
+    records = [
+        EntityRecord(
+            id=eid,
+            case="bench",
+            label=label,
+            name=max(set(names[eid]), key=names[eid].count),
+            key=key,
+            aliases=tuple(sorted(set(names[eid]))),
+            mentions=len(names[eid]),
+        )
+        for (label, key), eid in ids.items()
+    ]
+    canonical = {eid: eid for eid in names}
+    for p in propose_merges(records):
+        if p.confidence >= AUTO_MERGE:
+            canonical[p.entity_id] = p.into_id
+    witnesses: dict[str, int] = {}
+    facts = []
+    for i, (side, ms) in enumerate(zip(sides, found, strict=True)):
+        named = []
+        for m in ms:
+            gid = m.info.get("gazetteer_id")
+            key = f"gaz:{gid}" if gid else m.norm
+            eid = ids.get((m.label, key))
+            named.append(cor.NamedEntity(m.label, m.text, m.start, m.end, m.norm, eid, gid))
+        info, _prev = cor.claim_info(side["text"], side.get("lang"), named)
+        group = witnesses.setdefault(str(side.get("witness")), len(witnesses))
+
+        def key_of(e: dict[str, Any]) -> str | None:
+            if e.get("entity_id") is None:
+                return None
+            return f"{e['label']}:{canonical.get(e['entity_id'], e['entity_id'])}"
+
+        facts.append(cor.facts_from_info(i, group, side["text"], info, key_of))
+    vectors = default_embedder().embed(texts, "query")
+    return facts, vectors
+
+
+def evaluate(
+    pairs: list[dict[str, Any]], facts: list[cor.ClaimFacts], vectors: np.ndarray
+) -> tuple[dict[str, float], list[tuple[dict[str, Any], cor.Link | None]]]:
+    made = correct = wanted = 0
+    per: dict[str, list[int]] = {"supports": [0, 0, 0], "contradicts": [0, 0, 0]}
+    results = []
+    for n, p in enumerate(pairs):
+        a, b = facts[2 * n], facts[2 * n + 1]
+        link = cor.decide(a, b, float(vectors[2 * n] @ vectors[2 * n + 1]))
+        results.append((p, link))
+        label = p["label"]
+        if label in per:
+            wanted += 1
+            per[label][2] += 1
+        if link is not None:
+            made += 1
+            per[link.relation][1] += 1
+            if link.relation == label:
+                correct += 1
+                per[label][0] += 1
+    out = {
+        "precision": correct / made if made else 1.0,
+        "recall": correct / wanted if wanted else 1.0,
+        "links": made,
+        "pairs": len(pairs),
+    }
+    for rel, (ok, predicted, total) in per.items():
+        out[f"{rel}_precision"] = ok / predicted if predicted else 1.0
+        out[f"{rel}_recall"] = ok / total if total else 1.0
+    return out, results
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--sweep", action="store_true", help="threshold sweep on the dev half")
+    ap.add_argument("--show-errors", action="store_true")
+    args = ap.parse_args()
+
+    pairs, same_witness = load(args.data)
+    t0 = time.perf_counter()
+    sides = [side for p in pairs + same_witness for side in (p["a"], p["b"])]
+    facts, vectors = build_facts(sides)
+    elapsed = time.perf_counter() - t0
+    n = len(pairs)
+    main_facts, main_vecs = facts[: 2 * n], vectors[: 2 * n]
+    print(f"{n} labelled pairs ({len(sides)} claims) prepared in {elapsed:.1f} s")
+    counts: dict[str, int] = {}
+    for p in pairs:
+        counts[p["label"]] = counts.get(p["label"], 0) + 1
+    cross = sum(1 for p in pairs if p["a"].get("lang") != p["b"].get("lang"))
+    print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"cross-lingual pairs: {cross} ({cross / n:.0%})")
+
+    halves = {"dev (even)": [], "test (odd)": []}  # type: dict[str, list[int]]
+    for i in range(n):
+        halves["dev (even)" if i % 2 == 0 else "test (odd)"].append(i)
+    print()
+    print(f"{'half':<12} {'pairs':>5} {'links':>5} {'precision':>9} {'recall':>7}"
+          f" {'sup P/R':>11} {'con P/R':>11}")
+    for name, idx in [*halves.items(), ("all", list(range(n)))]:
+        sub_pairs = [pairs[i] for i in idx]
+        sub_facts = [f for i in idx for f in (main_facts[2 * i], main_facts[2 * i + 1])]
+        sub_vecs = np.vstack([main_vecs[[2 * i, 2 * i + 1]] for i in idx])
+        m, _res = evaluate(sub_pairs, sub_facts, sub_vecs)
+        print(
+            f"{name:<12} {m['pairs']:>5} {m['links']:>5} {m['precision']:>9.3f} {m['recall']:>7.3f}"
+            f" {m['supports_precision']:>5.2f}/{m['supports_recall']:<5.2f}"
+            f" {m['contradicts_precision']:>5.2f}/{m['contradicts_recall']:<5.2f}"
+        )
+    print("targets: precision >= 0.9 at recall >= 0.7 (shipped thresholds)")
+
+    if same_witness:
+        k = len(same_witness)
+        sw_facts = facts[2 * n :]
+        linked = 0
+        for j in range(k):
+            a, b = sw_facts[2 * j], sw_facts[2 * j + 1]
+            if cor.decide(a, b, float(vectors[2 * n + 2 * j] @ vectors[2 * n + 2 * j + 1])):
+                linked += 1
+        print(f"same-witness pairs linked: {linked} of {k} (must be 0)")
+
+    if args.show_errors:
+        _m, res = evaluate(pairs, main_facts, main_vecs)
+        print("\nerrors:")
+        for i, (p, link) in enumerate(res):
+            got = link.relation if link else "unrelated"
+            if got != p["label"]:
+                cos = float(main_vecs[2 * i] @ main_vecs[2 * i + 1])
+                print(f"- {p['id']} [{p.get('kind')}] want {p['label']} got {got} cos {cos:.3f}")
+                print(f"    a: {p['a']['text']}")
+                print(f"    b: {p['b']['text']}")
+                if link:
+                    print(f"    reasons: {'; '.join(link.reasons)}")
+
+    if args.sweep:
+        dev = halves["dev (even)"]
+        sub_pairs = [pairs[i] for i in dev]
+        sub_facts = [f for i in dev for f in (main_facts[2 * i], main_facts[2 * i + 1])]
+        sub_vecs = np.vstack([main_vecs[[2 * i, 2 * i + 1]] for i in dev])
+        print("\nsweep on dev: SUPPORT_COSINE SUPPORT_COSINE_SHARED CONTRADICT_COSINE -> P R")
+        saved = (cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE)
+        for s1 in (0.86, 0.88, 0.90, 0.92):
+            for s2 in (0.82, 0.84, 0.86, 0.88):
+                for c1 in (0.80, 0.82, 0.84, 0.86):
+                    cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE = (
+                        s1, s2, c1,
+                    )
+                    m, _r = evaluate(sub_pairs, sub_facts, sub_vecs)
+                    print(f"  {s1:.2f} {s2:.2f} {c1:.2f} -> {m['precision']:.3f} {m['recall']:.3f}")
+        cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE = saved
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
