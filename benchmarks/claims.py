@@ -154,8 +154,10 @@ def main() -> int:
     for i in range(n):
         halves["dev (even)" if i % 2 == 0 else "test (odd)"].append(i)
     print()
-    print(f"{'half':<12} {'pairs':>5} {'links':>5} {'precision':>9} {'recall':>7}"
-          f" {'sup P/R':>11} {'con P/R':>11}")
+    print(
+        f"{'half':<12} {'pairs':>5} {'links':>5} {'precision':>9} {'recall':>7}"
+        f" {'sup P/R':>11} {'con P/R':>11}"
+    )
     for name, idx in [*halves.items(), ("all", list(range(n)))]:
         sub_pairs = [pairs[i] for i in idx]
         sub_facts = [f for i in idx for f in (main_facts[2 * i], main_facts[2 * i + 1])]
@@ -202,7 +204,9 @@ def main() -> int:
             for s2 in (0.82, 0.84, 0.86, 0.88):
                 for c1 in (0.80, 0.82, 0.84, 0.86):
                     cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE = (
-                        s1, s2, c1,
+                        s1,
+                        s2,
+                        c1,
                     )
                     m, _r = evaluate(sub_pairs, sub_facts, sub_vecs)
                     print(f"  {s1:.2f} {s2:.2f} {c1:.2f} -> {m['precision']:.3f} {m['recall']:.3f}")

@@ -136,8 +136,11 @@ def resolve_entities(
     ]
     skip = {(a, b) for a, b, _s in decided}
     proposals = propose_merges(records, definitions=definitions, skip=skip)
+    splits = [(a, b) for a, b, status in decided if status == "split"]
     applied = waiting = 0
     for p in proposals:
+        if splits and _crosses_split(session, p.entity_id, p.into_id, splits):
+            continue  # a person kept these apart: not even through a third spelling
         status = "auto" if p.confidence >= AUTO_MERGE else "proposed"
         session.add(
             EntityMerge(
@@ -184,6 +187,20 @@ def _definitions(session: Session, case_id: str) -> dict[str, str]:
         for short, full in ((result or {}).get("definitions") or {}).items():
             out.setdefault(str(short), str(full))
     return out
+
+
+def _cluster(session: Session, entity_id: int) -> set[int]:
+    root = _root(session, entity_id)
+    members = set(session.execute(select(Entity.id).where(Entity.merged_into_id == root)).scalars())
+    return members | {root}
+
+
+def _crosses_split(
+    session: Session, entity_id: int, into_id: int, splits: list[tuple[int, int]]
+) -> bool:
+    """Whether joining these two would put a pair a person split into one cluster."""
+    joined = _cluster(session, entity_id) | _cluster(session, into_id) | {entity_id}
+    return any(a in joined and b in joined for a, b in splits)
 
 
 def _root(session: Session, entity_id: int) -> int:
