@@ -18,6 +18,7 @@ cosine thresholds on the dev half (that is how the shipped values were chosen).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ import numpy as np
 import yaml
 
 from sijill.analysis import corroborate as cor
+from sijill.analysis.ann import nearest_neighbours
 from sijill.analysis.embeddings import default_embedder
 from sijill.analysis.entities import extract_many
 from sijill.analysis.gazetteer import Gazetteer
@@ -42,7 +44,7 @@ def load(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def build_facts(
     sides: list[dict[str, Any]],
-) -> tuple[list[cor.ClaimFacts], np.ndarray]:
+) -> tuple[list[cor.ClaimFacts], np.ndarray, np.ndarray]:
     """Each distinct claim text as the archive would see it, one independence group per witness."""
     texts = [s["text"] for s in sides]
     langs = [s.get("lang") for s in sides]
@@ -93,18 +95,38 @@ def build_facts(
 
         facts.append(cor.facts_from_info(i, group, side["text"], info, key_of))
     vectors = default_embedder().embed(texts, "query")
-    return facts, vectors
+    return facts, vectors, neighbourhood(sides, vectors)
+
+
+def neighbourhood(sides: list[dict[str, Any]], vectors: np.ndarray) -> np.ndarray:
+    """r(x) of every side, as the archive computes it over a case: each distinct claim once,
+    its nearest claims of other witnesses (see `corroborate.hubness`)."""
+    first: dict[str, int] = {}
+    for i, side in enumerate(sides):
+        first.setdefault(side["text"], i)
+    texts = list(first)
+    witnesses: dict[str, int] = {}
+    groups = np.asarray(
+        [witnesses.setdefault(str(sides[first[t]].get("witness")), len(witnesses)) for t in texts],
+        dtype=np.int64,
+    )
+    unique = vectors[[first[t] for t in texts]]
+    nb = nearest_neighbours(unique, min(cor.NEIGHBOURS, len(texts) - 1), groups=groups)
+    r = cor.hubness(nb)
+    where = {t: j for j, t in enumerate(texts)}
+    return np.asarray([r[where[side["text"]]] for side in sides], dtype=np.float32)
 
 
 def evaluate(
-    pairs: list[dict[str, Any]], facts: list[cor.ClaimFacts], vectors: np.ndarray
+    pairs: list[dict[str, Any]], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: np.ndarray
 ) -> tuple[dict[str, float], list[tuple[dict[str, Any], cor.Link | None]]]:
     made = correct = wanted = 0
     per: dict[str, list[int]] = {"supports": [0, 0, 0], "contradicts": [0, 0, 0]}
     results = []
     for n, p in enumerate(pairs):
         a, b = facts[2 * n], facts[2 * n + 1]
-        link = cor.decide(a, b, float(vectors[2 * n] @ vectors[2 * n + 1]))
+        cos = float(vectors[2 * n] @ vectors[2 * n + 1])
+        link = cor.decide(a, b, cos, 2 * cos - float(r[2 * n]) - float(r[2 * n + 1]))
         results.append((p, link))
         label = p["label"]
         if label in per:
@@ -128,6 +150,22 @@ def evaluate(
     return out, results
 
 
+def _subset(
+    idx: list[int], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: np.ndarray
+) -> tuple[list[cor.ClaimFacts], np.ndarray, np.ndarray]:
+    rows = [k for i in idx for k in (2 * i, 2 * i + 1)]
+    return [facts[k] for k in rows], vectors[rows], r[rows]
+
+
+SWEEP = {
+    "SUPPORT_MATCH": (0.0, 0.02, 0.04, 0.06, 0.08, 0.10),
+    "SUPPORT_MATCH_SHARED": (-0.08, -0.06, -0.04, -0.02, 0.0, 0.02),
+    "CONTRADICT_MATCH": (-0.08, -0.06, -0.04, -0.02, 0.0, 0.02),
+    "SUPPORT_EVIDENCE": (1.0, 1.5, 2.0),
+    "CONTRADICT_EVIDENCE": (0.5, 1.0, 1.5, 2.0),
+}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA)
@@ -138,10 +176,9 @@ def main() -> int:
     pairs, same_witness = load(args.data)
     t0 = time.perf_counter()
     sides = [side for p in pairs + same_witness for side in (p["a"], p["b"])]
-    facts, vectors = build_facts(sides)
+    facts, vectors, r = build_facts(sides)
     elapsed = time.perf_counter() - t0
     n = len(pairs)
-    main_facts, main_vecs = facts[: 2 * n], vectors[: 2 * n]
     print(f"{n} labelled pairs ({len(sides)} claims) prepared in {elapsed:.1f} s")
     counts: dict[str, int] = {}
     for p in pairs:
@@ -150,19 +187,18 @@ def main() -> int:
     print("labels: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"cross-lingual pairs: {cross} ({cross / n:.0%})")
 
-    halves = {"dev (even)": [], "test (odd)": []}  # type: dict[str, list[int]]
-    for i in range(n):
-        halves["dev (even)" if i % 2 == 0 else "test (odd)"].append(i)
+    halves = {
+        "dev (even)": [i for i in range(n) if i % 2 == 0],
+        "test (odd)": [i for i in range(n) if i % 2 == 1],
+        "all": list(range(n)),
+    }
     print()
     print(
         f"{'half':<12} {'pairs':>5} {'links':>5} {'precision':>9} {'recall':>7}"
         f" {'sup P/R':>11} {'con P/R':>11}"
     )
-    for name, idx in [*halves.items(), ("all", list(range(n)))]:
-        sub_pairs = [pairs[i] for i in idx]
-        sub_facts = [f for i in idx for f in (main_facts[2 * i], main_facts[2 * i + 1])]
-        sub_vecs = np.vstack([main_vecs[[2 * i, 2 * i + 1]] for i in idx])
-        m, _res = evaluate(sub_pairs, sub_facts, sub_vecs)
+    for name, idx in halves.items():
+        m, _res = evaluate([pairs[i] for i in idx], *_subset(idx, facts, vectors, r))
         print(
             f"{name:<12} {m['pairs']:>5} {m['links']:>5} {m['precision']:>9.3f} {m['recall']:>7.3f}"
             f" {m['supports_precision']:>5.2f}/{m['supports_recall']:<5.2f}"
@@ -171,23 +207,22 @@ def main() -> int:
     print("targets: precision >= 0.9 at recall >= 0.7 (shipped thresholds)")
 
     if same_witness:
-        k = len(same_witness)
-        sw_facts = facts[2 * n :]
-        linked = 0
-        for j in range(k):
-            a, b = sw_facts[2 * j], sw_facts[2 * j + 1]
-            if cor.decide(a, b, float(vectors[2 * n + 2 * j] @ vectors[2 * n + 2 * j + 1])):
-                linked += 1
-        print(f"same-witness pairs linked: {linked} of {k} (must be 0)")
+        idx = list(range(n, n + len(same_witness)))
+        m, _res = evaluate(same_witness, *_subset(idx, facts, vectors, r))
+        print(f"same-witness pairs linked: {m['links']} of {len(same_witness)} (must be 0)")
 
     if args.show_errors:
-        _m, res = evaluate(pairs, main_facts, main_vecs)
+        _m, res = evaluate(pairs, *_subset(halves["all"], facts, vectors, r))
         print("\nerrors:")
         for i, (p, link) in enumerate(res):
             got = link.relation if link else "unrelated"
             if got != p["label"]:
-                cos = float(main_vecs[2 * i] @ main_vecs[2 * i + 1])
-                print(f"- {p['id']} [{p.get('kind')}] want {p['label']} got {got} cos {cos:.3f}")
+                cos = float(vectors[2 * i] @ vectors[2 * i + 1])
+                match = 2 * cos - float(r[2 * i]) - float(r[2 * i + 1])
+                print(
+                    f"- {p['id']} [{p.get('kind')}] want {p['label']} got {got}"
+                    f" cos {cos:.3f} match {match:+.3f}"
+                )
                 print(f"    a: {p['a']['text']}")
                 print(f"    b: {p['b']['text']}")
                 if link:
@@ -195,22 +230,20 @@ def main() -> int:
 
     if args.sweep:
         dev = halves["dev (even)"]
-        sub_pairs = [pairs[i] for i in dev]
-        sub_facts = [f for i in dev for f in (main_facts[2 * i], main_facts[2 * i + 1])]
-        sub_vecs = np.vstack([main_vecs[[2 * i, 2 * i + 1]] for i in dev])
-        print("\nsweep on dev: SUPPORT_COSINE SUPPORT_COSINE_SHARED CONTRADICT_COSINE -> P R")
-        saved = (cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE)
-        for s1 in (0.86, 0.88, 0.90, 0.92):
-            for s2 in (0.82, 0.84, 0.86, 0.88):
-                for c1 in (0.80, 0.82, 0.84, 0.86):
-                    cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE = (
-                        s1,
-                        s2,
-                        c1,
-                    )
-                    m, _r = evaluate(sub_pairs, sub_facts, sub_vecs)
-                    print(f"  {s1:.2f} {s2:.2f} {c1:.2f} -> {m['precision']:.3f} {m['recall']:.3f}")
-        cor.SUPPORT_COSINE, cor.SUPPORT_COSINE_SHARED, cor.CONTRADICT_COSINE = saved
+        sub = _subset(dev, facts, vectors, r)
+        saved = {k: getattr(cor, k) for k in SWEEP}
+        results = []
+        for values in itertools.product(*SWEEP.values()):
+            for k, v in zip(SWEEP, values, strict=True):
+                setattr(cor, k, v)
+            m, _r = evaluate([pairs[i] for i in dev], *sub)
+            results.append((m["precision"], m["recall"], values))
+        for k, v in saved.items():
+            setattr(cor, k, v)
+        ok = sorted((x for x in results if x[1] >= 0.7), reverse=True)[:10]
+        print(f"\nsweep on dev, best precision at recall >= 0.7 ({', '.join(SWEEP)}):")
+        for prec, rec, values in ok:
+            print(f"  {values} -> P {prec:.3f} R {rec:.3f}")
     return 0
 
 

@@ -9,7 +9,6 @@ reasons, a witness never corroborates themself, and entities merge across script
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest

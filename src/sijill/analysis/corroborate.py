@@ -35,11 +35,20 @@ VERSION = 1
 # Neighbours fetched per claim, and the cosine below which a pair is never looked at.
 NEIGHBOURS = 10
 MIN_COSINE = 0.80
-# Supports: close in meaning with no conflict; lower when they also share named entities.
-SUPPORT_COSINE = 0.90
-SUPPORT_COSINE_SHARED = 0.86
-# Contradicts: the same event (close, sharing an anchor) with a conflicting fact.
-CONTRADICT_COSINE = 0.84
+# The match score is CSLS: 2·cos(a, b) − r(a) − r(b), where r is a claim's mean cosine to its
+# NEIGHBOURS nearest claims of other groups. A claim close to everything ("in Raqqa, the
+# group…") has a high r, so only a pair that stands out against both neighbourhoods scores
+# high. Slots a small case cannot fill count as R_PRIOR, a typical neighbour cosine.
+R_PRIOR = 0.80
+# Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
+SUPPORT_MATCH = 0.0
+SUPPORT_MATCH_SHARED = -0.04
+# Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
+CONTRADICT_MATCH = -0.04
+# How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
+PLACE_WEIGHT = 0.5
+SUPPORT_EVIDENCE = 1.0
+CONTRADICT_EVIDENCE = 0.5
 ANCHOR_LABELS = frozenset({"PERSON", "ORG", "PLACE", "TERM"})
 
 
@@ -49,6 +58,8 @@ class Quantity:
     approx: bool
     unit: str
     text: str
+    low: float | None = None  # the span a range or a vague amount allows ("dozens")
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,13 @@ def claim_info(
             for d in dates
         ],
         "numbers": [
-            {"text": q.text, "value": q.value, "approx": q.approx, "unit": q.unit}
+            {
+                "text": q.text,
+                "value": q.value,
+                "approx": q.approx,
+                "unit": q.unit,
+                **({"low": q.low, "high": q.high} if q.low is not None else {}),
+            }
             for q in find_quantities(text, lang)
         ],
     }
@@ -175,35 +192,78 @@ def facts_from_info(
                 )
             )
     numbers = [
-        Quantity(float(n["value"]), bool(n.get("approx")), str(n.get("unit", "")), str(n["text"]))
+        Quantity(
+            float(n["value"]),
+            bool(n.get("approx")),
+            str(n.get("unit", "")),
+            str(n["text"]),
+            n.get("low"),
+            n.get("high"),
+        )
         for n in info.get("numbers", [])
     ]
     return ClaimFacts(claim_id, group, text, entities, dates, numbers)
 
 
 def _tolerance(q: Quantity) -> tuple[float, float]:
+    if q.low is not None and q.high is not None:
+        return q.low, q.high
     if q.approx:
         return q.value * 0.75, q.value * 1.25
     return q.value, q.value
+
+
+# Counted things that a witness may name differently for the same people.
+PEOPLE = frozenset(
+    {"fighter", "man", "person", "prisoner", "soldier", "recruit", "guard", "detainee"}
+)
+
+
+def _known_unit(unit: str) -> bool:
+    from sijill.analysis.numbers import UNITS
+
+    return unit in UNITS
+
+
+def _comparable(a: Quantity, b: Quantity) -> bool:
+    """Whether two numbers count the same kind of thing (as far as can be told)."""
+    if a.unit == b.unit:
+        return True
+    if a.unit in PEOPLE and b.unit in PEOPLE:
+        return True
+    # An unknown or untranslated noun ("enseignant", "رؤوس") cannot rule a match out.
+    return not (_known_unit(a.unit) and _known_unit(b.unit))
+
+
+def _counts(q: list[Quantity]) -> list[Quantity]:
+    """Numbers that count something: a bare four-digit year is a date, not a count."""
+    return [
+        x
+        for x in q
+        if not (x.text.strip().isdigit() and len(x.text.strip()) == 4 and 1900 <= x.value <= 2100)
+    ]
 
 
 def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
     """(agreements, conflicts) between the numbers of two claims, for the same counted thing."""
     agree: list[str] = []
     conflict: list[str] = []
-    for qa in a.numbers:
-        same_unit = [qb for qb in b.numbers if qb.unit == qa.unit]
-        if not same_unit:
+    bn = _counts(b.numbers)
+    for qa in _counts(a.numbers):
+        comparable = [qb for qb in bn if _comparable(qa, qb)]
+        if not comparable:
             continue
         lo_a, hi_a = _tolerance(qa)
         matched = [
-            qb for qb in same_unit if _tolerance(qb)[0] <= hi_a and lo_a <= _tolerance(qb)[1]
+            qb for qb in comparable if _tolerance(qb)[0] <= hi_a and lo_a <= _tolerance(qb)[1]
         ]
-        what = f" {qa.unit}" if qa.unit else ""
+        what = f" of {qa.unit}s" if qa.unit and _known_unit(qa.unit) else ""
         if matched:
             agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
-        elif len(same_unit) == 1:
-            conflict.append(f"different number{what}: {qa.text!r} against {same_unit[0].text!r}")
+        elif len(comparable) == 1 and comparable[0].unit == qa.unit:
+            conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
+        elif len(comparable) == 1 and len(bn) == 1 and len(_counts(a.numbers)) == 1:
+            conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict
 
 
@@ -232,37 +292,99 @@ def _label(key: str) -> str:
     return key.split(":", 1)[0]
 
 
-def decide(a: ClaimFacts, b: ClaimFacts, cosine: float) -> Link | None:
-    """The link between two claims of independent sources, or None."""
+def _keys(f: ClaimFacts, labels: tuple[str, ...]) -> set[str]:
+    return {k for k in f.entities if _label(k) in labels}
+
+
+def _slot(
+    a: ClaimFacts, b: ClaimFacts, labels: tuple[str, ...], what: str
+) -> tuple[list[str], list[str]]:
+    """Agreement when both name the same one; conflict when each names one the other does not."""
+    ka, kb = _keys(a, labels), _keys(b, labels)
+    if not ka or not kb:
+        return [], []
+    shared = ka & kb
+    if shared:
+        names = ", ".join(repr(a.entities[k]) for k in sorted(shared)[:3])
+        return [f"same {what}: {names}"], []
+    if ka - kb and kb - ka:
+        ea = a.entities[sorted(ka - kb)[0]]
+        eb = b.entities[sorted(kb - ka)[0]]
+        return [], [f"different {what}: {ea!r} against {eb!r}"]
+    return [], []
+
+
+def _place_slot(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
+    ka, kb = _keys(a, ("PLACE",)), _keys(b, ("PLACE",))
+    if not ka or not kb:
+        return [], []
+    agree = []
+    if ka & kb:
+        names = ", ".join(repr(a.entities[k]) for k in sorted(ka & kb)[:3])
+        agree.append(f"same place: {names}")
+    if ka - kb and kb - ka:
+        ea = a.entities[sorted(ka - kb)[0]]
+        eb = b.entities[sorted(kb - ka)[0]]
+        return agree, [f"different places: {ea!r} against {eb!r}"]
+    return agree, []
+
+
+def hubness(nb: Any, k: int = NEIGHBOURS) -> NDArray[np.float32]:
+    """r(x) of every row: mean cosine to its k nearest rows of other groups (R_PRIOR where a
+    row has fewer)."""
+    scores = np.asarray(nb.scores[:, :k], dtype=np.float64)
+    filled = np.where(np.isfinite(scores) & (nb.ids[:, :k] >= 0), scores, R_PRIOR)
+    if filled.shape[1] < k:
+        pad = np.full((filled.shape[0], k - filled.shape[1]), R_PRIOR)
+        filled = np.hstack([filled, pad])
+    return np.asarray(filled.mean(axis=1), dtype=np.float32)
+
+
+def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = None) -> Link | None:
+    """The link between two claims of independent sources, or None.
+
+    Four slots are read: who (people and organisations), where, when and how many. A slot
+    agrees, conflicts, or says nothing (one side does not state it). A contradiction needs
+    the same event: close in meaning, at least one slot agreeing, and one conflicting.
+    `match` is the CSLS score (see `hubness`); without it, cosine against R_PRIOR.
+    """
     if a.group == b.group or cosine < MIN_COSINE:
         return None
-    shared = [k for k in a.entities if k in b.entities and _label(k) in ANCHOR_LABELS]
+    if match is None:
+        match = 2 * cosine - 2 * R_PRIOR
+    who_agree, who_conflict = _slot(a, b, ("PERSON", "ORG"), "people or units")
+    where_agree, where_conflict = _place_slot(a, b)
     n_agree, n_conflict = _numbers(a, b)
     d_agree, d_conflict = _dates(a, b)
-    places_a = {k for k in a.entities if _label(k) == "PLACE"}
-    places_b = {k for k in b.entities if _label(k) == "PLACE"}
-    p_conflict: list[str] = []
-    actors_shared = [k for k in shared if _label(k) in ("PERSON", "ORG")]
-    if actors_shared and places_a and places_b and not (places_a & places_b):
-        pa = a.entities[sorted(places_a)[0]]
-        pb = b.entities[sorted(places_b)[0]]
-        p_conflict.append(f"different places: {pa!r} against {pb!r}")
-    conflicts = n_conflict + d_conflict + p_conflict
-    reasons = [f"close in meaning across the two texts (cosine {cosine:.2f})"]
-    if shared:
-        names = ", ".join(f"{a.entities[k]!r}" for k in shared[:4])
-        reasons.append(f"both name {names}")
-    reasons += n_agree + d_agree
+    term_agree, _t = _slot(a, b, ("TERM",), "terms")
+    agree = who_agree + where_agree + d_agree + n_agree + term_agree
+    conflicts = who_conflict + where_conflict + d_conflict + n_conflict
+    reasons = [
+        f"close in meaning across the two texts (cosine {cosine:.2f}; "
+        f"{match:+.2f} against each claim's nearest others)"
+    ] + agree
+    # A shared town is weak evidence of one event (many things happen in Raqqa); the same
+    # person or unit, date or number is stronger.
+    evidence = (
+        (1.0 if who_agree else 0.0)
+        + (PLACE_WEIGHT if where_agree else 0.0)
+        + (1.0 if d_agree else 0.0)
+        + (1.0 if n_agree else 0.0)
+    )
     if conflicts:
-        if shared and cosine >= CONTRADICT_COSINE:
-            score = min(1.0, cosine + 0.02 * len(shared))
+        if match >= CONTRADICT_MATCH and evidence >= CONTRADICT_EVIDENCE:
+            score = _score(match, evidence)
             return _link(a, b, "contradicts", score, reasons + conflicts)
         return None
-    threshold = SUPPORT_COSINE_SHARED if (shared or n_agree or d_agree) else SUPPORT_COSINE
-    if cosine >= threshold:
-        score = min(1.0, cosine + 0.02 * len(shared) + 0.02 * len(n_agree + d_agree))
+    if match >= SUPPORT_MATCH or (match >= SUPPORT_MATCH_SHARED and evidence >= SUPPORT_EVIDENCE):
+        score = _score(match, evidence)
         return _link(a, b, "supports", score, reasons)
     return None
+
+
+def _score(match: float, evidence: float) -> float:
+    """0..1 for people: the match (-0.05 → 0.5, 0 → 0.6, 0.15 → 0.9) plus agreeing slots."""
+    return float(min(1.0, max(0.01, 0.6 + 2 * match + 0.03 * evidence)))
 
 
 def _link(a: ClaimFacts, b: ClaimFacts, relation: str, score: float, reasons: list[str]) -> Link:
@@ -285,10 +407,11 @@ def corroborate(
     groups = np.asarray([f.group for f in facts], dtype=np.int64)
     nb = nearest_neighbours(vectors, min(k, len(facts) - 1), groups=groups, progress=progress)
     pairs = candidate_pairs(nb, MIN_COSINE)
+    r = hubness(nb, k)
     links = []
     for i, j in pairs:
         cos = float(vectors[i] @ vectors[j])
-        link = decide(facts[i], facts[j], cos)
+        link = decide(facts[i], facts[j], cos, 2 * cos - float(r[i]) - float(r[j]))
         if link is not None:
             links.append(link)
     return links

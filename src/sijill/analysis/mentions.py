@@ -39,6 +39,8 @@ _LATIN_ARTICLE = re.compile(
     r"(?<![^\W\d_])(?:al|el|[ae][rstdnz]|[ae]sh|[ae]th|[ae]dh)-(?=[^\W\d_])"
 )
 _LOOSE_ARTICLE = re.compile(r"(?<![^\W\d_])(?:al|el) (?=[^\W\d_])")
+# An English possessive is not part of a name: "Abu Musab's checkpoint" names Abu Musab.
+_POSSESSIVE = re.compile(r"(?<=[^\W\d_])['’]s\b")
 _APOSTROPHES = re.compile(r"['’ʼʿʾ‘`]")
 _SEPARATORS = re.compile(r"[\s\-‐–—_.,;:()\[\]«»\"“”]+")
 
@@ -67,7 +69,7 @@ class Mention:
 
 def name_key(text: str, *, strip_honorifics: bool = True) -> str:
     """A merge key: normalised, articles and leading honorifics dropped, spaces collapsed."""
-    folded = _APOSTROPHES.sub("", normalize(text))
+    folded = _APOSTROPHES.sub("", _POSSESSIVE.sub("", normalize(text)))
     folded = _LATIN_ARTICLE.sub("", folded)
     folded = _LOOSE_ARTICLE.sub("", folded)
     tokens = [t for t in _SEPARATORS.split(folded) if t]

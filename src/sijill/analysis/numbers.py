@@ -244,8 +244,11 @@ _WORD_ALT = "|".join(re.escape(w) for w in sorted(_WORDS, key=len, reverse=True)
 NUMBER_WORD = rf"(?:{_WORD_ALT})(?![^\W\d_])"
 # A run of number words as one number may be written: "two hundred and fifty",
 # "quatre-vingt-dix-neuf", "خمسة وعشرون". `parse_number` says whether the run is one number.
+# At most eight words ("three hundred and seventy-five thousand …" is longer than testimonies
+# write), which also keeps a run of "a a a …" from making the search quadratic.
 NUMBER_PHRASE = (
-    rf"{NUMBER_WORD}(?:(?:\s+|\s*-\s*)(?:(?:and|et)\s+)?{NUMBER_WORD}|\s+و\s*{NUMBER_WORD})*"
+    rf"{NUMBER_WORD}"
+    rf"(?:(?:\s+|\s*-\s*)(?:(?:and|et)\s+)?{NUMBER_WORD}|\s+و\s*{NUMBER_WORD}){{0,7}}"
 )
 _TOKEN = re.compile(r"[^\W\d_]+")
 

@@ -276,7 +276,6 @@ _UNIT_OF: dict[str, str] = {}
 for _u, _ws in [*_UNIT_WORDS.items(), *_DUAL_WORDS.items()]:
     for _w in _ws:
         _UNIT_OF[normalize(_w)] = _u
-_DUALS = frozenset(normalize(w) for ws in _DUAL_WORDS.values() for w in ws)
 _UNIT_LATIN = _alt(*(w for ws in _UNIT_WORDS.values() for w in ws if w.isascii() or "é" in w))
 _UNIT_AR = _alt(*(w for ws in _UNIT_WORDS.values() for w in ws if not w.isascii() and "é" not in w))
 _DUAL_AR = _alt(*(w for ws in _DUAL_WORDS.values() for w in ws))
@@ -415,7 +414,8 @@ def _season_of_previous(name: str) -> _Resolver:
         if name == "winter" and base[0].month >= 3:
             year += 1  # the winter that follows, not the one that ended before
         e, last = _season(name, year)
-        return e, last, "season", f"the {name} of the year of {_prev_text(previous)}"
+        basis = f"the {name} ({_display(e, last)}) of {_prev_text(previous)}"
+        return e, last, "season", basis
 
     return resolve
 
@@ -581,9 +581,6 @@ class _Finder:
     def add(self, cand: _Cand | None) -> None:
         if cand is not None and cand.end > cand.start:
             self.cands.append(cand)
-
-    def after(self, ne: int) -> str:
-        return self.folded[ne : ne + 40]
 
     def year_is_count(self, ne: int) -> bool:
         """A counted noun right after a number: "2014 fighters" is not a year."""
@@ -1136,7 +1133,7 @@ def _collect_relative(f: _Finder) -> None:
             sign = -1 if d.startswith(back) else 1
             lo, hi = (count[0], count[1]) if sign == 1 else (-count[1], -count[0])
             s, e = f.span(m.start(), m.end())
-            f.add(_Cand(s, e, "relative", _from_previous(lo, hi, _count_step(unit))))
+            f.add(_Cand(s, e, "relative", _from_previous(lo, hi, unit)))
     for m in [*_LATER_AR.finditer(folded), *_BEFORE_THAT_AR.finditer(folded)]:
         if m.group("of") is None and _EVENT_AFTER.match(folded, m.end()):
             continue  # "بعد يومين من اعتقاله": after some other event
@@ -1146,7 +1143,7 @@ def _collect_relative(f: _Finder) -> None:
         after = m.groupdict().get("after") is not None
         lo, hi = (count[0], count[1]) if after else (-count[1], -count[0])
         s, e = f.span(m.start(), m.end())
-        f.add(_Cand(s, e, "relative", _from_previous(lo, hi, _count_step(unit))))
+        f.add(_Cand(s, e, "relative", _from_previous(lo, hi, unit)))
     for rx, off in _NEXT_PREV:
         for m in rx.finditer(folded):
             if not m.group("tail") and _EVENT_AFTER.match(folded, m.end()):
@@ -1182,10 +1179,6 @@ def _collect_relative(f: _Finder) -> None:
         if name:
             s, e = f.span(m.start(), m.end())
             f.add(_Cand(s, e, "relative", _season_of_previous(name)))
-
-
-def _count_step(unit: str) -> str:
-    return unit  # "two weeks later" moves by 14 days, not to a calendar week
 
 
 def _rel_unit(word: str | None) -> str | None:
