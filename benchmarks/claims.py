@@ -158,10 +158,12 @@ def _subset(
 
 
 SWEEP = {
-    "SUPPORT_MATCH": (0.0, 0.02, 0.04, 0.06, 0.08, 0.10),
-    "SUPPORT_MATCH_SHARED": (-0.08, -0.06, -0.04, -0.02, 0.0, 0.02),
-    "CONTRADICT_MATCH": (-0.08, -0.06, -0.04, -0.02, 0.0, 0.02),
+    "SUPPORT_MATCH": (0.0, 0.03, 0.06),
+    "SUPPORT_MATCH_SHARED": (-0.08, -0.06, -0.04, -0.02, 0.0),
+    "CONTRADICT_MATCH": (-0.08, -0.06, -0.04, -0.02, 0.0),
     "SUPPORT_EVIDENCE": (1.0, 1.5, 2.0),
+    "SUPPORT_FLOOR": (0.84, 0.86, 0.88),
+    "CONTRADICT_FLOOR": (0.84, 0.86, 0.88),
     "CONTRADICT_EVIDENCE": (0.5, 1.0, 1.5, 2.0),
 }
 

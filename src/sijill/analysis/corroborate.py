@@ -43,6 +43,10 @@ R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
 SUPPORT_MATCH = 0.0
 SUPPORT_MATCH_SHARED = -0.04
+# CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
+# case (few, varied claims) from linking loosely related ones.
+SUPPORT_FLOOR = 0.86
+CONTRADICT_FLOOR = 0.86
 # Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
 CONTRADICT_MATCH = -0.04
 # How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
@@ -262,7 +266,13 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
             agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
         elif len(comparable) == 1 and comparable[0].unit == qa.unit:
             conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
-        elif len(comparable) == 1 and len(bn) == 1 and len(_counts(a.numbers)) == 1:
+        elif (
+            len(comparable) == 1
+            and len(bn) == 1
+            and len(_counts(a.numbers)) == 1
+            and (qa.unit or comparable[0].unit)
+        ):
+            # Two bare numbers ("10,000" and "Point 11") may count anything: no conflict.
             conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict
 
@@ -372,9 +382,15 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         + (1.0 if n_agree else 0.0)
     )
     if conflicts:
-        if match >= CONTRADICT_MATCH and evidence >= CONTRADICT_EVIDENCE:
+        if (
+            cosine >= CONTRADICT_FLOOR
+            and match >= CONTRADICT_MATCH
+            and evidence >= CONTRADICT_EVIDENCE
+        ):
             score = _score(match, evidence)
             return _link(a, b, "contradicts", score, reasons + conflicts)
+        return None
+    if cosine < SUPPORT_FLOOR:
         return None
     if match >= SUPPORT_MATCH or (match >= SUPPORT_MATCH_SHARED and evidence >= SUPPORT_EVIDENCE):
         score = _score(match, evidence)

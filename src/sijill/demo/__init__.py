@@ -1,6 +1,6 @@
 """The demo: build a sample archive from the bundled, fictional corpus and show it at work.
 
-`build_demo` creates an archive, ingests `corpus/` (case `demo`, source `NIGHTJAR`), runs every
+`build_demo` creates an archive, ingests `corpus/` (case `demo`; sources and witnesses as in `PROVENANCE`), runs every
 stage with the local runner, then runs a few real `sijill` commands against the result and
 prints them with their actual output (a long one, such as a transcript, cut after its first
 lines). A demo archive carries a marker file so that it, and only it, may be deleted and
@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from sijill.archive.analysis import analyse
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest
 from sijill.cli.common import BarProgress
@@ -32,6 +33,17 @@ MARKER = ".sijill-demo"
 DEMO_PASSPHRASE = "demo-passphrase"
 DEMO_CASE = "demo"
 DEMO_SOURCE = "NIGHTJAR"
+# Who supplied, and who speaks in, the files that did not come from NIGHTJAR's leak: claims
+# corroborate each other only across independent sources and witnesses.
+PROVENANCE: dict[str, tuple[str, str | None]] = {
+    "temoignage_MARTINET.docx": ("CORBEAU", "MARTINET"),
+    "corbeau_postes_controle.eml": ("CORBEAU", None),
+    "testimony_SPARROW-07.txt": ("SPARROW-07", "SPARROW-07"),
+    "shahada_hudhud.txt": ("HUDHUD", "HUDHUD"),
+    "witness-b-interview.mp4": ("WITNESS-B", "WITNESS-B"),
+    "witness-b-reupload.mp4": ("WITNESS-B", "WITNESS-B"),
+    "voice-memo.m4a": ("WITNESS-B", "WITNESS-B"),
+}
 PHOTO = "IMG_20240314_094122.jpg"
 INTERVIEW = "witness-b-interview.mp4"
 # A word the witness says in the interview: search finds it in the speech, with its time,
@@ -95,10 +107,28 @@ def build_demo(
         )
         con.print(f"[bold]Archive[/] {root}")
         files = corpus_files()
-        report = ingest(arch, files, case=DEMO_CASE, source=DEMO_SOURCE, actor=settings.actor())
+        report = ingest(
+            arch,
+            [f for f in files if f.name not in PROVENANCE],
+            case=DEMO_CASE,
+            source=DEMO_SOURCE,
+            actor=settings.actor(),
+        )
+        for f in files:
+            if f.name in PROVENANCE:
+                source, witness = PROVENANCE[f.name]
+                more = ingest(
+                    arch,
+                    [f],
+                    case=DEMO_CASE,
+                    source=source,
+                    witness=witness,
+                    actor=settings.actor(),
+                )
+                report.outcomes.extend(more.outcomes)
         con.print(
             f"ingested {report.count('new')} files of the fictional corpus into case "
-            f"'{DEMO_CASE}' (source {DEMO_SOURCE})"
+            f"'{DEMO_CASE}' (sources {DEMO_SOURCE}, CORBEAU and the witnesses themselves)"
         )
         for o in report.outcomes:
             if o.status in ("skipped", "error"):
@@ -112,7 +142,14 @@ def build_demo(
             console=status,
         ) as bar:
             stats = runner.run(BarProgress(bar))
+            with arch.catalog.session() as s:
+                analysis = analyse(s, settings.actor())
         con.print(f"processed: {stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
+        links = ", ".join(f"{n} {rel}" for rel, n in sorted(analysis.links.items()))
+        con.print(
+            f"entities merged across items: {analysis.merged} ({analysis.proposed} to review); "
+            f"claims: {analysis.claims}, corroboration links: {links or 'none'}"
+        )
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
         ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
@@ -149,6 +186,10 @@ def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> Non
         commands.append((["search", SPOKEN_WORD], None))
         commands.append((["similar", interview], None))
     commands.append((["entities", "--limit", "10"], None))
+    commands.append((["claims", "--linked", "--limit", "6"], None))
+    if INTERVIEW in ids:
+        commands.append((["corroborate", ids[INTERVIEW]], 40))
+    commands.append((["timeline", "Abu Rayyan"], 20))
     commands.append((["verify"], None))
     env = dict(os.environ)
     env.update(SIJILL_PASSPHRASE=secret, SIJILL_ARCHIVE=str(root))
