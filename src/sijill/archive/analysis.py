@@ -329,7 +329,7 @@ def independence_groups(session: Session, case_id: str) -> dict[str, int]:
         seen = set()
         while parent.get(root) and root not in seen:
             seen.add(root)
-            root = parent[root]  # type: ignore[assignment]
+            root = parent[root] or root
         uf.union(f"item:{item_id}", f"item:{root}")
         if source:
             uf.union(f"item:{item_id}", f"source:{source.strip().lower()}")

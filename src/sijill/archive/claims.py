@@ -74,7 +74,7 @@ def list_claims(
         q = q.where(Claim.case_id == case)
     if item is not None:
         q = q.where(Claim.item_id == item.id)
-    counts = _link_counts(session, None)
+    counts = _link_counts(session)
     if linked_only:
         q = q.where(Claim.id.in_(list(counts)))
     total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
@@ -83,7 +83,7 @@ def list_claims(
         q = q.limit(limit)
     claims = list(session.execute(q).scalars())
     items = _items(session, {c.item_id for c in claims})
-    out = []
+    out: list[dict[str, Any]] = []
     for c in claims:
         row = claim_json(c, items.get(c.item_id))
         row["supports"], row["contradicts"] = counts.get(c.id, (0, 0))
@@ -91,7 +91,8 @@ def list_claims(
     return out, total
 
 
-def _link_counts(session: Session, ids: list[int] | None) -> dict[int, tuple[int, int]]:
+def _link_counts(session: Session) -> dict[int, tuple[int, int]]:
+    """(supports, contradicts) per claim id."""
     counts: dict[int, list[int]] = {}
     q = select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.relation)
     for a, b, rel in session.execute(q).all():
@@ -118,7 +119,7 @@ def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
         ).scalars()
     }
     items = _items(session, {c.item_id for c in others.values()})
-    out = []
+    out: list[dict[str, Any]] = []
     for lk in links:
         other = others.get(lk.other_id if lk.claim_id == claim_id else lk.claim_id)
         if other is None:
@@ -131,7 +132,7 @@ def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
                 "claim": claim_json(other, items.get(other.item_id)),
             }
         )
-    out.sort(key=lambda r: (r["relation"] != "contradicts", -r["score"]))
+    out.sort(key=lambda r: (r["relation"] != "contradicts", -float(r["score"])))
     return out
 
 
@@ -199,7 +200,7 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, A
     unit_ids = {u for u, _s, _e in units}
     claims = list(session.execute(select(Claim).where(Claim.text_unit_id.in_(unit_ids))).scalars())
     items = _items(session, {c.item_id for c in claims})
-    counts = _link_counts(session, None)
+    counts = _link_counts(session)
     rows = []
     for c in claims:
         if not any(

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from sijill.archive.claims import list_claims
 from sijill.archive.export import export_original
 from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
 from sijill.archive.verify import verify as verify_service
@@ -132,6 +133,14 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
         body = u["text"] if full_text else u["text"][:160].replace("\n", " ")
         label = escape(f"[{where}, {u['method']}, {u['lang'] or '?'}]")
         out.print(f"  {label} {escape(body)}")
+    claims = d.get("claims", [])
+    if claims:
+        linked = [c for c in claims if c["supports"] or c["contradicts"]]
+        out.print(f"[bold]claims[/] ({len(claims)}, {len(linked)} linked to other witnesses)")
+        for c in (linked or claims)[:10]:
+            counts = f"+{c['supports']} −{c['contradicts']}"
+            out.print(f"  c{c['id']} [dim]{counts}[/] {escape(c['text'][:140])}")
+        out.print(f"  `sijill corroborate {d['id']}`: who supports or contradicts them, and why")
     out.print("[bold]custody[/]")
     for e in d["custody"]:
         out.print(f"  #{e['seq']} {e['at']} {e['actor']} {e['action']} {e['hash'][:16]}…")
@@ -143,10 +152,12 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
 def show(c: Ctx, item: str, full_text: bool, as_json: bool) -> None:
-    """One item: provenance, captured metadata, derivatives, text units, custody events."""
+    """One item: provenance, captured metadata, derivatives, text units, claims, custody."""
     archive = c.archive()
     with archive.catalog.session() as s:
-        detail = item_detail(s, resolve_item(s, item))
+        it = resolve_item(s, item)
+        detail = item_detail(s, it)
+        detail["claims"] = list_claims(s, item=it)[0]
     if as_json:
         emit_json(detail)
     else:

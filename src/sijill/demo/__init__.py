@@ -1,7 +1,8 @@
 """The demo: build a sample archive from the bundled, fictional corpus and show it at work.
 
-`build_demo` creates an archive, ingests `corpus/` (case `demo`; sources and witnesses as in `PROVENANCE`), runs every
-stage with the local runner, then runs a few real `sijill` commands against the result and
+`build_demo` creates an archive, ingests `corpus/` (case `demo`; sources and witnesses as in
+`PROVENANCE`), runs every stage with the local runner and the case-level passes (entity
+merges, corroboration), then runs a few real `sijill` commands against the result and
 prints them with their actual output (a long one, such as a transcript, cut after its first
 lines). A demo archive carries a marker file so that it, and only it, may be deleted and
 rebuilt.
