@@ -575,3 +575,21 @@ def test_item_anchor_feeds_find_dates() -> None:
     anchor, _ = item_anchor({"email": {"date": "Mon, 02 Mar 2015 10:00:00 +0000"}})
     d = _one("il y a six semaines", "fr", anchor=anchor)
     assert d.value == "2015-01-19"
+
+
+@pytest.mark.parametrize(
+    ("text", "expr", "value"),
+    [
+        ("بكانون الثاني 2014 سيطرت الكتيبة على الصوامع", "كانون الثاني 2014", "2014-01"),
+        ("بحزيران ٢٠١٧ طلع الرتل من الرقة", "حزيران ٢٠١٧", "2017-06"),
+        ("وآذار 2015 كان باردا", "آذار 2015", "2015-03"),
+    ],
+)
+def test_arabic_month_after_an_attached_preposition(text: str, expr: str, value: str) -> None:
+    (d,) = find_dates(text, "ar")
+    assert (d.text, d.value) == (expr, value)
+    assert text[d.start : d.end] == expr
+
+
+def test_bab_is_a_door_not_august() -> None:
+    assert find_dates("وقفنا عند باب 2014 في السوق", "ar") == []

@@ -266,12 +266,7 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
             agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
         elif len(comparable) == 1 and comparable[0].unit == qa.unit:
             conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
-        elif (
-            len(comparable) == 1
-            and len(bn) == 1
-            and len(_counts(a.numbers)) == 1
-            and (qa.unit or comparable[0].unit)
-        ):
+        elif len(comparable) == 1 and (qa.unit or comparable[0].unit):
             # Two bare numbers ("10,000" and "Point 11") may count anything: no conflict.
             conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict

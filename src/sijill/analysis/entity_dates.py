@@ -56,7 +56,8 @@ _DAY = r"(?P<day>\d{1,2})(?:er|st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})(?:\s*(?:م|ه|هـ|ad|ce))?"
 _ALT_MONTH = rf"(?:\s*[/(]\s*{_MONTH}\s*\)?)?"
 _DATE_RE = re.compile(
-    rf"(?<!\w)(?:"
+    # A word starts here, or after an attached Arabic و ف ب ل ("بحزيران 2016": in June 2016).
+    rf"(?:(?<!\w)|(?<=(?<!\w)[وفبل]))(?:"
     rf"(?:{_DAY}\s+(?:de\s+)?)?(?P<m1>{_MONTH}){_ALT_MONTH}(?:\s*,?\s+(?:de\s+)?{_YEAR})?"
     rf"|(?P<m2>{_MONTH})\s+(?P<day2>\d{{1,2}}),?\s+(?P<year2>\d{{4}})"
     rf"|(?P<iso>(?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}}))"
@@ -75,6 +76,8 @@ def find_dates(text: str) -> list[Mention]:
         if info is None:
             continue
         ns = m.start()
+        if ns > 0 and folded[ns - 1] == "ب" and folded.startswith("اب", ns):
+            continue  # "باب" is "door", not "in August" (آب)
         if m.group("m1") and not (m.group("day") or m.group("year")):
             prefix = _MONTH_WORD.search(folded, 0, ns)
             if prefix is None:
