@@ -42,17 +42,17 @@ MIN_COSINE = 0.80
 R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
 SUPPORT_MATCH = 0.0
-SUPPORT_MATCH_SHARED = -0.04
+SUPPORT_MATCH_SHARED = -0.08
 # CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
 # case (few, varied claims) from linking loosely related ones.
 SUPPORT_FLOOR = 0.86
 CONTRADICT_FLOOR = 0.86
 # Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
-CONTRADICT_MATCH = -0.04
+CONTRADICT_MATCH = -0.06
 # How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
 PLACE_WEIGHT = 0.5
-SUPPORT_EVIDENCE = 1.0
-CONTRADICT_EVIDENCE = 0.5
+SUPPORT_EVIDENCE = 2.0
+CONTRADICT_EVIDENCE = 1.5
 ANCHOR_LABELS = frozenset({"PERSON", "ORG", "PLACE", "TERM"})
 
 
