@@ -264,7 +264,7 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
         what = f" of {qa.unit}s" if qa.unit and _known_unit(qa.unit) else ""
         if matched:
             agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
-        elif len(comparable) == 1 and comparable[0].unit == qa.unit:
+        elif len(comparable) == 1 and qa.unit and comparable[0].unit == qa.unit:
             conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
         elif len(comparable) == 1 and (qa.unit or comparable[0].unit):
             # Two bare numbers ("10,000" and "Point 11") may count anything: no conflict.

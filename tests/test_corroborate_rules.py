@@ -1,0 +1,100 @@
+"""The corroboration decision on hand-made facts: fast, no models, one rule per test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from sijill.analysis import corroborate as cor
+from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
+
+
+def _facts(
+    cid: int,
+    group: int,
+    *,
+    who: str | None = "PERSON:1",
+    where: str | None = "PLACE:7",
+    year: int | None = 2014,
+    month: int = 7,
+    count: float | None = 300,
+    unit: str = "prisoner",
+) -> ClaimFacts:
+    entities = {}
+    if who:
+        entities[who] = who
+    if where:
+        entities[where] = where
+    dates = (
+        [DateSpan(dt.date(year, month, 1), dt.date(year, month, 28), f"{year}-{month:02d}")]
+        if year
+        else []
+    )
+    numbers = [Quantity(count, False, unit, str(count))] if count is not None else []
+    return ClaimFacts(cid, group, f"claim {cid}", entities, dates, numbers)
+
+
+def test_agreeing_claims_of_independent_witnesses_support() -> None:
+    link = cor.decide(_facts(1, 0), _facts(2, 1), 0.93, 0.05)
+    assert link is not None and link.relation == "supports"
+    assert (link.a, link.b) == (1, 2) and 0 < link.score <= 1
+    text = " ".join(link.reasons)
+    assert "same people" in text and "dates agree" in text and "same number" in text
+
+
+def test_the_same_witness_never_corroborates_themself() -> None:
+    assert cor.decide(_facts(1, 0), _facts(2, 0), 0.99, 0.3) is None
+
+
+def test_same_event_with_another_number_contradicts() -> None:
+    link = cor.decide(_facts(1, 0), _facts(2, 1, count=40), 0.93, 0.05)
+    assert link is not None and link.relation == "contradicts"
+    assert any("different number" in r for r in link.reasons)
+
+
+def test_same_event_with_another_date_contradicts() -> None:
+    link = cor.decide(_facts(1, 0), _facts(2, 1, year=2015), 0.93, 0.05)
+    assert link is not None and link.relation == "contradicts"
+    assert any("different dates" in r for r in link.reasons)
+
+
+def test_a_conflict_without_a_shared_anchor_is_no_link() -> None:
+    # Same kind of event, nothing in common but a town: not the same event.
+    a = _facts(1, 0, who="PERSON:1", count=None)
+    b = _facts(2, 1, who="PERSON:2", year=2016, count=None)
+    assert cor.decide(a, b, 0.90, 0.0) is None
+
+
+def test_two_bare_numbers_never_conflict() -> None:
+    a = _facts(1, 0, count=10000, unit="")
+    b = _facts(2, 1, count=11, unit="")
+    link = cor.decide(a, b, 0.93, 0.05)
+    assert link is None or not any("number" in r for r in link.reasons if "different" in r)
+
+
+def test_numbers_of_people_compare_across_words() -> None:
+    a = _facts(1, 0, count=200, unit="fighter")
+    b = _facts(2, 1, count=30, unit="man")
+    link = cor.decide(a, b, 0.93, 0.05)
+    assert link is not None and link.relation == "contradicts"
+
+
+def test_below_the_floor_nothing_links() -> None:
+    assert cor.decide(_facts(1, 0), _facts(2, 1), cor.SUPPORT_FLOOR - 0.01, 0.5) is None
+
+
+def test_corroborate_uses_groups_and_the_index() -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 384)).astype(np.float32)
+    rows = np.vstack([base[0], base[0], base[0], base[1], base[2]])
+    rows += 0.05 * rng.normal(size=rows.shape).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    facts = [_facts(i, g) for i, g in enumerate([0, 0, 1, 2, 3])]
+    facts[3] = _facts(3, 2, who="PERSON:9", where="PLACE:9", year=2019, count=None)
+    facts[4] = _facts(4, 3, who="PERSON:8", where="PLACE:8", year=2011, count=None)
+    links = cor.corroborate(facts, rows)
+    pairs = {(lk.a, lk.b) for lk in links}
+    assert (0, 1) not in pairs  # same group
+    assert {(0, 2), (1, 2)} <= pairs
+    assert all(lk.relation == "supports" for lk in links)
