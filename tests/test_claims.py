@@ -494,3 +494,12 @@ def test_split_claims_keeps_only_factual_spans() -> None:
     ]
     ar = "ج: نعم. شكرا. اعتقلوا أخي عند الحاجز في شهر آذار. كنت خائفا جدا."
     assert [c.text for c in _factual(ar, "ar")] == ["اعتقلوا أخي عند الحاجز في شهر آذار."]
+
+
+def test_table_rows_stay_apart() -> None:
+    text = (
+        "CP-3\tSortie ouest, route de Tabqa\tAbu Umar al-Khayyat\tmars 2024\n"
+        "CP-4\tCarrefour de Tell Qasrin\tAbu Rayyan al-Nakhli\tsept. 2023 – mars 2024\n"
+    )
+    spans = split_claims(text, "fr")
+    assert [s.text.split("\t")[0] for s in spans] == ["CP-3", "CP-4"]

@@ -11,7 +11,16 @@ from sijill.archive.archive import Archive
 from sijill.archive.queries import list_items, status_summary
 from sijill.archive.similar import similar
 from sijill.archive.transcripts import transcript
-from sijill.demo import INTERVIEW, MARKER, SPOKEN_WORD, _clear, build_demo, corpus_files
+from sijill.demo import (
+    DEMO_SOURCE,
+    INTERVIEW,
+    MARKER,
+    PROVENANCE,
+    SPOKEN_WORD,
+    _clear,
+    build_demo,
+    corpus_files,
+)
 from sijill.errors import ConfigError
 from sijill.settings import Settings
 from sijill.storage.search import search
@@ -53,11 +62,15 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     # Places named in English, French and Arabic documents are one entity.
     entities = shown.partition("$ sijill entities")[2]
     assert "Raqqa" in entities and "الرقة" in entities, entities
+    # The interview's claims are lined up against other witnesses' and sources', with why.
+    linked = shown.partition("$ sijill corroborate")[2].partition("$ sijill timeline")[0]
+    assert "supports" in linked and "same number" in linked, linked
 
     archive = Archive.open(root, settings)
     try:
         with archive.catalog.session() as s:
             items, _total = list_items(s, case="demo")
+            by_id = {i.id: i for i in items}
             top = {i.name for i in items if i.parent_id is None}
             assert top == {p.name for p in corpus_files()}
             children = {i.name for i in items if i.parent_id is not None}
@@ -67,7 +80,10 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
                 "checkpoints.csv",
                 "postes_controle_avril2024.csv",
             } <= children, children
-            assert all(i.source == "NIGHTJAR" for i in items)
+            for i in items:
+                root_name = i.name if i.parent_id is None else by_id[i.parent_id].name
+                want = PROVENANCE.get(root_name, (DEMO_SOURCE, None))
+                assert (i.source, (i.info or {}).get("witness")) == want, (i.name, want)
             summary = status_summary(s)
             assert summary["failures"] == []
             assert "failed" not in summary["items_by_status"], summary

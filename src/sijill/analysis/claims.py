@@ -13,6 +13,7 @@ model here. The rules are plain and conservative; a missed split costs less than
    and is not part of the claim. "He said:" or "Subject:" are not labels. A blank line ends a
    paragraph. A single line break is a wrap (PDF) when the next line starts in lower case,
    the line ends with a comma or hyphen, or the line is long (≥ 60 chars); else a break.
+   A table row (cells joined by tabs) never runs on.
 2. Sentences end at . ! ? ؟ ۔ … followed by a space, but not after abbreviations (Dr. M.
    e.g. p. 3), initials (J. Smith), dotted acronyms (U.N.), list numbers ("1."), nor when the
    next word starts in lower case. Decimals (3.5, 1.500) have no space and never split.
@@ -167,6 +168,10 @@ def _wraps(text: str, prev_s: int, prev_e: int, nxt: int) -> bool:
     """Whether the line ending at `prev_e` runs on into the line starting at `nxt`."""
     last = text[prev_e - 1]
     first = text[nxt]
+    line_end = text.find("\n", nxt)
+    next_line = text[nxt : line_end if line_end >= 0 else len(text)]
+    if "\t" in text[prev_s:prev_e] or "\t" in next_line:
+        return False  # a table row (office extractors join cells with tabs) stands alone
     if last in ".!?؟۔…" or last in _WRAP_END or first.islower():
         return True  # sentence punctuation: the sentence splitter decides
     if last == ":" or _BULLET_RE.match(text, nxt):

@@ -11,6 +11,7 @@ sentence embedding. Corroboration across items is a case-level pass after the ru
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, ClassVar
 
 from sijill.pipeline.stage import (
@@ -32,10 +33,17 @@ _ANSWER_LABELS = frozenset(
 )  # fmt: skip
 
 
+_CODENAME = re.compile(r"^[A-Z][A-Z0-9_\-]{1,29}$")
+
+
 def speaker_for(label: str | None, item_info: dict[str, Any]) -> str | None:
-    """Who says it: a named speaker label, else the item's witness, else None."""
+    """Who says it: a codename label ("SPARROW-07:"), else the item's witness, else None.
+
+    Other labels ("Mon 18:", "Attention:") head notes and lists more often than they name a
+    speaker, so they are kept in the claim's info but do not make a speaker.
+    """
     witness = item_info.get("witness")
-    if label and label.strip().lower() not in _ANSWER_LABELS:
+    if label and label.strip().lower() not in _ANSWER_LABELS and _CODENAME.match(label.strip()):
         return label.strip()
     return str(witness) if witness else None
 
