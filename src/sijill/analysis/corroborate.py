@@ -51,6 +51,8 @@ CONTRADICT_FLOOR = 0.86
 CONTRADICT_MATCH = -0.06
 # How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
 PLACE_WEIGHT = 0.5
+# A pair this far above both neighbourhoods is the same event on less slot evidence.
+CONTRADICT_STRONG_MATCH = 0.02
 SUPPORT_EVIDENCE = 2.0
 CONTRADICT_EVIDENCE = 1.5
 ANCHOR_LABELS = frozenset({"PERSON", "ORG", "PLACE", "TERM"})
@@ -239,6 +241,18 @@ def _comparable(a: Quantity, b: Quantity) -> bool:
     return not (_known_unit(a.unit) and _known_unit(b.unit))
 
 
+def _counts_alike(a: Quantity, b: Quantity) -> bool:
+    """Whether two numbers surely count one kind of thing, so that differing is a conflict.
+
+    Two bare numbers ("10,000" and "Point 11") may count anything; an unknown noun on one
+    side (often a mis-read word) proves nothing either."""
+    if a.unit and a.unit == b.unit:
+        return True
+    if a.unit in PEOPLE and b.unit in PEOPLE:
+        return True
+    return bool(a.unit and b.unit) and not (_known_unit(a.unit) or _known_unit(b.unit))
+
+
 def _counts(q: list[Quantity]) -> list[Quantity]:
     """Numbers that count something: a bare four-digit year is a date, not a count."""
     return [
@@ -266,8 +280,7 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
             agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
         elif len(comparable) == 1 and qa.unit and comparable[0].unit == qa.unit:
             conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
-        elif len(comparable) == 1 and (qa.unit or comparable[0].unit):
-            # Two bare numbers ("10,000" and "Point 11") may count anything: no conflict.
+        elif len(comparable) == 1 and _counts_alike(qa, comparable[0]):
             conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict
 
@@ -301,37 +314,60 @@ def _keys(f: ClaimFacts, labels: tuple[str, ...]) -> set[str]:
     return {k for k in f.entities if _label(k) in labels}
 
 
+# Words that say what kind of name it is, not which one.
+_GENERIC = frozenset(
+    {
+        "abu", "abou", "umm", "oum", "um", "ابو", "ام", "bataillon", "battalion", "brigade",
+        "katibat", "katiba", "saraya", "liwa", "jaysh", "jabhat", "army", "armee", "the", "le",
+        "la", "de", "of", "كتيبه", "سرايا", "لواء", "جيش", "جبهه", "فرقه", "ديوان", "school",
+        "ecole", "prison", "dam", "barrage", "سد", "سجن", "مدرسه", "quartier", "district", "حي",
+    }
+)  # fmt: skip
+
+
+def _significant(name: str) -> list[str]:
+    from sijill.analysis.mentions import name_key
+
+    return [t for t in name_key(name).split() if t not in _GENERIC and len(t) > 1]
+
+
+def _maybe_same(a: str, b: str) -> bool:
+    """Whether two names may be one thing written differently (another script, a translated
+    unit word, a merge not yet confirmed): a distinctive word of one sounds like one of the
+    other's. Such a pair is never read as a conflict."""
+    from sijill.analysis.translit import similarity
+
+    ta, tb = _significant(a), _significant(b)
+    return any(similarity(x, y) >= 0.85 for x in ta for y in tb)
+
+
 def _slot(
     a: ClaimFacts, b: ClaimFacts, labels: tuple[str, ...], what: str
 ) -> tuple[list[str], list[str]]:
-    """Agreement when both name the same one; conflict when each names one the other does not."""
+    """Agreement when both name the same one; conflict when each names one the other does
+    not (and the two do not look like one name written two ways)."""
     ka, kb = _keys(a, labels), _keys(b, labels)
     if not ka or not kb:
         return [], []
+    agree = []
     shared = ka & kb
-    if shared:
-        names = ", ".join(repr(a.entities[k]) for k in sorted(shared)[:3])
-        return [f"same {what}: {names}"], []
-    if ka - kb and kb - ka:
-        ea = a.entities[sorted(ka - kb)[0]]
-        eb = b.entities[sorted(kb - ka)[0]]
-        return [], [f"different {what}: {ea!r} against {eb!r}"]
-    return [], []
+    only_a, only_b = ka - kb, kb - ka
+    alike = [(x, y) for x in only_a for y in only_b if _maybe_same(a.entities[x], b.entities[y])]
+    if shared or alike:
+        names = [repr(a.entities[k]) for k in sorted(shared)[:3]]
+        names += [f"{a.entities[x]!r} ~ {b.entities[y]!r}" for x, y in alike[:2]]
+        agree.append(f"same {what}: {', '.join(names)}")
+    only_a -= {x for x, _y in alike}
+    only_b -= {y for _x, y in alike}
+    if only_a and only_b:
+        ea = a.entities[sorted(only_a)[0]]
+        eb = b.entities[sorted(only_b)[0]]
+        return agree, [f"different {what}: {ea!r} against {eb!r}"]
+    return agree, []
 
 
 def _place_slot(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
-    ka, kb = _keys(a, ("PLACE",)), _keys(b, ("PLACE",))
-    if not ka or not kb:
-        return [], []
-    agree = []
-    if ka & kb:
-        names = ", ".join(repr(a.entities[k]) for k in sorted(ka & kb)[:3])
-        agree.append(f"same place: {names}")
-    if ka - kb and kb - ka:
-        ea = a.entities[sorted(ka - kb)[0]]
-        eb = b.entities[sorted(kb - ka)[0]]
-        return agree, [f"different places: {ea!r} against {eb!r}"]
-    return agree, []
+    return _slot(a, b, ("PLACE",), "place")
 
 
 def hubness(nb: Any, k: int = NEIGHBOURS) -> NDArray[np.float32]:
@@ -377,11 +413,10 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         + (1.0 if n_agree else 0.0)
     )
     if conflicts:
-        if (
-            cosine >= CONTRADICT_FLOOR
-            and match >= CONTRADICT_MATCH
-            and evidence >= CONTRADICT_EVIDENCE
-        ):
+        same_event = evidence >= CONTRADICT_EVIDENCE or (
+            match >= CONTRADICT_STRONG_MATCH and evidence > 0
+        )
+        if cosine >= CONTRADICT_FLOOR and match >= CONTRADICT_MATCH and same_event:
             score = _score(match, evidence)
             return _link(a, b, "contradicts", score, reasons + conflicts)
         return None
