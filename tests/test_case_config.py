@@ -27,13 +27,14 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     last = db0.execute("SELECT max(id) FROM jobs").fetchone()[0]
     run = cli("run")
     # Only the OCR job of the scan, and the stages that read its text.
-    assert "3 done, 0 failed" in run.stdout
+    assert "4 done, 0 failed" in run.stdout
     rerun = db0.execute(
         "SELECT j.stage, i.name FROM jobs j JOIN items i ON i.id = j.item_id "
         "WHERE j.id > ? ORDER BY j.id",
         (last,),
     ).fetchall()
     assert sorted(rerun) == [
+        ("claim_extractor", "scan.pdf"),
         ("entity_extractor", "scan.pdf"),
         ("tesseract_ocr", "scan.pdf"),
         ("text_translator", "scan.pdf"),
