@@ -50,41 +50,61 @@ class Entry:
         return out
 
 
-def _phrase_pattern(phrase: str) -> str:
-    """Regex for a normalised phrase: spaces or hyphens between words, apostrophes optional."""
+def _phrase_key(phrase: str) -> str:
+    """A normalised phrase as the matcher keys it: words joined by one space, no apostrophes."""
     words = [w for w in re.split(r"[\s\-‐–]+", normalize(phrase)) if w]
-    parts = []
-    for word in words:
-        chars = [c for c in word if not re.fullmatch(_APOS, c)]
-        parts.append(f"{_APOS}?".join(re.escape(c) for c in chars))
-    return _SEP.join(parts)
+    return " ".join(re.sub(_APOS, "", w) for w in words if re.sub(_APOS, "", w))
+
+
+def _trie_regex(keys: Iterable[str]) -> str:
+    """One regex for many phrase keys, built as a trie so that `re` follows shared prefixes
+    instead of trying every phrase at every position (hundreds of places made the plain
+    alternation the slowest part of entity extraction). Longer phrases are tried first."""
+    trie: dict[str, Any] = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict[str, Any], prev: str) -> str:
+        alts = []
+        for ch in sorted(k for k in node if k):
+            if ch == " ":
+                piece = _SEP
+            else:
+                # Apostrophes are optional inside a word ("Ma'arrat" = "Maarrat").
+                piece = (f"{_APOS}?" if prev not in ("", " ") else "") + re.escape(ch)
+            alts.append(piece + emit(node[ch], ch))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie, "")
 
 
 class PhraseMatcher:
     """Whole-word, longest-first matching of many phrases on normalised text."""
 
     def __init__(self, phrases: Iterable[tuple[str, int]]) -> None:
-        # pattern -> payload index; the lam-assimilated Arabic form (الرقة → للرقة) is flagged.
+        # key -> payload index; the lam-assimilated Arabic form (الرقة → للرقة) is flagged.
         self._payload: dict[str, tuple[int, bool]] = {}
         for phrase, idx in phrases:
-            pattern = _phrase_pattern(phrase)
-            if not pattern:
+            key = _phrase_key(phrase)
+            if not key:
                 continue
-            self._payload.setdefault(pattern, (idx, False))
+            self._payload.setdefault(key, (idx, False))
             folded = normalize(phrase).strip()
             if folded.startswith("ال") and _AR_LETTER.match(folded[2:3]):
-                self._payload.setdefault(_phrase_pattern("ل" + folded[2:]), (idx, True))
-        ordered = sorted(self._payload, key=len, reverse=True)
-        self._groups = {f"p{i}": p for i, p in enumerate(ordered)}
-        self._by_group = {g: self._payload[p] for g, p in self._groups.items()}
-        if not ordered:
+                self._payload.setdefault(_phrase_key("ل" + folded[2:]), (idx, True))
+        if not self._payload:
             self._regex: re.Pattern[str] | None = None
             return
-        alts = "|".join(f"(?P<{g}>{p})" for g, p in self._groups.items())
         self._regex = re.compile(
             r"(?<![^\W_])(?P<pre>[وف]?[بكل]?)"
             r"(?P<art>(?:al|el)[\s\-]|(?:[ae][rstdnz]|[ae]sh|[ae]th|[ae]dh)-|ال)?"
-            rf"(?:{alts})(?![^\W_])"
+            rf"(?P<ph>{_trie_regex(self._payload)})(?![^\W_])"
         )
 
     def finditer(self, text: str) -> Iterable[tuple[int, int, int]]:
@@ -93,17 +113,17 @@ class PhraseMatcher:
             return
         folded, nmap = normalize_with_map(text)
         for m in self._regex.finditer(folded):
-            group = m.lastgroup
-            if group is None or group not in self._by_group:
+            found = self._payload.get(_phrase_key(m.group("ph")))
+            if found is None:
                 continue
-            idx, lam_form = self._by_group[group]
+            idx, lam_form = found
             pre = m.group("pre")
             if lam_form and not pre.endswith("ل"):
                 continue
-            ns = m.start(group) - (1 if lam_form else 0)
+            ns = m.start("ph") - (1 if lam_form else 0)
             if m.group("art"):
                 ns = m.start("art")
-            start, end = original_span(nmap, ns, m.end(group), len(text))
+            start, end = original_span(nmap, ns, m.end("ph"), len(text))
             yield start, end, idx
 
 
