@@ -350,18 +350,18 @@ def corroborate_case(
     """Recompute the case's claim links when its claims, merges or groups changed."""
     from sijill.analysis import corroborate as cor
 
-    rows = session.execute(
-        select(Claim.id, Claim.item_id, Claim.text, Claim.info, Claim.embedding, Claim.model)
-        .where(Claim.case_id == case_id, Claim.embedding.is_not(None))
-        .order_by(Claim.id)
-    ).all()
+    has_vector = (Claim.case_id == case_id) & Claim.embedding.is_not(None)
+    ids = list(session.execute(select(Claim.id).where(has_vector).order_by(Claim.id)).scalars())
     groups = independence_groups(session, case_id)
     canon = canonical_map(session, case_id)
-    fp = _fingerprint(
-        [r[0] for r in rows], sorted(canon.items()), sorted(groups.items()), cor.VERSION
-    )
+    fp = _fingerprint(ids, sorted(canon.items()), sorted(groups.items()), cor.VERSION)
     if not force and _state(session, case_id, "corroboration").get("fingerprint") == fp:
-        return None
+        return None  # checked without reading a single embedding
+    rows = session.execute(
+        select(Claim.id, Claim.item_id, Claim.text, Claim.info, Claim.embedding, Claim.model)
+        .where(has_vector)
+        .order_by(Claim.id)
+    ).all()
     models = {r.model for r in rows}
     session.execute(delete(ClaimLink).where(ClaimLink.case_id == case_id))
     counts: dict[str, int] = {}
