@@ -9,7 +9,6 @@ import numpy as np
 from sijill.analysis import corroborate as cor
 from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
 
-
 NAMES = {
     "PERSON:1": "Abu Rayyan al-Nakhli",
     "PERSON:2": "Abu Tariq al-Firansi",

@@ -42,7 +42,14 @@ SPACY_LABELS = {
 }
 # Components NER does not need; excluded at load time so they cost neither time nor memory.
 _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "morphologizer", "senter"]
-_PRIORITY = {"glossary": 0, "gazetteer": 0, "rule:unit": 0, "rule:kunya": 1, "rule:nisba": 1, "rule:date": 1}
+_PRIORITY = {
+    "glossary": 0,
+    "gazetteer": 0,
+    "rule:unit": 0,
+    "rule:kunya": 1,
+    "rule:nisba": 1,
+    "rule:date": 1,
+}
 _SPACY_PRIORITY = 2
 
 

@@ -116,9 +116,8 @@ def resolve_entities(
         )
     ).all()
     definitions = _definitions(session, case_id)
-    fp = _fingerprint(
-        sorted((e.id, e.key, int(n)) for e, n in rows), sorted(decided), definitions, 1
-    )
+    live_keys = sorted((e.id, e.key, int(n)) for e, n in rows)
+    fp = _fingerprint(live_keys, sorted(decided), definitions, 1)
     if not force and _state(session, case_id, "entities").get("fingerprint") == fp:
         return 0, 0
     records = [
@@ -171,7 +170,7 @@ def resolve_entities(
             EntityMerge.case_id == case_id
         )
     ).all()
-    fp = _fingerprint(sorted((e.id, e.key, int(n)) for e, n in rows), sorted(after), definitions, 1)
+    fp = _fingerprint(live_keys, sorted(after), definitions, 1)
     _set_state(session, case_id, "entities", {"fingerprint": fp})
     return applied, waiting
 

@@ -74,7 +74,7 @@ def list_claims(
         q = q.where(Claim.case_id == case)
     if item is not None:
         q = q.where(Claim.item_id == item.id)
-    counts = _link_counts(session)
+    counts = _link_counts(session, item.case_id if item is not None else case)
     if linked_only:
         q = q.where(Claim.id.in_(list(counts)))
     total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
@@ -91,10 +91,12 @@ def list_claims(
     return out, total
 
 
-def _link_counts(session: Session) -> dict[int, tuple[int, int]]:
-    """(supports, contradicts) per claim id."""
+def _link_counts(session: Session, case: str | None = None) -> dict[int, tuple[int, int]]:
+    """(supports, contradicts) per claim id, for one case or all."""
     counts: dict[int, list[int]] = {}
     q = select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.relation)
+    if case:
+        q = q.where(ClaimLink.case_id == case)
     for a, b, rel in session.execute(q).all():
         for cid in (a, b):
             c = counts.setdefault(cid, [0, 0])
@@ -200,7 +202,7 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, A
     unit_ids = {u for u, _s, _e in units}
     claims = list(session.execute(select(Claim).where(Claim.text_unit_id.in_(unit_ids))).scalars())
     items = _items(session, {c.item_id for c in claims})
-    counts = _link_counts(session)
+    counts = _link_counts(session, ent.case_id)
     rows = []
     for c in claims:
         if not any(

@@ -343,17 +343,25 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
 MAX_ALIASES = 50
 
 
+_NO_POSITION: dict[str, Any] = {"page": None, "start": None, "end": None}
+
+
+def _unit_positions(session: Session, unit_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Page or seconds of each text unit, to copy onto what was found in it."""
+    return {
+        uid: {"page": page, "start": start, "end": end}
+        for uid, page, start, end in session.execute(
+            select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
+                TextUnit.id.in_(unit_ids)
+            )
+        ).all()
+    }
+
+
 def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any]) -> None:
     """Insert mentions, each resolved to the case's entity with the same label and key
     (created on first sight); the surface forms seen become the entity's aliases."""
-    units = {
-        uid: (page, start, end)
-        for uid, page, start, end in session.execute(
-            select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
-                TextUnit.id.in_({m.unit_id for m in mentions})
-            )
-        )
-    }
+    units = _unit_positions(session, {m.unit_id for m in mentions})
     keys = {(m.label, m.key) for m in mentions}
     found = {
         (e.label, e.key): e
@@ -394,9 +402,7 @@ def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any])
                 "norm": m.norm,
                 "char_start": m.start,
                 "char_end": m.end,
-                "page": units.get(m.unit_id, (None, None, None))[0],
-                "start": units.get(m.unit_id, (None, None, None))[1],
-                "end": units.get(m.unit_id, (None, None, None))[2],
+                **units.get(m.unit_id, _NO_POSITION),
                 "source": m.source,
                 "info": m.info,
             }
@@ -407,14 +413,7 @@ def _store_mentions(session: Session, item: Item, job: Job, mentions: list[Any])
 
 def _store_claims(session: Session, item: Item, job: Job, claims: list[Any]) -> None:
     """Insert claims with the page or seconds of the unit each was read from."""
-    units = {
-        uid: (page, start, end)
-        for uid, page, start, end in session.execute(
-            select(TextUnit.id, TextUnit.page, TextUnit.start, TextUnit.end).where(
-                TextUnit.id.in_({c.unit_id for c in claims})
-            )
-        ).all()
-    }
+    units = _unit_positions(session, {c.unit_id for c in claims})
     session.execute(
         insert(Claim),
         [
@@ -425,9 +424,7 @@ def _store_claims(session: Session, item: Item, job: Job, claims: list[Any]) -> 
                 "text_unit_id": c.unit_id,
                 "char_start": c.start,
                 "char_end": c.end,
-                "page": units.get(c.unit_id, (None, None, None))[0],
-                "start": units.get(c.unit_id, (None, None, None))[1],
-                "end": units.get(c.unit_id, (None, None, None))[2],
+                **units[c.unit_id],
                 "text": c.text,
                 "lang": c.lang,
                 "speaker": c.speaker,

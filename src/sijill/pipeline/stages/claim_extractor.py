@@ -190,7 +190,7 @@ def _speech_gloss(unit: SourceUnit, glosses: list[SourceUnit], n_claims: int) ->
 def _gloss_text(claims: list[ClaimOut], argos_dir: str) -> None:
     """English glosses for non-English claims that have none, where a translator exists."""
     from sijill.pipeline import argos
-    from sijill.pipeline.stages.text_translator import available_pairs, translate
+    from sijill.pipeline.stages.text_translator import available_pairs, to_english
 
     pairs = available_pairs()
     packages = argos.find_packages(argos_dir) if argos_dir else {}
@@ -201,13 +201,7 @@ def _gloss_text(claims: list[ClaimOut], argos_dir: str) -> None:
         if c.lang in packages or c.lang in pairs:
             todo.setdefault(c.lang, []).append(c)
     for lang, group in todo.items():
-        texts = [c.text for c in group]
-        if lang in packages:
-            english = argos.translate(packages[lang], texts)
-            how = packages[lang].name
-        else:
-            english = translate(texts, pairs[lang], timeout=600)
-            how = f"apertium:{'+'.join(pairs[lang])}"
+        english, how = to_english(lang, [c.text for c in group], pairs, packages)
         for c, text in zip(group, english, strict=True):
             if text.strip():
                 c.gloss = text.strip()

@@ -90,6 +90,18 @@ def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[
     return [found[i] for i in range(len(texts))]
 
 
+def to_english(
+    lang: str,
+    texts: list[str],
+    pairs: dict[str, tuple[str, ...]],
+    packages: dict[str, argos.ArgosPackage],
+) -> tuple[list[str], str]:
+    """English for `texts` in `lang`: an Argos package first, else Apertium; and the method."""
+    if lang in packages:
+        return argos.translate(packages[lang], texts), packages[lang].name
+    return translate(texts, pairs[lang], timeout=600), f"apertium:{'+'.join(pairs[lang])}"
+
+
 class TextTranslator(Stage):
     name = "text_translator"
     version = 1
@@ -131,13 +143,8 @@ class TextTranslator(Stage):
         units: list[TextUnitOut] = []
         used: dict[str, str] = {}
         for lang, group in todo.items():
-            texts = [u.text for u in group]
-            if lang in packages:
-                english = argos.translate(packages[lang], texts)
-                method = used[lang] = packages[lang].name
-            else:
-                english = translate(texts, pairs[lang], timeout=600)
-                method = used[lang] = f"apertium:{'+'.join(pairs[lang])}"
+            english, method = to_english(lang, [u.text for u in group], pairs, packages)
+            used[lang] = method
             for src, text in zip(group, english, strict=True):
                 if not text:
                     continue
