@@ -285,3 +285,51 @@ class CaseState(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProtectedTerm(Base):
+    """A name, place or number of one case that must never leave, and its pseudonym."""
+
+    __tablename__ = "protected_terms"
+    __table_args__ = (UniqueConstraint("case_id", "term", name="uq_protected_terms_case_term"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    term: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # name place phone other
+    pseudonym: Mapped[str] = mapped_column(String(200))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProtectRegion(Base):
+    """An area of an image or video an investigator marked to be filled, whatever detectors say."""
+
+    __tablename__ = "protect_regions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    x: Mapped[int] = mapped_column(Integer)
+    y: Mapped[int] = mapped_column(Integer)
+    w: Mapped[int] = mapped_column(Integer)
+    h: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float | None] = mapped_column(Float)
+    end: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublicationCopy(Base):
+    """The protected files made from one item, and what the leak check found in them."""
+
+    __tablename__ = "publication_copies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # passed failed
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,220 @@
+"""A case's protected terms: real names, kunyas, home towns, safe houses, phone numbers.
+
+Each term has a pseudonym that replaces it in every publication copy ("Witness A"). Spellings
+of one person share one pseudonym: a term added for an entity takes the pseudonym its other
+spellings already have, and `same_as` joins a term to another's pseudonym by hand.
+
+Custody events name the term's id, kind and pseudonym, never the term itself: the custody log
+may be shown to a court or an editor, the terms never.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sijill.archive import custody
+from sijill.errors import ConfigError, NotFound
+from sijill.storage.models import Case, Entity, Mention, ProtectedTerm
+
+KINDS = ("name", "place", "phone", "other")
+# Entity labels whose names are proposed for protection, and the kind each becomes.
+PROPOSE_LABELS = {"PERSON": "name"}
+
+
+def _letters(index: int) -> str:
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+PREFIX = {"name": "Witness", "place": "Place", "phone": "Phone", "other": "Term"}
+
+
+def next_pseudonym(session: Session, case_id: str, kind: str) -> str:
+    """The first unused pseudonym of this kind in the case: Witness A, Witness B, …"""
+    used = set(
+        session.execute(
+            select(ProtectedTerm.pseudonym).where(ProtectedTerm.case_id == case_id)
+        ).scalars()
+    )
+    i = 0
+    while f"{PREFIX[kind]} {_letters(i)}" in used:
+        i += 1
+    return f"{PREFIX[kind]} {_letters(i)}"
+
+
+def term_json(t: ProtectedTerm) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "case": t.case_id,
+        "term": t.term,
+        "kind": t.kind,
+        "pseudonym": t.pseudonym,
+        "entity_id": t.entity_id,
+        "created_by": t.created_by,
+        "created_at": t.created_at,
+    }
+
+
+def add_term(
+    session: Session,
+    case_id: str,
+    term: str,
+    actor: str,
+    *,
+    kind: str = "name",
+    pseudonym: str | None = None,
+    same_as: str | None = None,
+    entity_id: int | None = None,
+) -> ProtectedTerm:
+    """Protect `term` in a case; an existing term is returned unchanged (and not re-logged)."""
+    term = " ".join(term.split())
+    if not term:
+        raise ConfigError("a protected term cannot be empty")
+    if kind not in KINDS:
+        raise ConfigError(f"kind {kind!r}: use one of {', '.join(KINDS)}")
+    if kind == "phone" and sum(ch.isdigit() for ch in term) < 7:
+        raise ConfigError(f"{term!r}: a phone number needs at least 7 digits")
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"no case {case_id!r}")
+    existing = session.execute(
+        select(ProtectedTerm).where(ProtectedTerm.case_id == case_id, ProtectedTerm.term == term)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    if same_as is not None:
+        other = session.execute(
+            select(ProtectedTerm).where(
+                ProtectedTerm.case_id == case_id, ProtectedTerm.term == same_as
+            )
+        ).scalar_one_or_none()
+        if other is None:
+            raise NotFound(f"no protected term {same_as!r} in case {case_id!r}")
+        pseudonym = other.pseudonym
+    if pseudonym is None and entity_id is not None:
+        pseudonym = session.execute(
+            select(ProtectedTerm.pseudonym)
+            .where(ProtectedTerm.case_id == case_id, ProtectedTerm.entity_id == entity_id)
+            .limit(1)
+        ).scalar_one_or_none()
+    if pseudonym is None:
+        pseudonym = next_pseudonym(session, case_id, kind)
+    row = ProtectedTerm(
+        case_id=case_id,
+        term=term,
+        kind=kind,
+        pseudonym=pseudonym.strip(),
+        entity_id=entity_id,
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    custody.append(
+        session,
+        actor,
+        "protected_term_added",
+        None,
+        {"case": case_id, "term_id": row.id, "kind": kind, "pseudonym": row.pseudonym},
+    )
+    return row
+
+
+def remove_term(session: Session, case_id: str, term: str, actor: str) -> None:
+    row = session.execute(
+        select(ProtectedTerm).where(ProtectedTerm.case_id == case_id, ProtectedTerm.term == term)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no protected term {term!r} in case {case_id!r}")
+    custody.append(
+        session,
+        actor,
+        "protected_term_removed",
+        None,
+        {"case": case_id, "term_id": row.id, "kind": row.kind, "pseudonym": row.pseudonym},
+    )
+    session.delete(row)
+    session.flush()
+
+
+def list_terms(session: Session, case_id: str | None = None) -> list[ProtectedTerm]:
+    q = select(ProtectedTerm).order_by(
+        ProtectedTerm.case_id, ProtectedTerm.pseudonym, ProtectedTerm.id
+    )
+    if case_id is not None:
+        q = q.where(ProtectedTerm.case_id == case_id)
+    return list(session.execute(q).scalars())
+
+
+def leakcheck_terms(session: Session, case: str | None) -> list[str]:
+    """The terms the leak check searches for: one case's, or every case's."""
+    return [t.term for t in list_terms(session, case)]
+
+
+def propose(session: Session, case_id: str) -> list[dict[str, Any]]:
+    """Detected person names of the case that no protected term covers yet, most mentioned
+    first: each with its spellings (aliases of it and of what was merged into it)."""
+    protected = {" ".join(t.term.casefold().split()) for t in list_terms(session, case_id)}
+    member = select(Entity.id, func.coalesce(Entity.merged_into_id, Entity.id).label("root"))
+    member = member.where(Entity.case_id == case_id).subquery()
+    counts = dict(
+        session.execute(
+            select(member.c.root, func.count(Mention.id))
+            .join(Mention, Mention.entity_id == member.c.id)
+            .group_by(member.c.root)
+        ).all()
+    )
+    out: list[dict[str, Any]] = []
+    roots = session.execute(
+        select(Entity).where(
+            Entity.case_id == case_id,
+            Entity.merged_into_id.is_(None),
+            Entity.label.in_(tuple(PROPOSE_LABELS)),
+        )
+    ).scalars()
+    for ent in roots:
+        n = counts.get(ent.id, 0)
+        if not n:
+            continue
+        spellings = [ent.name, *(ent.info or {}).get("aliases", [])]
+        for e in session.execute(select(Entity).where(Entity.merged_into_id == ent.id)).scalars():
+            spellings += [e.name, *(e.info or {}).get("aliases", [])]
+        seen: list[str] = []
+        for sp in spellings:
+            sp = " ".join(str(sp).split())
+            if sp and sp not in seen:
+                seen.append(sp)
+        missing = [sp for sp in seen if " ".join(sp.casefold().split()) not in protected]
+        if not missing:
+            continue
+        out.append(
+            {
+                "entity_id": ent.id,
+                "label": ent.label,
+                "kind": PROPOSE_LABELS[ent.label],
+                "name": ent.name,
+                "spellings": missing,
+                "mentions": n,
+            }
+        )
+    out.sort(key=lambda d: (-d["mentions"], d["name"]))
+    return out
+
+
+def accept(session: Session, case_id: str, entity_id: int, actor: str) -> list[ProtectedTerm]:
+    """Protect every spelling of a proposed entity, under one pseudonym."""
+    for p in propose(session, case_id):
+        if p["entity_id"] == entity_id:
+            return [
+                add_term(session, case_id, sp, actor, kind=p["kind"], entity_id=entity_id)
+                for sp in p["spellings"]
+            ]
+    ent = session.get(Entity, entity_id)
+    if ent is None or ent.case_id != case_id:
+        raise NotFound(f"no entity {entity_id} in case {case_id!r}")
+    return []
