@@ -90,3 +90,30 @@ class BarProgress(RunnerProgress):
         if job_id not in tasks:
             tasks[job_id] = self.bar.add_task(f"  {stage} (job {job_id})", total=100)
         self.bar.update(tasks[job_id], completed=round(100 * fraction))
+
+
+class FrameBar:
+    """A rich bar for one long piece of work that reports (done, total)."""
+
+    def __init__(self, what: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn(what),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+        self.task = self.bar.add_task(what, total=None)
+
+    def __enter__(self) -> FrameBar:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total or None)

@@ -315,6 +315,17 @@ def _register_views() -> None:
     cli.add_command(claims_cmd)
     cli.add_command(corroborate_cmd)
     cli.add_command(timeline_cmd)
+    from sijill.cli.protect import copies_cmd, protect_cmd, terms_cmd
+
+    cli.add_command(protect_cmd)
+    cli.add_command(copies_cmd)
+    cli.add_command(terms_cmd)
+    try:
+        from sijill.cli.leakcheck import leakcheck_cmd
+    except ImportError:  # pragma: no cover - while the leak check is being written
+        pass
+    else:
+        cli.add_command(leakcheck_cmd)
 
 
 _register_views()

@@ -1,0 +1,312 @@
+"""Publication copies: make one from an item, leak-check it, store it, hand it out.
+
+The copy is built from the sealed original (decrypted into the archive's private work
+directory), the case's protected terms and the item's transcript or text. The leak check then
+scans the files it made, with the case's terms, and its findings are stored with the copy.
+Only a copy that passed is written out; a failed one stays in the archive for review.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sijill.archive import custody
+from sijill.archive.archive import Archive
+from sijill.archive.queries import resolve_item
+from sijill.archive.terms import list_terms
+from sijill.errors import ConfigError, IntegrityError, NotFound
+from sijill.storage.blobs import sha256_file
+from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
+
+LOSSLESS_IMAGES = ("image/png", "image/gif", "image/tiff", "image/bmp", "image/webp")
+
+
+@dataclass
+class ProtectOptions:
+    face_mode: str = "solid"
+    voice_mode: str = "revoice"
+    accept_weak_voice: bool = False
+    speech_check: bool = True
+
+
+@dataclass
+class ProtectResult:
+    copy: dict[str, Any]
+    files: list[Path] = field(default_factory=list)  # written to --out (only when passed)
+
+
+def copy_json(c: PublicationCopy) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "item": c.item_id,
+        "case": c.case_id,
+        "status": c.status,
+        "passed": c.status == "passed",
+        "files": [{k: v for k, v in f.items() if k != "blob"} for f in c.files],
+        "findings": c.findings,
+        "params": c.params,
+        "report": c.report,
+        "created_by": c.created_by,
+        "created_at": c.created_at,
+    }
+
+
+def add_region(
+    session: Session,
+    ref: str,
+    actor: str,
+    box: tuple[int, int, int, int],
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    note: str | None = None,
+) -> ProtectRegion:
+    item = resolve_item(session, ref)
+    x, y, w, h = box
+    if w <= 0 or h <= 0 or x < 0 or y < 0:
+        raise ConfigError("a region needs x, y ≥ 0 and a positive width and height")
+    if start is not None and end is not None and end <= start:
+        raise ConfigError("a region's end must come after its start")
+    row = ProtectRegion(
+        item_id=item.id, x=x, y=y, w=w, h=h, start=start, end=end, note=note, created_by=actor
+    )
+    session.add(row)
+    session.flush()
+    custody.append(
+        session,
+        actor,
+        "protect_region_added",
+        item.id,
+        {"region": row.id, "box": [x, y, w, h], "start": start, "end": end},
+    )
+    return row
+
+
+def list_copies(session: Session, item: Item | None = None) -> list[PublicationCopy]:
+    q = select(PublicationCopy).order_by(PublicationCopy.id)
+    if item is not None:
+        q = q.where(PublicationCopy.item_id == item.id)
+    return list(session.execute(q).scalars())
+
+
+def _build_kind(item: Item) -> str:
+    if item.mime == "application/pdf":
+        return "pdf"
+    if item.kind in ("image", "video", "audio", "document", "email"):
+        return item.kind
+    raise ConfigError(
+        f"item {item.id} is a {item.kind} ({item.mime}): it has no publication copy of its own"
+        + ("; protect the items unpacked from it" if item.kind == "archive" else "")
+    )
+
+
+def _duration(path: Path) -> float | None:
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        return float(json.loads(proc.stdout)["format"]["duration"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def protect(
+    archive: Archive,
+    ref: str,
+    actor: str,
+    options: ProtectOptions,
+    *,
+    out: Path | None = None,
+    progress: Any = None,
+) -> ProtectResult:
+    """Build, leak-check and store the publication copy of item `ref`."""
+    from sijill.leakcheck import scan
+    from sijill.protect.build import BuildInput, TimedText, build_copy
+    from sijill.protect.faces import Region
+    from sijill.protect.redact import ProtectedTerm, Redactor
+
+    if options.voice_mode == "mcadams" and not options.accept_weak_voice:
+        raise ConfigError(
+            "the altered voice (McAdams) is weak: it can be undone or recognised. "
+            "Pass --accept-weak-voice to use it anyway, or keep the default re-voicing"
+        )
+    if out is not None and out.exists() and any(out.iterdir()):
+        raise ConfigError(f"{out} is not empty; give a new or empty directory")
+    archive.unlock()
+    with archive.catalog.session() as s:
+        item = resolve_item(s, ref)
+        kind = _build_kind(item)
+        item_id, case_id, sha, blob, mime = item.id, item.case_id, item.sha256, item.blob, item.mime
+        terms = [
+            ProtectedTerm(term=t.term, pseudonym=t.pseudonym, kind=t.kind)
+            for t in list_terms(s, case_id)
+        ]
+        regions = [
+            Region(x=r.x, y=r.y, w=r.w, h=r.h, start=r.start, end=r.end)
+            for r in s.execute(
+                select(ProtectRegion).where(ProtectRegion.item_id == item_id)
+            ).scalars()
+        ]
+        units = list(
+            s.execute(
+                select(TextUnit)
+                .where(TextUnit.item_id == item_id, TextUnit.kind != "translation")
+                .order_by(TextUnit.seq, TextUnit.id)
+            ).scalars()
+        )
+        segments = [
+            TimedText(text=u.text, start=u.start, end=u.end, lang=u.lang)
+            for u in units
+            if u.kind == "segment"
+        ]
+        pages = [
+            TimedText(text=u.text, page=u.page, lang=u.lang) for u in units if u.kind != "segment"
+        ]
+    if kind in ("video", "audio") and options.voice_mode == "revoice" and not segments:
+        raise ConfigError(
+            f"item {item_id} has no transcript to re-voice: run `sijill run` first, "
+            "or choose --voice none (subtitles only, no audio)"
+        )
+    work = Path(tempfile.mkdtemp(prefix=f"protect-{item_id}-", dir=archive.work_dir()))
+    try:
+        original = work / "original"
+        archive.blobs.fetch_to(blob, original)
+        if sha256_file(original)[0] != sha:
+            raise IntegrityError(f"item {item_id}: the sealed original does not match its hash")
+        inp = BuildInput(
+            kind=kind,
+            original=original,
+            stem=item_id,
+            redactor=Redactor(terms),
+            segments=segments,
+            pages=pages,
+            regions=regions,
+            face_mode=options.face_mode,
+            voice_mode=options.voice_mode,
+            duration=_duration(original) if kind in ("video", "audio") else None,
+            lossless=mime in LOSSLESS_IMAGES,
+        )
+        built = build_copy(inp, work / "copy", progress=progress)
+        findings = scan(
+            [p for p, _role in built.files],
+            terms=[t.term for t in terms],
+            speech=options.speech_check,
+        )
+        passed = not findings
+        files: list[dict[str, Any]] = []
+        for path, role in built.files:
+            stored = archive.blobs.put_file(path)
+            files.append(
+                {
+                    "name": path.name,
+                    "role": role,
+                    "sha256": stored.sha256,
+                    "size": stored.size,
+                    "blob": stored.name,
+                }
+            )
+        review = None
+        if built.review is not None:
+            stored = archive.blobs.put_file(built.review)
+            review = {"sha256": stored.sha256, "blob": stored.name}
+        report = dict(built.report)
+        report["transcript_reviewed"] = False
+        with archive.catalog.session() as s:
+            row = PublicationCopy(
+                item_id=item_id,
+                case_id=case_id,
+                status="passed" if passed else "failed",
+                params={
+                    "face_mode": options.face_mode,
+                    "voice_mode": options.voice_mode,
+                    "terms": len(terms),
+                    "regions": len(regions),
+                    **({"review_sheet": review} if review else {}),
+                },
+                files=files,
+                report=report,
+                findings=[
+                    {"file": Path(f.file).name, "where": f.where, "what": f.what, "kind": f.kind}
+                    for f in findings
+                ],
+                created_by=actor,
+            )
+            s.add(row)
+            s.flush()
+            custody.append(
+                s,
+                actor,
+                "publication_copy_made",
+                item_id,
+                {
+                    "copy": row.id,
+                    "status": row.status,
+                    "files": [{"name": f["name"], "sha256": f["sha256"]} for f in files],
+                    "findings": len(findings),
+                },
+            )
+            doc = copy_json(row)
+        result = ProtectResult(copy=doc)
+        if out is not None and passed:
+            result.files = write_copy(archive, doc["id"], out, actor)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_copy(archive: Archive, copy_id: int, out: Path, actor: str) -> list[Path]:
+    """Write a publication copy that passed its leak check to `out` (a custody event)."""
+    with archive.catalog.session() as s:
+        row = s.get(PublicationCopy, copy_id)
+        if row is None:
+            raise NotFound(f"no publication copy {copy_id}")
+        if row.status != "passed":
+            raise ConfigError(
+                f"publication copy {copy_id} did not pass the leak check; it cannot leave"
+            )
+        files = list(row.files)
+        item_id = row.item_id
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for f in files:
+        dest = out / Path(f["name"]).name
+        tmp = dest.with_name(f".{dest.name}.sijill-partial")
+        archive.blobs.fetch_to(f["blob"], tmp)
+        if sha256_file(tmp)[0] != f["sha256"]:
+            tmp.unlink()
+            raise IntegrityError(f"publication copy {copy_id}: {f['name']} does not match")
+        tmp.replace(dest)
+        written.append(dest)
+    with archive.catalog.session() as s:
+        custody.append(
+            s,
+            actor,
+            "publication_copy_written",
+            item_id,
+            {"copy": copy_id, "files": [p.name for p in written], "to": out.name},
+        )
+    return written
+
+
+def read_review(archive: Archive, copy_id: int, dest: Path) -> Path:
+    with archive.catalog.session() as s:
+        row = s.get(PublicationCopy, copy_id)
+        if row is None:
+            raise NotFound(f"no publication copy {copy_id}")
+        sheet = (row.params or {}).get("review_sheet")
+    if not sheet:
+        raise NotFound(f"publication copy {copy_id} has no review sheet (nothing borderline)")
+    archive.blobs.fetch_to(sheet["blob"], dest)
+    return dest
