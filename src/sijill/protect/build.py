@@ -217,7 +217,8 @@ def _media(
                 progress=progress,
             )
         audio: Path | None = None
-        duration = inp.duration or 0.0
+        # Unknown length (a stream ffprobe cannot time): up to the last spoken word.
+        duration = inp.duration or max((s.end or 0.0 for s in segs), default=0.0) + 0.5
         if inp.voice_mode == "revoice" and any(s.text.strip() for s in segs):
             audio = work / "voice.wav"
             built.report["voice"] = revoice(
