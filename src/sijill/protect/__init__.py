@@ -1,0 +1,1 @@
+"""Publication copies: rebuilt from an allow-list, then leak-checked."""
