@@ -24,29 +24,19 @@ KINDS = ("name", "place", "phone", "other")
 PROPOSE_LABELS = {"PERSON": "name"}
 
 
-def _letters(index: int) -> str:
-    out = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(ord("A") + rem) + out
-    return out
-
-
-PREFIX = {"name": "Witness", "place": "Place", "phone": "Phone", "other": "Term"}
-
-
 def next_pseudonym(session: Session, case_id: str, kind: str) -> str:
     """The first unused pseudonym of this kind in the case: Witness A, Witness B, …"""
+    from sijill.protect.redact import pseudonym_for
+
     used = set(
         session.execute(
             select(ProtectedTerm.pseudonym).where(ProtectedTerm.case_id == case_id)
         ).scalars()
     )
     i = 0
-    while f"{PREFIX[kind]} {_letters(i)}" in used:
+    while pseudonym_for(kind, i) in used:
         i += 1
-    return f"{PREFIX[kind]} {_letters(i)}"
+    return pseudonym_for(kind, i)
 
 
 def term_json(t: ProtectedTerm) -> dict[str, Any]:
