@@ -53,3 +53,7 @@ class ToolMissing(StageError):
 
 class QueryError(SijillError):
     """A search query could not be parsed."""
+
+
+class LeakFound(SijillError):
+    """A publication copy failed the leak check: it may not leave (exit code 1)."""

@@ -8,6 +8,7 @@ Only a copy that passed is written out; a failed one stays in the archive for re
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from sijill.archive import custody
 from sijill.archive.archive import Archive
 from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms
-from sijill.errors import ConfigError, IntegrityError, NotFound
+from sijill.errors import ConfigError, IntegrityError, LeakFound, NotFound
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
 
@@ -232,6 +233,7 @@ def protect(
                     "face_mode": options.face_mode,
                     "voice_mode": options.voice_mode,
                     "terms": len(terms),
+                    "terms_fingerprint": terms_fingerprint([t.term for t in terms]),
                     "regions": len(regions),
                     **({"review_sheet": review} if review else {}),
                 },
@@ -266,29 +268,74 @@ def protect(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def terms_fingerprint(terms: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(terms))).encode()).hexdigest()
+
+
 def write_copy(archive: Archive, copy_id: int, out: Path, actor: str) -> list[Path]:
-    """Write a publication copy that passed its leak check to `out` (a custody event)."""
+    """Write a publication copy that passed its leak check to `out` (a custody event).
+
+    When the case's protected terms changed since the copy was checked (a name added after
+    it was made), the files are checked again with today's terms first; a finding marks the
+    copy failed and nothing is written.
+    """
+    from sijill.leakcheck import scan
+
     with archive.catalog.session() as s:
         row = s.get(PublicationCopy, copy_id)
         if row is None:
             raise NotFound(f"no publication copy {copy_id}")
         if row.status != "passed":
-            raise ConfigError(
+            raise LeakFound(
                 f"publication copy {copy_id} did not pass the leak check; it cannot leave"
             )
         files = list(row.files)
         item_id = row.item_id
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for f in files:
-        dest = out / Path(f["name"]).name
-        tmp = dest.with_name(f".{dest.name}.sijill-partial")
-        archive.blobs.fetch_to(f["blob"], tmp)
-        if sha256_file(tmp)[0] != f["sha256"]:
-            tmp.unlink()
-            raise IntegrityError(f"publication copy {copy_id}: {f['name']} does not match")
-        tmp.replace(dest)
-        written.append(dest)
+        terms = [t.term for t in list_terms(s, row.case_id)]
+        stale = (row.params or {}).get("terms_fingerprint") != terms_fingerprint(terms)
+    archive.unlock()
+    stage = Path(tempfile.mkdtemp(prefix=f"copy-{copy_id}-", dir=archive.work_dir()))
+    try:
+        staged = []
+        for f in files:
+            dest = stage / Path(f["name"]).name
+            archive.blobs.fetch_to(f["blob"], dest)
+            if sha256_file(dest)[0] != f["sha256"]:
+                raise IntegrityError(f"publication copy {copy_id}: {f['name']} does not match")
+            staged.append(dest)
+        if stale:
+            findings = scan(staged, terms=terms)
+            if findings:
+                with archive.catalog.session() as s:
+                    row = s.get_one(PublicationCopy, copy_id)
+                    row.status = "failed"
+                    row.findings = [
+                        {"file": Path(f.file).name, "where": f.where, "what": f.what,
+                         "kind": f.kind}
+                        for f in findings
+                    ]  # fmt: skip
+                    params = dict(row.params or {})
+                    params["terms_fingerprint"] = terms_fingerprint(terms)
+                    row.params = params
+                    custody.append(
+                        s,
+                        actor,
+                        "publication_copy_failed_recheck",
+                        item_id,
+                        {"copy": copy_id, "findings": len(findings)},
+                    )
+                raise LeakFound(
+                    f"publication copy {copy_id} no longer passes the leak check with the "
+                    f"case's current protected terms ({len(findings)} findings); nothing written"
+                )
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for src in staged:
+            dest = out / src.name
+            shutil.move(src, dest)
+            written.append(dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     with archive.catalog.session() as s:
         custody.append(
             s,

@@ -124,6 +124,13 @@ _PDF: dict[str, Check] = {
     "PDF:PDFVersion": _numberish,
     "PDF:Linearized": _any,
     "PDF:PageCount": _numberish,
+    # exiftool describes a page's image when the page is one picture (a rasterised page):
+    # its size and encoding, nothing about where it came from.
+    "PDF:EmbeddedImageWidth": _numberish,
+    "PDF:EmbeddedImageHeight": _numberish,
+    "PDF:EmbeddedImageColorSpace": lambda v: str(v) in ("DeviceGray", "DeviceRGB", "DeviceCMYK"),
+    "PDF:EmbeddedImageFilter": lambda v: str(v)
+    in ("FlateDecode", "DCTDecode", "CCITTFaxDecode", "JBIG2Decode", "RunLengthDecode"),
 }
 _QT_MOVIE: dict[str, Check] = {
     "QuickTime:MajorBrand": _any,

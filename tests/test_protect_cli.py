@@ -1,0 +1,193 @@
+"""`sijill protect` end to end: real items in a real archive to publication copies that the
+independent leak check passes, and refusals when it would not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import CLI
+from tests.leakgen import face_image, face_video, hostile_pdf, speech_with_name
+
+# A fictional name that espeak-ng says and Whisper hears back intact (many names come back
+# misheard, as they would from a real speaker: the transcript is what gets redacted).
+NAME = "Daniel Brooks"
+FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+
+
+def _exif(path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    doc: dict[str, object] = json.loads(out)[0]
+    return doc
+
+
+def _haar_faces(rgb: np.ndarray) -> int:
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return len(cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24)))
+
+
+def _item_id(cli: CLI, name: str) -> str:
+    items = cli.json("items")["items"]
+    return next(i["id"] for i in items if i["name"] == name)
+
+
+def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
+    cli: CLI, tmp_path: Path
+) -> None:
+    photo = face_image(tmp_path / "portrait.jpg")
+    before = _exif(photo)
+    assert any("GPS" in k for k in before) and _haar_faces(np.asarray(Image.open(photo))) >= 1
+    cli("ingest", str(photo))
+    item = _item_id(cli, "portrait.jpg")
+    out = tmp_path / "public"
+    doc = cli.json("protect", item, "--out", str(out), "--no-speech-check")
+    assert doc["passed"], doc["findings"]
+    files = sorted(out.iterdir())
+    assert [f.name for f in files] == [f"{item}.jpg"]
+    tags = _exif(files[0])
+    for key in tags:
+        assert not any(bad in key for bad in ("GPS", "Make", "Model", "Serial", "DateTime"))
+    assert _haar_faces(np.asarray(Image.open(files[0]).convert("RGB"))) == 0
+    # The independent check agrees from the command line, and the original is untouched.
+    assert cli("leakcheck", str(out), "--no-speech").returncode == 0
+    assert cli("leakcheck", str(photo), "--no-speech", check=False).returncode == 1
+    assert cli("verify", check=False).returncode == 0
+    copies = cli.json("copies", item)["copies"]
+    assert len(copies) == 1 and copies[0]["status"] == "passed"
+
+
+def test_pdf_copy_drops_every_hiding_place_of_a_protected_name(cli: CLI, tmp_path: Path) -> None:
+    pdf = hostile_pdf(tmp_path / "statement.pdf", NAME)
+    cli("ingest", str(pdf))
+    cli("terms", "add", NAME)
+    cli("run")
+    item = _item_id(cli, "statement.pdf")
+    out = tmp_path / "public"
+    doc = cli.json("protect", item, "--out", str(out))
+    assert doc["passed"], doc["findings"]
+    [copy] = list(out.iterdir())
+    raw = copy.read_bytes()
+    assert NAME.encode() not in raw and b"Brooks" not in raw
+    assert raw.count(b"%%EOF") == 1  # one revision: written whole, never appended to
+    lc = cli("leakcheck", str(out), "--json", "--no-speech")
+    assert json.loads(lc.stdout)["passed"]
+    # The original still holds the name, and the leak check finds it there.
+    found = cli("leakcheck", str(pdf), "--json", "--no-speech", check=False)
+    assert found.returncode == 1
+    wheres = " ".join(f["where"] for f in json.loads(found.stdout)["findings"])
+    assert "outline" in wheres.lower() or "Outline" in wheres
+
+
+@pytest.mark.slow
+def test_testimony_video_faces_filled_voice_respoken_name_replaced(
+    cli: CLI, tmp_path: Path
+) -> None:
+    speech = speech_with_name(
+        tmp_path / "speech.wav",
+        f"My name is {NAME}. I saw the convoy leave the base at night.",
+    )
+    silent = face_video(tmp_path / "face.mp4", size=(320, 240), seconds=5.0, fps=10)
+    video = tmp_path / "testimony.mp4"
+    subprocess.run(
+        [*FFMPEG, "-i", str(silent), "-i", str(speech), "-map", "0:v", "-map", "1:a",
+         "-c:v", "copy", "-c:a", "aac", "-shortest", "-metadata", "title=Testimony of " + NAME,
+         "-metadata", "location=+36.2021+037.1343/", str(video)],
+        check=True,
+    )  # fmt: skip
+    cli("ingest", str(video), "--witness", "W1")
+    cli("terms", "add", NAME)
+    cli("run")
+    item = _item_id(cli, "testimony.mp4")
+    out = tmp_path / "public"
+    review = tmp_path / "review.jpg"
+    doc = cli.json("protect", item, "--out", str(out), "--review", str(review))
+    assert doc["passed"], doc["findings"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"{item}.mp4", f"{item}.vtt"]
+    vtt = (out / f"{item}.vtt").read_text()
+    assert "Witness A" in vtt and "Daniel" not in vtt and "Brooks" not in vtt
+    probe = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json",
+             str(out / f"{item}.mp4")],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    kinds = sorted(s["codec_type"] for s in probe["streams"])
+    assert kinds == ["audio", "video"]
+    assert "title" not in probe["format"].get("tags", {})
+    assert "location" not in probe["format"].get("tags", {})
+
+
+def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(
+        f"Field note. {NAME} drove the minibus to checkpoint four. The driver from Kafr Sous "
+        "was held for two hours.\n",
+        encoding="utf-8",
+    )
+    cli("ingest", str(note))
+    cli("terms", "add", NAME)
+    cli("run")
+    item = _item_id(cli, "note.txt")
+    first = cli.json("protect", item)
+    assert first["passed"], first["findings"]
+    assert sorted(f["name"] for f in first["files"]) == [f"{item}.pdf", f"{item}.txt"]
+
+    # A place named after the copy was made: the copy is checked again before it may leave,
+    # fails, and nothing is written; it stays failed.
+    cli("terms", "add", "Kafr Sous", "--kind", "place")
+    out = tmp_path / "public"
+    res = cli("copies", "--write", str(first["id"]), "--out", str(out), check=False)
+    assert res.returncode == 1, res.stderr
+    assert "current protected terms" in " ".join(res.stderr.split())
+    assert not out.exists() or not any(out.iterdir())
+    [row] = cli.json("copies", item)["copies"]
+    assert row["status"] == "failed" and any("Kafr Sous" in f["what"] for f in row["findings"])
+    again = cli("copies", "--write", str(first["id"]), "--out", str(out), check=False)
+    assert again.returncode == 1 and "did not pass" in " ".join(again.stderr.split())
+
+    # A new copy replaces the place by its pseudonym and may leave.
+    second = cli.json("protect", item, "--out", str(out))
+    assert second["passed"], second["findings"]
+    text = (out / f"{item}.txt").read_text(encoding="utf-8")
+    assert "Witness A" in text and "Place A" in text
+    assert NAME not in text and "Kafr Sous" not in text
+
+    # The altered voice is refused unless its weakness is accepted.
+    speech = speech_with_name(tmp_path / "call.wav", "We left the base at night.")
+    cli("ingest", str(speech))
+    weak = cli("protect", _item_id(cli, "call.wav"), "--voice", "mcadams", check=False)
+    assert weak.returncode == 2 and "accept-weak-voice" in " ".join(weak.stderr.split())
+
+
+def test_protect_refuses_bad_requests_clearly(cli: CLI, tmp_path: Path) -> None:
+    photo = face_image(tmp_path / "p.jpg")
+    cli("ingest", str(photo))
+    item = _item_id(cli, "p.jpg")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x.txt").write_text("x")
+    cases = [
+        (["protect", "nosuchitem"], "no item"),
+        (["protect", item, "--out", str(busy)], "not empty"),
+        (["protect", item, "--region", "1,2,3"], "X,Y,W,H"),
+        (["protect", item, "--region", "0,0,0,10"], "positive"),
+        (["protect", item, "--faces", "paint"], "paint"),
+    ]
+    for args, words in cases:
+        res = cli(*args, check=False)
+        assert res.returncode == 2, (args, res.stderr)
+        assert words in " ".join(res.stderr.split()), (args, res.stderr)
