@@ -150,9 +150,12 @@ def propose(session: Session, case_id: str) -> list[dict[str, Any]]:
     """Detected person names of the case that no protected term covers yet, most mentioned
     first: each with its spellings (aliases of it and of what was merged into it)."""
     protected = {" ".join(t.term.casefold().split()) for t in list_terms(session, case_id)}
-    member = select(Entity.id, func.coalesce(Entity.merged_into_id, Entity.id).label("root"))
-    member = member.where(Entity.case_id == case_id).subquery()
-    counts = dict(
+    member = (
+        select(Entity.id, func.coalesce(Entity.merged_into_id, Entity.id).label("root"))
+        .where(Entity.case_id == case_id)
+        .subquery()
+    )
+    counts: dict[int, int] = dict(
         session.execute(
             select(member.c.root, func.count(Mention.id))
             .join(Mention, Mention.entity_id == member.c.id)
