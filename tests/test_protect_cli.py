@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import CLI
-from tests.leakgen import face_image, face_video, hostile_pdf, speech_with_name
+from tests.leakgen import face_image, face_video, hostile_pdf, speech_with_name, tagged_gps_mp4
 
 # A fictional name that espeak-ng says and Whisper hears back intact (many names come back
 # misheard, as they would from a real speaker: the transcript is what gets redacted).
@@ -107,6 +107,7 @@ def test_testimony_video_faces_filled_voice_respoken_name_replaced(
         check=True,
     )  # fmt: skip
     cli("ingest", str(video), "--witness", "W1")
+    cli("ingest", str(speech), "--witness", "W1")
     cli("terms", "add", NAME)
     cli("run")
     item = _item_id(cli, "testimony.mp4")
@@ -129,6 +130,43 @@ def test_testimony_video_faces_filled_voice_respoken_name_replaced(
     assert kinds == ["audio", "video"]
     assert "title" not in probe["format"].get("tags", {})
     assert "location" not in probe["format"].get("tags", {})
+
+    # The recording alone: a re-spoken M4A and subtitles, the name replaced in both.
+    audio_item = _item_id(cli, "speech.wav")
+    audio_out = tmp_path / "public-audio"
+    doc = cli.json("protect", audio_item, "--out", str(audio_out))
+    assert doc["passed"], doc["findings"]
+    assert sorted(p.name for p in audio_out.iterdir()) == [f"{audio_item}.m4a", f"{audio_item}.vtt"]
+    assert "Brooks" not in (audio_out / f"{audio_item}.vtt").read_text()
+    # The original recording fails the same check: the speech check hears the name.
+    res = cli("leakcheck", str(speech), "--json", check=False)
+    assert res.returncode == 1
+    assert any(f["kind"] == "speech" for f in json.loads(res.stdout)["findings"])
+
+
+def test_phone_video_loses_its_gps_track_tags_and_second_streams(cli: CLI, tmp_path: Path) -> None:
+    clip = tagged_gps_mp4(tmp_path / "VID_0001.mp4")
+    cli("ingest", str(clip))
+    cli("run")
+    item = _item_id(cli, "VID_0001.mp4")
+    out = tmp_path / "public"
+    # Nothing is said in it: without a transcript the copy has no audio at all.
+    doc = cli.json("protect", item, "--voice", "none", "--out", str(out), "--no-speech-check")
+    assert doc["passed"], doc["findings"]
+    [copy] = list(out.iterdir())
+    probe = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-show_chapters",
+             "-of", "json", str(copy)],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    assert [s["codec_type"] for s in probe["streams"]] == ["video"]
+    assert not probe.get("chapters")
+    tags = probe["format"].get("tags", {})
+    for key in ("creation_time", "location", "title", "encoder"):
+        assert key not in tags, tags
+    assert not any("GPS" in k or "Location" in k for k in _exif(copy))
 
 
 def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path) -> None:

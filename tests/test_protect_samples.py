@@ -1,0 +1,55 @@
+"""Every photo of ../shared/data/exif-samples, rebuilt for publication, carries no tag that
+could place, date or identify it: checked with exiftool and the leak check's allow-list."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sijill.errors import SijillError
+from sijill.leakcheck.metadata import allowed
+from sijill.protect.images import rebuild_image
+from tests.conftest import SHARED_DATA
+
+SAMPLES = SHARED_DATA / "exif-samples"
+PHOTOS = sorted(
+    p
+    for p in SAMPLES.rglob("*")
+    if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".heic", ".heif", ".tif", ".tiff")
+)
+FORBIDDEN = ("GPS", "Make", "Model", "Serial", "Date", "Time", "Software", "Artist", "Owner")
+
+
+def _tags(path: Path) -> dict[str, object]:
+    out = subprocess.run(
+        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    doc: dict[str, object] = json.loads(out)[0]
+    return doc
+
+
+@pytest.mark.skipif(not PHOTOS, reason=f"shared test data {SAMPLES} is not present")
+@pytest.mark.parametrize("photo", PHOTOS, ids=lambda p: str(p.relative_to(SAMPLES)))
+def test_publication_copy_of_every_sample_photo_has_no_identifying_tags(
+    photo: Path, tmp_path: Path
+) -> None:
+    dst = tmp_path / "copy.jpg"
+    try:
+        rebuild_image(photo, dst)
+    except SijillError as exc:
+        # A broken photo is refused with a reason, and nothing is left behind.
+        assert str(exc) and not dst.exists()
+        return
+    tags = _tags(dst)
+    for key, value in tags.items():
+        group, _, name = key.partition(":")
+        if group in ("SourceFile", "ExifTool", "System", "File") or key == "SourceFile":
+            continue
+        assert not any(word in name for word in FORBIDDEN), (key, value)
+        assert allowed(key, value), (key, value)
