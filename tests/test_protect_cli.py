@@ -173,7 +173,7 @@ def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path)
     note = tmp_path / "note.txt"
     note.write_text(
         f"Field note. {NAME} drove the minibus to checkpoint four. The driver from Kafr Sous "
-        "was held for two hours.\n",
+        "was held for two hours. Later Tom Keller questioned him.\n",
         encoding="utf-8",
     )
     cli("ingest", str(note))
@@ -183,6 +183,10 @@ def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path)
     first = cli.json("protect", item)
     assert first["passed"], first["findings"]
     assert sorted(f["name"] for f in first["files"]) == [f"{item}.pdf", f"{item}.txt"]
+    # A person the machine found but nobody protected is named to whoever made the copy.
+    unprotected = [sp for u in first["report"]["unprotected_names"] for sp in u["spellings"]]
+    assert any("Keller" in sp for sp in unprotected), first["report"]
+    assert not any("Brooks" in sp for sp in unprotected)
 
     # A place named after the copy was made: the copy is checked again before it may leave,
     # fails, and nothing is written; it stays failed.

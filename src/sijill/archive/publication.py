@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sijill.archive import custody
 from sijill.archive.archive import Archive
 from sijill.archive.queries import resolve_item
-from sijill.archive.terms import list_terms
+from sijill.archive.terms import list_terms, propose
 from sijill.errors import ConfigError, IntegrityError, LeakFound, NotFound
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
@@ -175,6 +175,12 @@ def protect(
         pages = [
             TimedText(text=u.text, page=u.page, lang=u.lang) for u in units if u.kind != "segment"
         ]
+        # Names the machine found in this item that no protected term covers: the copy keeps
+        # them, so they are shown to whoever made it.
+        unprotected = [
+            {"entity_id": p["entity_id"], "spellings": p["spellings"]}
+            for p in propose(s, case_id, item_id=item_id)
+        ]
     if kind in ("video", "audio") and options.voice_mode == "revoice" and not segments:
         raise ConfigError(
             f"item {item_id} has no transcript to re-voice: run `sijill run` first, "
@@ -223,7 +229,9 @@ def protect(
             stored = archive.blobs.put_file(built.review)
             review = {"sha256": stored.sha256, "blob": stored.name}
         report = dict(built.report)
-        report["transcript_reviewed"] = False
+        if kind in ("video", "audio"):
+            report["transcript_reviewed"] = False
+        report["unprotected_names"] = unprotected
         with archive.catalog.session() as s:
             row = PublicationCopy(
                 item_id=item_id,

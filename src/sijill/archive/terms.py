@@ -146,22 +146,33 @@ def leakcheck_terms(session: Session, case: str | None) -> list[str]:
     return [t.term for t in list_terms(session, case)]
 
 
-def propose(session: Session, case_id: str) -> list[dict[str, Any]]:
-    """Detected person names of the case that no protected term covers yet, most mentioned
-    first: each with its spellings (aliases of it and of what was merged into it)."""
-    protected = {" ".join(t.term.casefold().split()) for t in list_terms(session, case_id)}
+def propose(session: Session, case_id: str, *, item_id: str | None = None) -> list[dict[str, Any]]:
+    """Detected person names of the case (or named in one item) that no protected term covers
+    yet, most mentioned first: each with its spellings (aliases of it and of what was merged
+    into it). A spelling counts as covered when the redactor would replace all of it."""
+    from sijill.protect.redact import ProtectedTerm as Term
+    from sijill.protect.redact import Redactor
+
+    redactor = Redactor(
+        Term(term=t.term, pseudonym=t.pseudonym, kind=t.kind) for t in list_terms(session, case_id)
+    )
+
+    def covered(spelling: str) -> bool:
+        return any(h.start == 0 and h.end >= len(spelling) for h in redactor.find(spelling))
+
     member = (
         select(Entity.id, func.coalesce(Entity.merged_into_id, Entity.id).label("root"))
         .where(Entity.case_id == case_id)
         .subquery()
     )
-    counts: dict[int, int] = dict(
-        session.execute(
-            select(member.c.root, func.count(Mention.id))
-            .join(Mention, Mention.entity_id == member.c.id)
-            .group_by(member.c.root)
-        ).all()
+    per_root = (
+        select(member.c.root, func.count(Mention.id))
+        .join(Mention, Mention.entity_id == member.c.id)
+        .group_by(member.c.root)
     )
+    if item_id is not None:
+        per_root = per_root.where(Mention.item_id == item_id)
+    counts: dict[int, int] = dict(session.execute(per_root).all())
     out: list[dict[str, Any]] = []
     roots = session.execute(
         select(Entity).where(
@@ -182,7 +193,7 @@ def propose(session: Session, case_id: str) -> list[dict[str, Any]]:
             sp = " ".join(str(sp).split())
             if sp and sp not in seen:
                 seen.append(sp)
-        missing = [sp for sp in seen if " ".join(sp.casefold().split()) not in protected]
+        missing = [sp for sp in seen if not covered(sp)]
         if not missing:
             continue
         out.append(

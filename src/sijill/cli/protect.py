@@ -159,6 +159,20 @@ def protect_cmd(
             out.print(f"written to {escape(str(out_dir))}")
         elif out_dir is not None:
             err.print("[red]nothing written:[/] the copy did not pass the leak check")
+        unprotected = doc["report"].get("unprotected_names") or []
+        if unprotected:
+            names = "; ".join(", ".join(u["spellings"]) for u in unprotected)
+            err.print(
+                f"[yellow]warning:[/] person names found in this item are not protected and "
+                f"stay in the copy: {escape(names)}. Protect them with `sijill terms propose "
+                f"--case {doc['case']} --accept ENTITY` and run protect again, or confirm they "
+                "may be shown."
+            )
+        if doc["report"].get("transcript_reviewed") is False:
+            err.print(
+                "[yellow]note:[/] the transcript was not reviewed by a person: a misheard name "
+                "is not recognised as protected. Read the subtitles before publishing."
+            )
         if doc["params"].get("review_sheet"):
             hint = f" → {review_out}" if review_out else " (write it with --review FILE)"
             err.print(f"borderline face detections to review{hint}")
