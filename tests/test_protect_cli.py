@@ -66,6 +66,11 @@ def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
     assert cli("verify", check=False).returncode == 0
     copies = cli.json("copies", item)["copies"]
     assert len(copies) == 1 and copies[0]["status"] == "passed"
+    shown = cli.json("show", item)["publication_copies"]
+    assert [c["id"] for c in shown] == [copies[0]["id"]]
+    # verify re-hashes the copy's stored files too.
+    report = json.loads(cli("verify", "--json").stdout)
+    assert report["ok"] and report["blobs_checked"] >= 2
 
 
 def test_pdf_copy_drops_every_hiding_place_of_a_protected_name(cli: CLI, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sijill.archive import custody
 from sijill.archive.archive import Archive
 from sijill.errors import IntegrityError
-from sijill.storage.models import Derivative, Item
+from sijill.storage.models import Derivative, Item, PublicationCopy
 
 
 @dataclass
@@ -45,6 +45,11 @@ def verify(archive: Archive, on_blob: Callable[[int, int], None] | None = None) 
             ("derivative", f"{d.item_id}/{d.stage}/{d.kind}", d.sha256, d.blob)
             for d in s.execute(select(Derivative).order_by(Derivative.id)).scalars()
         ]
+        for c in s.execute(select(PublicationCopy).order_by(PublicationCopy.id)).scalars():
+            targets += [
+                ("publication_copy", f"{c.item_id}/copy {c.id}/{f['name']}", f["sha256"], f["blob"])
+                for f in c.files
+            ]
         n_events, brk = custody.verify_chain(s)
     report.events_checked = n_events
     if brk is not None:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from sijill.archive.claims import list_claims
 from sijill.archive.export import export_original
+from sijill.archive.publication import copy_json, list_copies
 from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
 from sijill.archive.verify import verify as verify_service
 from sijill.cli.common import Ctx, emit_json, human_size, out, pass_ctx
@@ -141,6 +142,15 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
             counts = f"+{c['supports']} −{c['contradicts']}"
             out.print(f"  c{c['id']} [dim]{counts}[/] {escape(c['text'][:140])}")
         out.print(f"  `sijill corroborate {d['id']}`: who supports or contradicts them, and why")
+    copies = d.get("publication_copies", [])
+    if copies:
+        out.print(f"[bold]publication copies[/] ({len(copies)})")
+        for pc in copies:
+            status = (
+                "passed" if pc["passed"] else f"[red]failed[/] ({len(pc['findings'])} findings)"
+            )
+            names = ", ".join(f["name"] for f in pc["files"])
+            out.print(f"  copy {pc['id']} {str(pc['created_at'])[:19]} {status}: {escape(names)}")
     out.print("[bold]custody[/]")
     for e in d["custody"]:
         out.print(f"  #{e['seq']} {e['at']} {e['actor']} {e['action']} {e['hash'][:16]}…")
@@ -158,6 +168,7 @@ def show(c: Ctx, item: str, full_text: bool, as_json: bool) -> None:
         it = resolve_item(s, item)
         detail = item_detail(s, it)
         detail["claims"] = list_claims(s, item=it)[0]
+        detail["publication_copies"] = [copy_json(r) for r in list_copies(s, it)]
     if as_json:
         emit_json(detail)
     else:

@@ -129,8 +129,9 @@ _PDF: dict[str, Check] = {
     "PDF:EmbeddedImageWidth": _numberish,
     "PDF:EmbeddedImageHeight": _numberish,
     "PDF:EmbeddedImageColorSpace": lambda v: str(v) in ("DeviceGray", "DeviceRGB", "DeviceCMYK"),
-    "PDF:EmbeddedImageFilter": lambda v: str(v)
-    in ("FlateDecode", "DCTDecode", "CCITTFaxDecode", "JBIG2Decode", "RunLengthDecode"),
+    "PDF:EmbeddedImageFilter": lambda v: (
+        str(v) in ("FlateDecode", "DCTDecode", "CCITTFaxDecode", "JBIG2Decode", "RunLengthDecode")
+    ),
 }
 _QT_MOVIE: dict[str, Check] = {
     "QuickTime:MajorBrand": _any,
