@@ -16,6 +16,7 @@ from sijill.demo import (
     INTERVIEW,
     MARKER,
     PROVENANCE,
+    PUBLIC_DIR,
     SPOKEN_WORD,
     _clear,
     build_demo,
@@ -65,6 +66,17 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     # The interview's claims are lined up against other witnesses' and sources', with why.
     linked = shown.partition("$ sijill corroborate")[2].partition("$ sijill timeline")[0]
     assert "supports" in linked and "same number" in linked, linked
+
+    # Publication copies of the interview and the photo passed the leak check, and the
+    # protected place is in none of their texts.
+    assert "leak check passed" in shown.partition("$ sijill protect")[2], shown
+    public = root / PUBLIC_DIR
+    published = sorted(p.name for p in public.rglob("*") if p.is_file())
+    assert any(n.endswith(".mp4") for n in published) and any(n.endswith(".vtt") for n in published)
+    assert any(n.endswith(".jpg") for n in published), published
+    for vtt in public.rglob("*.vtt"):
+        assert "Qasrin" not in vtt.read_text(), vtt.read_text()
+    assert "no findings" in shown.partition("$ sijill leakcheck")[2], shown
 
     archive = Archive.open(root, settings)
     try:

@@ -24,6 +24,7 @@ from rich.text import Text
 from sijill.archive.analysis import analyse
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest
+from sijill.archive.terms import add_term
 from sijill.cli.common import BarProgress
 from sijill.errors import ConfigError
 from sijill.pipeline.runner import Runner
@@ -51,6 +52,10 @@ INTERVIEW = "witness-b-interview.mp4"
 # beside the written testimonies that say the same.
 SPOKEN_WORD = "receipt"
 TRANSCRIPT_LINES = 12  # of the interview's SRT subtitles shown
+# What the team protects in case `demo`: the place where witness B works and lives. Every
+# publication copy replaces it by its pseudonym, in speech, subtitles and on the photo's sign.
+PROTECTED = [("Tell Qasrin", "place")]
+PUBLIC_DIR = "publication"  # inside the demo archive: the copies that passed the leak check
 
 
 def corpus_files() -> list[Path]:
@@ -153,6 +158,9 @@ def build_demo(
         )
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
+        with arch.catalog.session() as s:
+            for term, kind in PROTECTED:
+                add_term(s, DEMO_CASE, term, settings.actor(), kind=kind)
         ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
     finally:
         arch.close()
@@ -191,6 +199,14 @@ def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> Non
     if INTERVIEW in ids:
         commands.append((["corroborate", ids[INTERVIEW]], 40))
     commands.append((["timeline", "Abu Rayyan"], 20))
+    commands.append((["terms", "--case", DEMO_CASE], None))
+    commands.append((["terms", "propose", "--case", DEMO_CASE], 8))
+    public = root / PUBLIC_DIR
+    for name in (INTERVIEW, PHOTO):
+        if name in ids:
+            commands.append((["protect", ids[name], "--out", str(public / ids[name])], None))
+    if any(n in ids for n in (INTERVIEW, PHOTO)):
+        commands.append((["leakcheck", str(public)], None))
     commands.append((["verify"], None))
     env = dict(os.environ)
     env.update(SIJILL_PASSPHRASE=secret, SIJILL_ARCHIVE=str(root))
