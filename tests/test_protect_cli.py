@@ -149,6 +149,43 @@ def test_testimony_video_faces_filled_voice_respoken_name_replaced(
     assert any(f["kind"] == "speech" for f in json.loads(res.stdout)["findings"])
 
 
+def test_a_corrected_transcript_is_what_gets_redacted_and_respoken(
+    cli: CLI, tmp_path: Path
+) -> None:
+    # Whisper hears this fictional name wrong ("Samya Hana" with the packaged base model): the
+    # protected name is not in the machine's transcript. A person corrects the segment, and
+    # the copy's subtitles then carry the pseudonym, never the name or the mishearing.
+    speech = speech_with_name(
+        tmp_path / "statement.wav", "My name is Samir Haddad. I saw the convoy leave at night."
+    )
+    cli("ingest", str(speech))
+    cli("terms", "add", "Samir Haddad")
+    cli("run")
+    item = _item_id(cli, "statement.wav")
+    doc = json.loads(cli("transcript", item, "--format", "json").stdout)
+    first = doc["segments"][0]
+    ids = cli("transcript", item, "--ids").stdout
+    assert f"#{first['id']} " in ids
+    cli(
+        "transcript", item, "--correct", str(first["id"]),
+        "My name is Samir Haddad. I saw the convoy leave at night.", "--mark-reviewed",
+    )  # fmt: skip
+    after = json.loads(cli("transcript", item, "--format", "json").stdout)
+    assert after["segments"][0]["text"].startswith("My name is Samir Haddad")
+    assert after["segments"][0]["machine_text"] == first["text"]
+    assert after["reviewed"]["by"] == "tester"
+    bad = cli("transcript", item, "--correct", "999999", "x", check=False)
+    assert bad.returncode == 2
+    out = tmp_path / "public"
+    copy = cli.json("protect", item, "--out", str(out), "--no-speech-check")
+    assert copy["passed"], copy["findings"]
+    assert copy["report"]["transcript_reviewed"] is True
+    vtt = (out / f"{item}.vtt").read_text()
+    assert "Witness A" in vtt and "Samir" not in vtt and "Haddad" not in vtt
+    actions = [e["action"] for e in cli.json("show", item)["custody"]]
+    assert "transcript_corrected" in actions and "transcript_reviewed" in actions
+
+
 def test_phone_video_loses_its_gps_track_tags_and_second_streams(cli: CLI, tmp_path: Path) -> None:
     clip = tagged_gps_mp4(tmp_path / "VID_0001.mp4")
     cli("ingest", str(clip))

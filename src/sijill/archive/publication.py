@@ -167,11 +167,18 @@ def protect(
                 .order_by(TextUnit.seq, TextUnit.id)
             ).scalars()
         )
+        # A person's corrections of the transcript are what gets redacted and re-spoken.
         segments = [
-            TimedText(text=u.text, start=u.start, end=u.end, lang=u.lang)
+            TimedText(
+                text=(u.info or {}).get("reviewed_text", u.text),
+                start=u.start,
+                end=u.end,
+                lang=u.lang,
+            )
             for u in units
             if u.kind == "segment"
         ]
+        reviewed = (item.info or {}).get("transcript_reviewed")
         pages = [
             TimedText(text=u.text, page=u.page, lang=u.lang) for u in units if u.kind != "segment"
         ]
@@ -230,7 +237,7 @@ def protect(
             review = {"sha256": stored.sha256, "blob": stored.name}
         report = dict(built.report)
         if kind in ("video", "audio"):
-            report["transcript_reviewed"] = False
+            report["transcript_reviewed"] = bool(reviewed)
         report["unprotected_names"] = unprotected
         with archive.catalog.session() as s:
             row = PublicationCopy(

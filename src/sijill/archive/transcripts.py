@@ -4,11 +4,14 @@ subtitle and text formats."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sijill.archive import custody
+from sijill.errors import ConfigError, NotFound
 from sijill.storage.models import Item, TextUnit
 
 FORMATS = ("srt", "vtt", "txt", "json")
@@ -30,8 +33,11 @@ def transcript(session: Session, item: Item) -> dict[str, Any]:
             "start": u.start,
             "end": u.end,
             "lang": u.lang,
-            "text": u.text,
+            "text": info.get("reviewed_text", u.text),
         }
+        if "reviewed_text" in info:
+            doc["machine_text"] = u.text
+            doc["corrected_by"] = info.get("reviewed_by")
         if u.kind == "segment":
             doc["words"] = [
                 {"start": w[0], "end": w[1], "word": w[2], "probability": w[3]}
@@ -48,9 +54,44 @@ def transcript(session: Session, item: Item) -> dict[str, Any]:
         "language": meta.get("speech_language"),
         "model": meta.get("transcription_model"),
         "translation_note": meta.get("translation"),
+        "reviewed": meta.get("transcript_reviewed"),
         "segments": segments,
         "translation": translation,
     }
+
+
+def correct_segment(session: Session, item: Item, unit_id: int, text: str, actor: str) -> None:
+    """A person's correction of one segment (a misheard name, a wrong word).
+
+    The machine's text stays in the text unit; the correction sits beside it and is what
+    transcripts, subtitles and publication copies show. Re-voicing speaks it, so a name the
+    machine misheard can be protected once a person has written it right.
+    """
+    unit = session.get(TextUnit, unit_id)
+    if unit is None or unit.item_id != item.id or unit.kind != "segment":
+        raise NotFound(f"item {item.id} has no transcript segment {unit_id}")
+    text = " ".join(text.split())
+    if not text:
+        raise ConfigError("a corrected segment cannot be empty (write what was said)")
+    info = dict(unit.info or {})
+    info.update(
+        reviewed_text=text,
+        reviewed_by=actor,
+        reviewed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    unit.info = info
+    custody.append(session, actor, "transcript_corrected", item.id, {"segment": unit_id})
+
+
+def mark_reviewed(session: Session, item: Item, actor: str) -> None:
+    """Record that a person read the whole transcript against the recording."""
+    meta = dict(item.info or {})
+    meta["transcript_reviewed"] = {
+        "by": actor,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    item.info = meta
+    custody.append(session, actor, "transcript_reviewed", item.id, {})
 
 
 def _stamp(seconds: float | None, sep: str) -> str:

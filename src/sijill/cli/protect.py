@@ -171,7 +171,9 @@ def protect_cmd(
         if doc["report"].get("transcript_reviewed") is False:
             err.print(
                 "[yellow]note:[/] the transcript was not reviewed by a person: a misheard name "
-                "is not recognised as protected. Read the subtitles before publishing."
+                "is not recognised as protected. Correct it with `sijill transcript "
+                f"{doc['item']} --ids` and `--correct SEGMENT TEXT`, mark it `--mark-reviewed`, "
+                "and protect again."
             )
         if doc["params"].get("review_sheet"):
             hint = f" → {review_out}" if review_out else " (write it with --review FILE)"

@@ -172,21 +172,16 @@ def _document(inp: BuildInput, out: Path, built: Built) -> None:
     built.report["redactions"] = sum(len(inp.redactor.find(p.text)) for p in inp.pages)
 
 
-def _vtt_time(t: float) -> str:
-    ms = max(0, round(t * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def subtitles(segments: Sequence[TimedText]) -> str:
-    cues = ["WEBVTT", ""]
-    for seg in segments:
-        if seg.start is None or seg.end is None or not seg.text.strip():
-            continue
-        cues += [f"{_vtt_time(seg.start)} --> {_vtt_time(seg.end)}", seg.text.strip(), ""]
-    return "\n".join(cues)
+    """WebVTT of the (redacted) segments, escaped as the transcript command escapes them."""
+    from sijill.archive.transcripts import render
+
+    cues = [
+        {"start": seg.start, "end": seg.end, "text": seg.text}
+        for seg in segments
+        if seg.start is not None and seg.end is not None and seg.text.strip()
+    ]
+    return render({"segments": cues}, "vtt")
 
 
 def _media(
