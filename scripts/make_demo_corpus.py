@@ -679,12 +679,9 @@ TESTIMONY_AR = """\
 
 # Spoken in English on purpose: espeak's French is too robotic for Whisper's small multilingual
 # model, which takes it for Thai. Whisper mishears some names ("Tabka"), as it would anyone's.
-INTERVIEW_SPEECH = (
-    "My name is not important. In March I drove a minibus between Raqqa and Tabqa. At "
-    "checkpoint four, near Tell Qasrin, the guards took every phone and looked at the photos. "
-    "A young man from Aleppo was taken to the old grain silo. The commander, Abu Rayyan, asked "
-    "me for ten thousand pounds to pass. He gave me no receipt. I saw the same thing many times."
-)
+# The script lives beside the demo, which plays the reviewer who corrects its transcript.
+from sijill.demo.review import INTERVIEW_SPEECH  # noqa: E402
+
 VOICE_MEMO_SPEECH = (
     "Note for the file, ninth of May. The witness showed us the road to the silo on a map. "
     "His story about the fee matches the first testimony. Next, we find the taxi driver."

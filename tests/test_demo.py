@@ -74,7 +74,11 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     published = sorted(p.name for p in public.rglob("*") if p.is_file())
     assert any(n.endswith(".mp4") for n in published) and any(n.endswith(".vtt") for n in published)
     assert any(n.endswith(".jpg") for n in published), published
-    for vtt in public.rglob("*.vtt"):
+    # The reviewer's corrected transcript names the place; the copy says its pseudonym.
+    assert "--mark-reviewed" in shown, shown
+    vtts = list(public.rglob("*.vtt"))
+    assert vtts and all("Place A" in v.read_text() for v in vtts), vtts
+    for vtt in vtts:
         assert "Qasrin" not in vtt.read_text(), vtt.read_text()
     assert "no findings" in shown.partition("$ sijill leakcheck")[2], shown
 

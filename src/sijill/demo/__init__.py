@@ -25,10 +25,13 @@ from sijill.archive.analysis import analyse
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest
 from sijill.archive.terms import add_term
+from sijill.archive.transcripts import transcript
 from sijill.cli.common import BarProgress
+from sijill.demo.review import INTERVIEW_SPEECH, corrections
 from sijill.errors import ConfigError
 from sijill.pipeline.runner import Runner
 from sijill.settings import Settings
+from sijill.storage.models import Item
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 MARKER = ".sijill-demo"
@@ -158,15 +161,22 @@ def build_demo(
         )
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
+        fixes: list[tuple[int, str]] = []
         with arch.catalog.session() as s:
             for term, kind in PROTECTED:
                 add_term(s, DEMO_CASE, term, settings.actor(), kind=kind)
+            interview = next(
+                (o.item_id for o in report.outcomes if Path(o.path).name == INTERVIEW), None
+            )
+            item = s.get(Item, interview) if interview else None
+            if item is not None:
+                fixes = corrections(transcript(s, item)["segments"], INTERVIEW_SPEECH)
         ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
     finally:
         arch.close()
 
     if examples:
-        _examples(con, root, secret, ids)
+        _examples(con, root, secret, ids, fixes)
     con.print()
     con.print(f"[bold green]Demo archive ready:[/] {root}")
     con.print(f"Passphrase: {secret}" + ("  (demo only)" if secret == DEMO_PASSPHRASE else ""))
@@ -178,7 +188,9 @@ def build_demo(
     con.print("The investigator web app (`sijill serve`) comes in a later version.")
 
 
-def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> None:
+def _examples(
+    con: Console, root: Path, secret: str, ids: dict[str, str], fixes: list[tuple[int, str]]
+) -> None:
     # Each command with the number of its output lines shown (None: all of them).
     commands: list[tuple[list[str], int | None]] = [
         (["status"], None),
@@ -201,6 +213,11 @@ def _examples(con: Console, root: Path, secret: str, ids: dict[str, str]) -> Non
     commands.append((["timeline", "Abu Rayyan"], 20))
     commands.append((["terms", "--case", DEMO_CASE], None))
     commands.append((["terms", "propose", "--case", DEMO_CASE], 8))
+    if INTERVIEW in ids:
+        # A reviewer corrects what Whisper misheard (the protected place among it) before the
+        # copy is made: the copy re-speaks and subtitles the corrected transcript.
+        fix_args = [a for seg, text in fixes for a in ("--correct", str(seg), text)]
+        commands.append((["transcript", ids[INTERVIEW], *fix_args, "--mark-reviewed"], None))
     public = root / PUBLIC_DIR
     for name in (INTERVIEW, PHOTO):
         if name in ids:
