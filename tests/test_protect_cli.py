@@ -275,3 +275,28 @@ def test_protect_refuses_bad_requests_clearly(cli: CLI, tmp_path: Path) -> None:
         res = cli(*args, check=False)
         assert res.returncode == 2, (args, res.stderr)
         assert words in " ".join(res.stderr.split()), (args, res.stderr)
+
+
+def test_hostile_and_unsuited_items_get_a_clear_refusal(cli: CLI, tmp_path: Path) -> None:
+    import zipfile
+
+    src = tmp_path / "in"
+    src.mkdir()
+    broken = src / "statement.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" * 3)
+    with zipfile.ZipFile(src / "bundle.zip", "w") as z:
+        z.writestr("note.txt", "A note.")
+    cli("ingest", str(src))
+    cli("run", check=False)
+    out = tmp_path / "public"
+    for name, code, words in (
+        ("statement.pdf", 1, "cannot be read"),
+        ("bundle.zip", 2, "protect the items unpacked from it"),
+    ):
+        res = cli("protect", _item_id(cli, name), "--out", str(out), check=False)
+        assert res.returncode == code, (name, res.stdout, res.stderr)
+        assert "Traceback" not in res.stderr
+        said = " ".join(res.stderr.split())
+        assert "error:" in said and words in said, said
+        assert not out.exists() or not any(out.iterdir())
+    assert cli.json("copies")["copies"] == []
