@@ -35,9 +35,7 @@ def corrections(segments: Sequence[dict[str, Any]], script: str) -> list[tuple[i
     ]
     ref = script.split()
     owner = [0] * len(ref)  # the segment each script word belongs to
-    matcher = SequenceMatcher(
-        a=[_key(w) for _, w in hyp], b=[_key(w) for w in ref], autojunk=False
-    )
+    matcher = SequenceMatcher(a=[_key(w) for _, w in hyp], b=[_key(w) for w in ref], autojunk=False)
     last = 0
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
         for k in range(b0, b1):
