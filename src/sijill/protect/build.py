@@ -101,6 +101,10 @@ def build_copy(inp: BuildInput, out: Path, *, progress: Progress | None = None) 
         _document(inp, out, built)
     else:
         raise ConfigError(f"no publication copy for a {inp.kind} item")
+    if not built.files:
+        raise ConfigError(
+            "nothing to publish: no picture, no speech to re-voice and no text in this item"
+        )
     sheets = sorted(review_dir.glob("*.jpg"))
     built.review = sheets[0] if sheets else None
     built.report = _plain(built.report)
