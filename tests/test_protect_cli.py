@@ -298,5 +298,6 @@ def test_hostile_and_unsuited_items_get_a_clear_refusal(cli: CLI, tmp_path: Path
         assert "Traceback" not in res.stderr
         said = " ".join(res.stderr.split())
         assert "error:" in said and words in said, said
+        assert "/tmp/" not in said and "protect-" not in said, said  # no private work path
         assert not out.exists() or not any(out.iterdir())
     assert cli.json("copies")["copies"] == []

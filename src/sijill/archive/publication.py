@@ -24,7 +24,7 @@ from sijill.archive import custody
 from sijill.archive.archive import Archive
 from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms, propose
-from sijill.errors import ConfigError, IntegrityError, LeakFound, NotFound
+from sijill.errors import ConfigError, IntegrityError, LeakFound, NotFound, SijillError
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
 
@@ -212,7 +212,15 @@ def protect(
             duration=_duration(original) if kind in ("video", "audio") else None,
             lossless=mime in LOSSLESS_IMAGES,
         )
-        built = build_copy(inp, work / "copy", progress=progress)
+        try:
+            built = build_copy(inp, work / "copy", progress=progress)
+        except SijillError as exc:
+            # Tools name the file they choke on: say which item, not where it was decrypted.
+            exc.args = tuple(
+                str(a).replace(str(original), f"item {item_id}") if isinstance(a, str) else a
+                for a in exc.args
+            )
+            raise
         findings = scan(
             [p for p, _role in built.files],
             terms=[t.term for t in terms],
