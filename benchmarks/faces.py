@@ -11,8 +11,8 @@ same run, with solid fills:
           model with onnxruntime, no tracking), told to encode as we do (libx264 veryfast,
           crf 20), timed as a subprocess including its start-up.
 
-The threshold 0.2 is deface's default and our doubt floor: both sides decode the same
-candidates. fps = frames / wall seconds; ratio = ours fps / deface fps (target >= 1: tracking
+The threshold 0.2 is deface's default and ours: both sides fill the same candidates (we also
+decode down to 0.1, the doubt band that goes on the review sheet). fps = frames / wall seconds; ratio = ours fps / deface fps (target >= 1: tracking
 and padding must not make us slower). Usage:
 
     .venv/bin/python benchmarks/faces.py [--sizes 1280x720,1920x1080] [--seconds 5] [--fps 25]

