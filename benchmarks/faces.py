@@ -12,8 +12,9 @@ same run, with solid fills:
           crf 20), timed as a subprocess including its start-up.
 
 The threshold 0.2 is deface's default and ours: both sides fill the same candidates (we also
-decode down to 0.1, the doubt band that goes on the review sheet). fps = frames / wall seconds; ratio = ours fps / deface fps (target >= 1: tracking
-and padding must not make us slower). Usage:
+decode down to 0.1, the doubt band that goes on the review sheet). fps = frames / wall
+seconds; ratio = ours fps / deface fps (target >= 1: tracking and padding must not make us
+slower). Usage:
 
     .venv/bin/python benchmarks/faces.py [--sizes 1280x720,1920x1080] [--seconds 5] [--fps 25]
         [--device cpu|cuda] [--skip-deface]
