@@ -10,9 +10,11 @@ Other test modules import these builders; keep their signatures stable.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pikepdf
@@ -204,6 +206,20 @@ def _append_revision(
     )
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     path.write_bytes(bytes(out))
+
+
+def exif_tags(path: Path) -> dict[str, Any]:
+    """Every tag exiftool reads in `path` (`-ee -G1 -a -u`, keys "Group:Tag"), less SourceFile."""
+    out = subprocess.run(
+        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    record: dict[str, Any] = json.loads(out)[0]
+    record.pop("SourceFile", None)
+    return record
 
 
 def _exiftool(path: Path, *args: str) -> None:

@@ -6,7 +6,6 @@ that filled it: it must find the face in the source and nothing in what we publi
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from sijill.protect.faces import (
 )
 from sijill.protect.media import mux, probe
 from sijill.protect.video import anonymise_video
-from tests.leakgen import ASTRONAUT_FACE, astronaut_rgb, face_video
+from tests.leakgen import ASTRONAUT_FACE, astronaut_rgb, exif_tags, face_video
 
 FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
 _HAAR = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
@@ -306,17 +305,6 @@ def test_unreadable_video_leaves_nothing(detector: FaceDetector, tmp_path: Path)
     assert not dst.parent.exists() or not list(dst.parent.iterdir())
 
 
-def _exif(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        ["exiftool", "-j", "-ee", "-G1", "-a", "-u", str(path)],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout
-    tags: dict[str, object] = json.loads(out)[0]
-    return tags
-
-
 def test_mux_one_video_one_audio_no_metadata(source_video: Path, tmp_path: Path) -> None:
     video = tmp_path / "video.mp4"
     # The source's own tags must not come through: only our streams are mapped.
@@ -339,7 +327,7 @@ def test_mux_one_video_one_audio_no_metadata(source_video: Path, tmp_path: Path)
     }
     for st in info["streams"]:
         assert set(st.get("tags", {})) <= {"language", "handler_name", "vendor_id"}
-    tags = _exif(dst)
+    tags = exif_tags(dst)
     for key, value in tags.items():
         if key.startswith(("System:", "SourceFile", "ExifTool:")):
             continue  # our file system and exiftool itself, not the file

@@ -13,23 +13,19 @@ import pytest
 from PIL import Image
 
 from tests.conftest import CLI
-from tests.leakgen import face_image, face_video, hostile_pdf, speech_with_name, tagged_gps_mp4
+from tests.leakgen import (
+    exif_tags,
+    face_image,
+    face_video,
+    hostile_pdf,
+    speech_with_name,
+    tagged_gps_mp4,
+)
 
 # A fictional name that espeak-ng says and Whisper hears back intact (many names come back
 # misheard, as they would from a real speaker: the transcript is what gets redacted).
 NAME = "Daniel Brooks"
 FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
-
-
-def _exif(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    doc: dict[str, object] = json.loads(out)[0]
-    return doc
 
 
 def _haar_faces(rgb: np.ndarray) -> int:
@@ -47,7 +43,7 @@ def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
     cli: CLI, tmp_path: Path
 ) -> None:
     photo = face_image(tmp_path / "portrait.jpg")
-    before = _exif(photo)
+    before = exif_tags(photo)
     assert any("GPS" in k for k in before) and _haar_faces(np.asarray(Image.open(photo))) >= 1
     cli("ingest", str(photo))
     item = _item_id(cli, "portrait.jpg")
@@ -56,7 +52,7 @@ def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
     assert doc["passed"], doc["findings"]
     files = sorted(out.iterdir())
     assert [f.name for f in files] == [f"{item}.jpg"]
-    tags = _exif(files[0])
+    tags = exif_tags(files[0])
     for key in tags:
         assert not any(bad in key for bad in ("GPS", "Make", "Model", "Serial", "DateTime"))
     assert _haar_faces(np.asarray(Image.open(files[0]).convert("RGB"))) == 0
@@ -208,7 +204,7 @@ def test_phone_video_loses_its_gps_track_tags_and_second_streams(cli: CLI, tmp_p
     tags = probe["format"].get("tags", {})
     for key in ("creation_time", "location", "title", "encoder"):
         assert key not in tags, tags
-    assert not any("GPS" in k or "Location" in k for k in _exif(copy))
+    assert not any("GPS" in k or "Location" in k for k in exif_tags(copy))
 
 
 def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path) -> None:

@@ -7,10 +7,8 @@ Each test fails if the protection it names stops working.
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pikepdf
@@ -26,6 +24,7 @@ from sijill.protect.office import text_to_pdf
 from sijill.protect.pdf import rebuild_pdf, redact_raster
 from sijill.protect.redact import ProtectedTerm, Redactor
 from tests.conftest import shared_data
+from tests.leakgen import exif_tags
 from tests.pdfgen import write_scanned_pdf, write_text_pdf
 
 NAME = "Ali al-Nakhli"
@@ -35,21 +34,8 @@ PLAIN_GROUPS = {"File", "JFIF", "PNG", "Composite", "System", "ExifTool", "PDF"}
 PDF_ALLOWED = {"PDF:PDFVersion", "PDF:Linearized", "PDF:PageCount"}
 
 
-def exif(path: Path) -> dict[str, Any]:
-    out = subprocess.run(
-        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    record: dict[str, Any] = json.loads(out)[0]
-    record.pop("SourceFile", None)
-    return record
-
-
 def assert_no_metadata(path: Path) -> None:
-    tags = exif(path)
+    tags = exif_tags(path)
     carried = {k for k in tags if k.split(":")[0] not in PLAIN_GROUPS}
     assert not carried, carried
     for key in tags:
@@ -106,7 +92,7 @@ def assert_clean_pdf_structure(path: Path, name: str) -> None:
                 for value in obj.values():
                     if isinstance(value, pikepdf.String):
                         assert name not in str(value)
-    tags = exif(path)
+    tags = exif_tags(path)
     assert not {k for k in tags if k.split(":")[0] not in PLAIN_GROUPS}, tags
     # -ee lists the page images (a rasterised page's picture); their own tags would show up
     # in other groups, which the check above refuses.
@@ -119,7 +105,7 @@ def assert_clean_pdf_structure(path: Path, name: str) -> None:
 
 def test_jpeg_orientation_icc_and_exif(tmp_path: Path) -> None:
     src = shared_data("exif-samples") / "jpg" / "orientation" / "portrait_6.jpg"
-    assert exif(src).get("IFD0:Orientation") == "Rotate 90 CW"
+    assert exif_tags(src).get("IFD0:Orientation") == "Rotate 90 CW"
     dst = tmp_path / "out.jpg"
     seen: list[tuple[int, ...]] = []
 
@@ -157,7 +143,7 @@ def test_jpeg_orientation_icc_and_exif(tmp_path: Path) -> None:
 
 def test_gps_camera_tags_gone_and_faces_filled(tmp_path: Path) -> None:
     src = shared_data("exif-samples") / "jpg" / "gps" / "DSCN0010.jpg"
-    tags = exif(src)
+    tags = exif_tags(src)
     assert any("GPSLatitude" in k for k in tags) and tags.get("IFD0:Make")
     dst = tmp_path / "out.png"
 
@@ -176,7 +162,7 @@ def test_gps_camera_tags_gone_and_faces_filled(tmp_path: Path) -> None:
 
 def test_heic_is_decoded_upright_without_metadata(tmp_path: Path) -> None:
     src = shared_data("exif-samples") / "heic" / "mobile" / "iphone_13_pro_max.HEIC"
-    tags = exif(src)
+    tags = exif_tags(src)
     assert tags.get("IFD0:Make") == "Apple"
     dst = tmp_path / "out.jpg"
     report = rebuild_image(src, dst)
@@ -198,7 +184,7 @@ def test_png_text_icc_and_hidden_transparent_pixels(tmp_path: Path) -> None:
     info.add_itxt("Comment", f"taken by {NAME}")
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     Image.fromarray(rgba, "RGBA").save(src, pnginfo=info, icc_profile=srgb)
-    assert any(NAME in str(v) for v in exif(src).values())
+    assert any(NAME in str(v) for v in exif_tags(src).values())
     dst = tmp_path / "out.png"
     rebuild_image(src, dst)
     assert_no_metadata(dst)
@@ -405,11 +391,11 @@ def test_photo_in_a_kept_page_loses_its_exif(tmp_path: Path) -> None:
         page.Resources.XObject = pikepdf.Dictionary(Im1=image)
         page.contents_add(pdf.make_stream(b"q 320 0 0 240 72 300 cm /Im1 Do Q"))
         pdf.save(src)
-    assert any("GPS" in k for k in exif(src))
+    assert any("GPS" in k for k in exif_tags(src))
     dst = tmp_path / "out.pdf"
     report = rebuild_pdf(src, dst, redactor=REDACTOR, ocr_langs="eng")
     assert report["rasterised"] == [] and report["jpeg_metadata_stripped"] == 1
-    tags = exif(dst)
+    tags = exif_tags(dst)
     assert not any("GPS" in k or k.startswith(("IFD0", "ExifIFD")) for k in tags), tags
     assert "A page with a photo." in pdf_text(dst)[0]
 
@@ -478,4 +464,4 @@ def test_text_to_pdf_english_and_arabic(tmp_path: Path) -> None:
     assert "convoy" in text[1]
     with pikepdf.open(dst) as pdf:
         assert "/Info" not in pdf.trailer and set(pdf.Root.keys()) == {"/Type", "/Pages"}
-    assert not {k for k in exif(dst) if k.split(":")[0] not in PLAIN_GROUPS}
+    assert not {k for k in exif_tags(dst) if k.split(":")[0] not in PLAIN_GROUPS}

@@ -3,8 +3,6 @@ could place, date or identify it: checked with exiftool and the leak check's all
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from sijill.errors import SijillError
 from sijill.leakcheck.metadata import allowed
 from sijill.protect.images import rebuild_image
 from tests.conftest import SHARED_DATA
+from tests.leakgen import exif_tags
 
 SAMPLES = SHARED_DATA / "exif-samples"
 PHOTOS = sorted(
@@ -21,17 +20,6 @@ PHOTOS = sorted(
     if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".heic", ".heif", ".tif", ".tiff")
 )
 FORBIDDEN = ("GPS", "Make", "Model", "Serial", "Date", "Time", "Software", "Artist", "Owner")
-
-
-def _tags(path: Path) -> dict[str, object]:
-    out = subprocess.run(
-        ["exiftool", "-j", "-G1", "-a", "-u", "-ee", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    doc: dict[str, object] = json.loads(out)[0]
-    return doc
 
 
 @pytest.mark.skipif(not PHOTOS, reason=f"shared test data {SAMPLES} is not present")
@@ -46,7 +34,7 @@ def test_publication_copy_of_every_sample_photo_has_no_identifying_tags(
         # A broken photo is refused with a reason, and nothing is left behind.
         assert str(exc) and not dst.exists()
         return
-    tags = _tags(dst)
+    tags = exif_tags(dst)
     for key, value in tags.items():
         group, _, name = key.partition(":")
         if group in ("SourceFile", "ExifTool", "System", "File") or key == "SourceFile":

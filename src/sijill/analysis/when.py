@@ -54,7 +54,7 @@ from typing import Any
 from sijill.analysis import entity_dates
 from sijill.analysis.entity_dates import _MONTHS
 from sijill.analysis.mentions import original_span
-from sijill.analysis.numbers import NUMBER_PHRASE, counted_noun, parse_number
+from sijill.analysis.numbers import NUMBER_PHRASE, UNITS, counted_noun, parse_number
 from sijill.storage.textnorm import normalize, normalize_with_map
 
 Date = datetime.date
@@ -256,15 +256,8 @@ _MONTH_FULL = "(?:" + "|".join(
 ) + ")"  # fmt: skip
 _YEAR_WORD = _alt("عام", "سنة", "العام", "السنة", "the year", "l'année", "l'an", "année")
 
-_UNIT_WORDS = {
-    "day": ("day", "days", "jour", "jours", "journée", "journées", "يوم", "أيام", "يوما"),
-    "week": ("week", "weeks", "semaine", "semaines", "أسبوع", "أسابيع", "أسبوعا"),
-    "month": ("month", "months", "mois", "شهر", "أشهر", "شهور", "شهرا"),
-    "year": (
-        "year", "years", "an", "ans", "année", "années",
-        "سنة", "سنوات", "سنين", "عام", "أعوام", "عاما",
-    ),
-}  # fmt: skip
+# Time units, the same words the number reader counts with.
+_UNIT_WORDS = {u: UNITS[u] for u in ("day", "week", "month", "year")}
 _DUAL_WORDS = {
     "day": ("يومين", "يومان"),
     "week": ("أسبوعين", "أسبوعان"),

@@ -111,16 +111,25 @@ def _build_kind(item: Item) -> str:
 
 
 def _duration(path: Path) -> float | None:
-    proc = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """Length of an original in seconds, probed with the same confinement as the pipeline's
+    (plain file only, recording formats only)."""
+    from sijill.pipeline.media_input import input_options, source
+    from sijill.pipeline.stages.ffprobe_metadata import tool
+
+    cmd = [tool("ffprobe"), "-v", "error", *input_options()]
+    cmd += ["-show_entries", "format=duration", "-of", "json", source(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     try:
         return float(json.loads(proc.stdout)["format"]["duration"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def _findings_json(findings: list[Any]) -> list[dict[str, str]]:
+    return [
+        {"file": Path(f.file).name, "where": f.where, "what": f.what, "kind": f.kind}
+        for f in findings
+    ]
 
 
 def protect(
@@ -262,10 +271,7 @@ def protect(
                 },
                 files=files,
                 report=report,
-                findings=[
-                    {"file": Path(f.file).name, "where": f.where, "what": f.what, "kind": f.kind}
-                    for f in findings
-                ],
+                findings=_findings_json(findings),
                 created_by=actor,
             )
             s.add(row)
@@ -332,11 +338,7 @@ def write_copy(archive: Archive, copy_id: int, out: Path, actor: str) -> list[Pa
                 with archive.catalog.session() as s:
                     row = s.get_one(PublicationCopy, copy_id)
                     row.status = "failed"
-                    row.findings = [
-                        {"file": Path(f.file).name, "where": f.where, "what": f.what,
-                         "kind": f.kind}
-                        for f in findings
-                    ]  # fmt: skip
+                    row.findings = _findings_json(findings)
                     params = dict(row.params or {})
                     params["terms_fingerprint"] = terms_fingerprint(terms)
                     row.params = params

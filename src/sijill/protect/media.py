@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from sijill.errors import ConfigError, StageError, ToolMissing
-
-
-def _tool(name: str) -> str:
-    exe = shutil.which(name)
-    if exe is None:
-        raise ToolMissing(f"{name} is not installed (Debian package ffmpeg)")
-    return exe
+from sijill.errors import ConfigError, StageError
+from sijill.pipeline.stages.ffprobe_metadata import tool
 
 
 def probe(path: Path) -> dict[str, Any]:
     """ffprobe's streams and format of a file we wrote (not for originals: no confinement)."""
-    cmd = [_tool("ffprobe"), "-v", "error", "-show_streams", "-show_format", "-show_chapters"]
+    cmd = [tool("ffprobe"), "-v", "error", "-show_streams", "-show_format", "-show_chapters"]
     cmd += ["-of", "json", f"file:{path}"]
     proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     if proc.returncode != 0:
@@ -53,7 +46,7 @@ def mux(dst: Path, *, video: Path | None = None, audio: Path | None = None) -> N
         raise ConfigError(f"a publication video is written as .mp4, not {suffix or 'no suffix'}")
     if video is None and suffix not in (".m4a", ".mp4"):
         raise ConfigError(f"publication sound is written as .m4a, not {suffix or 'no suffix'}")
-    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     maps: list[str] = []
     n = 0
     if video is not None:

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sijill.errors import StageError
 from sijill.protect.pdf import append_clean_page, check_langs, tesseract
+from sijill.protect.pdf_scrub import save_new
 
 DPI = 200
 PAGE = (1654, 2339)  # A4 at 200 dpi
@@ -116,14 +117,7 @@ def text_to_pdf(
             tesseract(picture, base, ocr_langs, DPI, ("pdf",))
             with pikepdf.open(base.with_suffix(".pdf")) as ocr:
                 append_clean_page(out, ocr, ocr.pages[0].obj)
-        out.save(
-            dst,
-            linearize=False,
-            deterministic_id=True,
-            compress_streams=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-            fix_metadata_version=False,
-        )
+        save_new(out, dst)
     return {
         "pages": len(laid_out),
         "source_pages": len(pages),

@@ -29,7 +29,7 @@ from PIL import Image
 
 from sijill.errors import InputRejected, StageError
 from sijill.protect.images import FaceFn, face_report_dict, has_face
-from sijill.protect.pdf_scrub import append_clean_page, strip_jpeg_segments
+from sijill.protect.pdf_scrub import append_clean_page, save_new, strip_jpeg_segments
 from sijill.protect.raster import (
     DPI,
     MAX_RENDER_PIXELS,
@@ -195,14 +195,7 @@ def rebuild_pdf(
                         {"page": number, "pseudonym": label, "kind": _kind(redactor, label)}
                     )
             out.remove_unreferenced_resources()
-            out.save(
-                dst,
-                linearize=False,
-                deterministic_id=True,
-                compress_streams=True,
-                object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                fix_metadata_version=False,
-            )
+            save_new(out, dst)
     except pikepdf.PdfError as exc:
         raise InputRejected(f"the PDF cannot be rebuilt: {exc}", status="invalid") from exc
     finally:

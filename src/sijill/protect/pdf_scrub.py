@@ -9,6 +9,7 @@ forces the page to be rasterised (optional content, JPEG 2000).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -194,3 +195,16 @@ def append_clean_page(out: pikepdf.Pdf, source: pikepdf.Pdf, page: pikepdf.Dicti
     fresh["/Contents"] = copied.C
     out.pages.append(pikepdf.Page(out.make_indirect(fresh)))
     return scrub
+
+
+def save_new(pdf: pikepdf.Pdf, dst: Path) -> None:
+    """Write a PDF built from scratch in one piece: no incremental update, an /ID made from
+    its content (never the source's), no metadata added on the way."""
+    pdf.save(
+        dst,
+        linearize=False,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        fix_metadata_version=False,
+    )

@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import re
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -35,8 +33,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from sijill.errors import ConfigError, InputRejected, StageError, ToolMissing
+from sijill.errors import ConfigError, InputRejected, StageError
 from sijill.pipeline.media_input import input_options, source
+from sijill.pipeline.stages.ffprobe_metadata import tool, tool_message
 from sijill.protect.faces import (
     MODES,
     PAD_SECONDS,
@@ -60,22 +59,6 @@ _QUEUE = 4  # frames in flight between threads, each side
 _END = object()
 
 
-def _tool(name: str) -> str:
-    exe = shutil.which(name)
-    if exe is None:
-        raise ToolMissing(f"{name} is not installed (Debian package ffmpeg)")
-    return exe
-
-
-def _message(stderr: bytes, limit: int = 3) -> str:
-    lines = [
-        re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", ln.strip())
-        for ln in stderr.decode("utf-8", "replace").splitlines()
-        if ln.strip()
-    ]
-    return "; ".join(lines[-limit:])
-
-
 @dataclass(frozen=True)
 class VideoInfo:
     width: int  # upright, made even
@@ -86,14 +69,14 @@ class VideoInfo:
 
 def video_info(src: Path) -> VideoInfo:
     """Size (after rotation), frame rate and frame count of the first video stream."""
-    cmd = [_tool("ffprobe"), "-v", "error", *input_options(), "-select_streams", "V:0"]
+    cmd = [tool("ffprobe"), "-v", "error", *input_options(), "-select_streams", "V:0"]
     cmd += ["-show_streams", "-show_format", "-of", "json", source(src)]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
     except subprocess.TimeoutExpired as exc:
         raise StageError("ffprobe took longer than 120 s on the video") from exc
     if proc.returncode != 0:
-        raise StageError(f"ffprobe could not read the video: {_message(proc.stderr)}")
+        raise StageError(f"ffprobe could not read the video: {tool_message(proc.stderr)}")
     try:
         data = json.loads(proc.stdout)
     except ValueError as exc:
@@ -136,7 +119,7 @@ def video_info(src: Path) -> VideoInfo:
 def _decoder(src: Path, info: VideoInfo, errors: IO[bytes]) -> subprocess.Popen[bytes]:
     # ffmpeg turns frames upright by default (autorotate); the crop keeps the size even, and
     # fails loudly rather than stretch if the probed size were wrong.
-    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error"]
+    cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error"]
     cmd += [*input_options(), "-i", source(src), "-map", "0:V:0", "-an", "-sn", "-dn"]
     cmd += ["-vf", f"crop={info.width}:{info.height}:0:0", "-fps_mode", "cfr"]
     cmd += ["-r", str(info.rate), "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
@@ -145,7 +128,7 @@ def _decoder(src: Path, info: VideoInfo, errors: IO[bytes]) -> subprocess.Popen[
 
 def encoder_args(width: int, height: int, rate: Fraction, dst: Path) -> list[str]:
     """ffmpeg reading raw RGB frames on stdin and writing one clean H.264 stream as MP4."""
-    cmd = [_tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    cmd = [tool("ffmpeg"), "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
     cmd += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}"]
     cmd += ["-framerate", str(rate), "-i", "pipe:0", "-map", "0:v:0", "-an", "-sn", "-dn"]
     cmd += ["-map_metadata", "-1", "-map_chapters", "-1"]
@@ -263,12 +246,12 @@ def anonymise_video(
         writer.join()
         if dec.wait() != 0:
             dec_err.seek(0)
-            raise StageError(f"ffmpeg could not decode the video: {_message(dec_err.read())}")
+            raise StageError(f"ffmpeg could not decode the video: {tool_message(dec_err.read())}")
         if report.frames == 0:
             raise StageError("the video has no frames that could be decoded")
         if enc.wait() != 0 or writer.error is not None:
             enc_err.seek(0)
-            why = _message(enc_err.read()) or str(writer.error)
+            why = tool_message(enc_err.read()) or str(writer.error)
             raise StageError(f"ffmpeg could not encode the published video: {why}")
         # ffmpeg's command line names the encoder in a stream tag ("Lavc libx264") that no
         # option removes; a stream copy through `mux` leaves it behind.
