@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -11,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sijill.cli.common import Ctx, emit_json, err, out, pass_ctx
-from sijill.leakcheck import Finding, count_files, scan
+
+if TYPE_CHECKING:
+    from sijill.leakcheck import Finding
 
 
 def _archive_terms(c: Ctx, case: str | None) -> list[str]:
@@ -71,6 +74,9 @@ def leakcheck_cmd(
         lines = terms_file.read_text(encoding="utf-8-sig").splitlines()
         wanted += [line.strip() for line in lines if line.strip()]
     wanted += _archive_terms(c, case)
+    # The scanners (OpenCV, pdfium, Whisper) load only when a scan runs, not with every command.
+    from sijill.leakcheck import count_files, scan
+
     total = count_files(list(paths))
     if total > 1 and err.is_terminal:
         with Progress(
