@@ -326,10 +326,31 @@ class PublicationCopy(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # passed failed
+    # passed, passed-with-resolutions (every finding resolved by a person), failed
+    status: Mapped[str] = mapped_column(String(32), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # {"by", "at", "transcript"} when a person accepted an unreviewed transcript (0006)
+    accepted_unreviewed: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class CopyResolution(Base):
+    """A person's verdict that one leak-check finding of one copy is a false positive (0006)."""
+
+    __tablename__ = "copy_resolutions"
+    __table_args__ = (
+        UniqueConstraint("copy_id", "finding_sha256", name="uq_copy_resolutions_finding"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    copy_id: Mapped[int] = mapped_column(ForeignKey("publication_copies.id"), index=True)
+    finding_no: Mapped[int] = mapped_column(Integer)
+    # sha256 of the finding's kind/where/what: the verdict holds for that content only
+    finding_sha256: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(32))  # not-a-face not-a-name
+    note: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
