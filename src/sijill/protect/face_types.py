@@ -22,3 +22,9 @@ class Detection:
     x1: float
     y1: float
     score: float
+    support: int = 1  # how many of the detector's passes (scales, tilts) saw this face
+
+    def sure(self, threshold: float) -> bool:
+        """Whether to fill it: a score at the threshold, or a doubtful one that two passes
+        agree on (one texture rarely looks like a face at two scales or tilts)."""
+        return self.score >= threshold or self.support >= 2

