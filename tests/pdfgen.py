@@ -83,3 +83,129 @@ def write_scanned_pdf(
         d.text((150, 200 + i * int(size * 2.2)), line, font=fnt, fill=0)
     im.save(path, "PDF", resolution=300.0)
     return path
+
+
+# Hostile image PDFs: a picture drawn only in part, so that what a reader sees and what
+# `pdfimages` pulls out of the file differ (issue 10, point 1).
+
+_PAGE = (612.0, 792.0)
+_FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def two_halves_picture(hidden: str, shown: str = "PUBLIC", size: tuple[int, int] = (1200, 300)):  # type: ignore[no-untyped-def]
+    """RGB pixels (numpy) with `shown` written in the left half and `hidden` in the right."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("RGB", size, (255, 255, 255))
+    d = ImageDraw.Draw(im)
+    fnt = ImageFont.truetype(_FONT_BOLD, 56)
+    d.text((40, size[1] // 2 - 30), shown, font=fnt, fill=(0, 0, 0))
+    d.text((size[0] // 2 + 30, size[1] // 2 - 30), hidden, font=fnt, fill=(0, 0, 0))
+    return np.asarray(im)
+
+
+def _jpeg(rgb, quality: int = 92) -> bytes:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def image_page_pdf(
+    path: Path,
+    rgb,  # type: ignore[no-untyped-def]
+    *,
+    how: str,
+    caption: str = "A page with a picture.",
+) -> Path:
+    """A one-page PDF with a caption (real text) and the picture `rgb` drawn 468 pt wide.
+
+    `how` says how the picture is hidden in part:
+    - "plain": drawn whole (nothing hidden);
+    - "clip": a JPEG XObject clipped to its left half;
+    - "smask": a JPEG XObject whose soft mask makes its right half transparent;
+    - "cover": a JPEG XObject whose right half is painted over with a black rectangle;
+    - "offpage": a JPEG XObject drawn so that its right half lies beyond the page's edge;
+    - "inline": an inline image (BI ... ID ... EI, Flate) clipped to its left half;
+    - "undrawn": the picture is an XObject in the page's resources that no operator draws
+      (a small plain picture is drawn instead).
+    """
+    import zlib
+
+    import numpy as np
+    import pikepdf
+
+    h, w = rgb.shape[:2]
+    width = 468.0
+    height = width * h / w
+    x, y = 72.0, 400.0
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                           BaseFont=pikepdf.Name.Helvetica)
+    )  # fmt: skip
+    text = b"BT /F1 14 Tf 72 720 Td (" + _escape(caption) + b") Tj ET\n"
+
+    def jpeg_xobject(pixels) -> pikepdf.Stream:  # type: ignore[no-untyped-def]
+        return pdf.make_stream(
+            _jpeg(pixels), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
+            Width=pixels.shape[1], Height=pixels.shape[0], ColorSpace=pikepdf.Name.DeviceRGB,
+            BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode,
+        )  # fmt: skip
+
+    xobjects = pikepdf.Dictionary()
+    place = b"%.2f 0 0 %.2f %.2f %.2f cm" % (width, height, x, y)
+    clip_left = b"%.2f %.2f %.2f %.2f re W n " % (x, y, width / 2, height)
+    if how in ("plain", "clip", "smask", "offpage", "cover"):
+        image = jpeg_xobject(rgb)
+        xobjects.Im1 = image
+        if how == "smask":
+            alpha = np.full((h, w), 255, np.uint8)
+            alpha[:, w // 2 :] = 0
+            image.SMask = pdf.make_stream(
+                zlib.compress(alpha.tobytes()), Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Image, Width=w, Height=h,
+                ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+                Filter=pikepdf.Name.FlateDecode,
+            )  # fmt: skip
+        if how == "offpage":
+            place = b"%.2f 0 0 %.2f %.2f %.2f cm" % (width, height, _PAGE[0] - width / 2, y)
+        draw = b"q " + (clip_left if how == "clip" else b"") + place + b" /Im1 Do Q\n"
+        if how == "cover":  # a black box painted over the right half, as a careless redaction
+            draw += b"0 g %.2f %.2f %.2f %.2f re f\n" % (x + width / 2, y, width / 2, height)
+    elif how == "inline":
+        data = zlib.compress(np.ascontiguousarray(rgb[..., :3]).tobytes())
+        draw = (
+            b"q " + clip_left + place
+            + b" BI /W %d /H %d /CS /RGB /BPC 8 /F /Fl ID " % (w, h) + data + b"\nEI Q\n"
+        )  # fmt: skip
+    elif how == "undrawn":
+        xobjects.Im1 = jpeg_xobject(np.full((64, 64, 3), 200, np.uint8))
+        xobjects.Im2 = jpeg_xobject(rgb)
+        draw = b"q 64 0 0 64 72 400 cm /Im1 Do Q\n"
+    else:
+        raise ValueError(how)
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=pikepdf.Array([0, 0, *_PAGE]),
+        Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font), XObject=xobjects),
+        Contents=pdf.make_stream(text + draw),
+    )
+    pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+    pdf.save(path)
+    return path
+
+
+def face_on_the_right(face):  # type: ignore[no-untyped-def]
+    """A picture twice as wide as `face` (RGB pixels): plain grey on the left, `face` on the
+    right, so that any of image_page_pdf's ways of hiding the right half hides the face."""
+    import numpy as np
+
+    h, w = face.shape[:2]
+    out = np.full((h, 2 * w, 3), 180, np.uint8)
+    out[:, w:] = face[..., :3]
+    return out

@@ -50,6 +50,7 @@ def decode_bytes(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+_OCTAL = frozenset(bytes([c]) for c in b"01234567")
 _ESC = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 
 
@@ -68,12 +69,14 @@ def strings_in(data: bytes) -> list[str]:
                     if nxt in _ESC:
                         buf += _ESC[nxt]
                         j += 2
-                    elif nxt.isdigit():
+                    elif nxt in _OCTAL:
                         m = re.match(rb"[0-7]{1,3}", data[j + 1 : j + 4])
                         digits = m.group(0) if m else nxt
                         buf.append(int(digits, 8) & 0xFF)
                         j += 1 + len(digits)
                     else:
+                        # Any other escaped character stands for itself ("\8" is "8",
+                        # "\(" is "("); a backslash before a line end joins the lines.
                         buf += nxt if nxt not in (b"\r", b"\n") else b""
                         j += 2
                     continue

@@ -29,6 +29,7 @@ from PIL import Image
 
 from sijill.errors import InputRejected, StageError
 from sijill.protect.images import FaceFn, face_report_dict, has_face
+from sijill.protect.pdf_images import image_reasons, undrawn_images
 from sijill.protect.pdf_scrub import append_clean_page, save_new, strip_jpeg_segments
 from sijill.protect.raster import (
     DPI,
@@ -172,6 +173,8 @@ def rebuild_pdf(
                 scrub = append_clean_page(out, source, src_page)
                 report["jpeg_metadata_stripped"] += scrub.jpeg_cleaned
                 reasons = sorted(scrub.reasons)
+                if not reasons:
+                    reasons = image_reasons(out, out.pages[-1].obj)
                 if not protect and not reasons:
                     continue
                 image, boxes, reasons, page_faces = _inspect(
@@ -304,6 +307,9 @@ def verify_pdf(path: Path, redactor: Redactor) -> None:
         strings: list[str] = []
         for page in pdf.pages:
             _content_strings(page.obj, strings, set())
+        undrawn = undrawn_images(pdf)
+        if undrawn:
+            raise StageError(f"page {undrawn[0]} of the rebuilt PDF holds an image it never draws")
     if redactor and redactor.find("\n".join(strings)):
         raise StageError("a protected term is still in the rebuilt PDF's page content")
     if not redactor:

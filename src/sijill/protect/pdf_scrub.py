@@ -125,7 +125,8 @@ class _Scrubber:
 
 
 def strip_jpeg_segments(data: bytes) -> bytes:
-    """A JPEG without APP1..APP13/APP15 (EXIF, XMP, ICC, IPTC) and COM segments.
+    """A JPEG without APP1..APP13/APP15 (EXIF, XMP, ICC, IPTC), COM segments and anything
+    after its end-of-image marker.
 
     APP0 (JFIF) and APP14 (Adobe, which says how to read CMYK/YCC) are kept: decoding needs
     them. Anything unparsable is returned unchanged, and the caller's other checks apply.
@@ -142,7 +143,10 @@ def strip_jpeg_segments(data: bytes) -> bytes:
             i += 1
             continue
         if marker == 0xDA:  # start of scan: the rest is entropy-coded data
-            out += data[i:]
+            # ... up to the end-of-image marker (FF D9 cannot occur inside entropy-coded
+            # data): bytes after it (a second picture, a message) are cut.
+            end = data.find(b"\xff\xd9", i)
+            out += data[i:] if end == -1 else data[i : end + 2]
             return bytes(out)
         length = int.from_bytes(data[i + 2 : i + 4], "big")
         if length < 2 or i + 2 + length > len(data):
