@@ -3,30 +3,43 @@
 The copy is built from the sealed original (decrypted into the archive's private work
 directory), the case's protected terms and the item's transcript or text. The leak check then
 scans the files it made, with the case's terms, and its findings are stored with the copy.
-Only a copy that passed is written out; a failed one stays in the archive for review.
+Only a copy that passed (or whose every finding a person resolved, see `copy_decisions`) is
+written out, and only after it is checked again: its files re-hashed and re-scanned, the
+findings compared with the stored ones. A failed copy stays in the archive for review.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from sijill.archive import custody
 from sijill.archive.archive import Archive
+from sijill.archive.copy_decisions import (
+    FAILED,
+    PASSED,
+    WRITABLE,
+    findings_json,
+    resolution_json,
+    terms_fingerprint,
+    valid_resolutions,
+)
+from sijill.archive.copy_release import write_copy
 from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms, propose
-from sijill.errors import ConfigError, IntegrityError, LeakFound, NotFound, SijillError
+from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
+from sijill.storage.workspace import ram_check
 
 LOSSLESS_IMAGES = ("image/png", "image/gif", "image/tiff", "image/bmp", "image/webp")
 
@@ -37,6 +50,8 @@ class ProtectOptions:
     voice_mode: str = "revoice"
     accept_weak_voice: bool = False
     speech_check: bool = True
+    # Re-voice or subtitle from a transcript nobody reviewed (recorded with the copy).
+    accept_unreviewed: bool = False
 
 
 @dataclass
@@ -46,12 +61,18 @@ class ProtectResult:
 
 
 def copy_json(c: PublicationCopy) -> dict[str, Any]:
+    s = object_session(c)
+    resolved = valid_resolutions(s, c) if s is not None and c.findings else {}
     return {
         "id": c.id,
         "item": c.item_id,
         "case": c.case_id,
         "status": c.status,
-        "passed": c.status == "passed",
+        "passed": c.status in WRITABLE,
+        "accepted_unreviewed": c.accepted_unreviewed,
+        "resolutions": sorted(
+            (resolution_json(r) for r in resolved.values()), key=lambda r: r["finding"]
+        ),
         "files": [{k: v for k, v in f.items() if k != "blob"} for f in c.files],
         "findings": c.findings,
         "params": c.params,
@@ -125,13 +146,6 @@ def _duration(path: Path) -> float | None:
         return None
 
 
-def _findings_json(findings: list[Any]) -> list[dict[str, str]]:
-    return [
-        {"file": Path(f.file).name, "where": f.where, "what": f.what, "kind": f.kind}
-        for f in findings
-    ]
-
-
 def protect(
     archive: Archive,
     ref: str,
@@ -159,6 +173,7 @@ def protect(
         item = resolve_item(s, ref)
         kind = _build_kind(item)
         item_id, case_id, sha, blob, mime = item.id, item.case_id, item.sha256, item.blob, item.mime
+        size = item.size
         terms = [
             ProtectedTerm(term=t.term, pseudonym=t.pseudonym, kind=t.kind)
             for t in list_terms(s, case_id)
@@ -188,8 +203,12 @@ def protect(
             if u.kind == "segment"
         ]
         reviewed = (item.info or {}).get("transcript_reviewed")
+        # Comments, hidden and deleted text of a document (kind "hidden") are evidence to
+        # search, never part of what a reader of the copy sees.
         pages = [
-            TimedText(text=u.text, page=u.page, lang=u.lang) for u in units if u.kind != "segment"
+            TimedText(text=u.text, page=u.page, lang=u.lang)
+            for u in units
+            if u.kind not in ("segment", "hidden") and not (u.info or {}).get("hidden")
         ]
         # Names the machine found in this item that no protected term covers: the copy keeps
         # them, so they are shown to whoever made it.
@@ -202,7 +221,11 @@ def protect(
             f"item {item_id} has no transcript to re-voice: run `sijill run` first, "
             "or choose --voice none (subtitles only, no audio)"
         )
-    work = Path(tempfile.mkdtemp(prefix=f"protect-{item_id}-", dir=archive.work_dir()))
+    accepted = _unreviewed_acceptance(item_id, kind, segments, reviewed, options, actor)
+    work_root = archive.work_dir()  # in RAM: see storage/workspace.py
+    # The original, the copy and its renders, in RAM only.
+    ram_check(work_root, 3 * size, f"protecting item {item_id}")
+    work = Path(tempfile.mkdtemp(prefix=f"protect-{item_id}-", dir=work_root))
     try:
         original = work / "original"
         archive.blobs.fetch_to(blob, original)
@@ -260,10 +283,12 @@ def protect(
             row = PublicationCopy(
                 item_id=item_id,
                 case_id=case_id,
-                status="passed" if passed else "failed",
+                status=PASSED if passed else FAILED,
+                accepted_unreviewed=accepted,
                 params={
                     "face_mode": options.face_mode,
                     "voice_mode": options.voice_mode,
+                    "speech_check": options.speech_check,
                     "terms": len(terms),
                     "terms_fingerprint": terms_fingerprint([t.term for t in terms]),
                     "regions": len(regions),
@@ -271,7 +296,7 @@ def protect(
                 },
                 files=files,
                 report=report,
-                findings=_findings_json(findings),
+                findings=findings_json(findings),
                 created_by=actor,
             )
             s.add(row)
@@ -286,90 +311,50 @@ def protect(
                     "status": row.status,
                     "files": [{"name": f["name"], "sha256": f["sha256"]} for f in files],
                     "findings": len(findings),
+                    **({"accepted_unreviewed": accepted} if accepted else {}),
                 },
             )
             doc = copy_json(row)
         result = ProtectResult(copy=doc)
         if out is not None and passed:
-            result.files = write_copy(archive, doc["id"], out, actor)
+            # The files were scanned a moment ago: the re-check before writing compares the
+            # stored copy with that scan (its blobs re-hashed) instead of scanning again.
+            result.files = write_copy(archive, doc["id"], out, actor, scanned=doc["findings"])
         return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def terms_fingerprint(terms: list[str]) -> str:
-    return hashlib.sha256("\n".join(sorted(set(terms))).encode()).hexdigest()
+def _unreviewed_acceptance(
+    item_id: str,
+    kind: str,
+    segments: list[Any],
+    reviewed: Any,
+    options: ProtectOptions,
+    actor: str,
+) -> dict[str, Any] | None:
+    """Refuse to re-voice or subtitle an unreviewed transcript unless the person accepts it.
 
-
-def write_copy(archive: Archive, copy_id: int, out: Path, actor: str) -> list[Path]:
-    """Write a publication copy that passed its leak check to `out` (a custody event).
-
-    When the case's protected terms changed since the copy was checked (a name added after
-    it was made), the files are checked again with today's terms first; a finding marks the
-    copy failed and nothing is written.
+    Whisper mishears names ("Abu Rayan" for "Abu Rayyan"); a misheard protected name is not
+    recognised, so it would be spoken and subtitled. Only a person reading the transcript
+    against the recording catches that. The refusal is a usage error (exit 2, like
+    --accept-weak-voice): the person must choose, nothing was found yet.
     """
-    from sijill.leakcheck import scan
-
-    with archive.catalog.session() as s:
-        row = s.get(PublicationCopy, copy_id)
-        if row is None:
-            raise NotFound(f"no publication copy {copy_id}")
-        if row.status != "passed":
-            raise LeakFound(
-                f"publication copy {copy_id} did not pass the leak check; it cannot leave"
-            )
-        files = list(row.files)
-        item_id = row.item_id
-        terms = [t.term for t in list_terms(s, row.case_id)]
-        stale = (row.params or {}).get("terms_fingerprint") != terms_fingerprint(terms)
-    archive.unlock()
-    stage = Path(tempfile.mkdtemp(prefix=f"copy-{copy_id}-", dir=archive.work_dir()))
-    try:
-        staged = []
-        for f in files:
-            dest = stage / Path(f["name"]).name
-            archive.blobs.fetch_to(f["blob"], dest)
-            if sha256_file(dest)[0] != f["sha256"]:
-                raise IntegrityError(f"publication copy {copy_id}: {f['name']} does not match")
-            staged.append(dest)
-        if stale:
-            findings = scan(staged, terms=terms)
-            if findings:
-                with archive.catalog.session() as s:
-                    row = s.get_one(PublicationCopy, copy_id)
-                    row.status = "failed"
-                    row.findings = _findings_json(findings)
-                    params = dict(row.params or {})
-                    params["terms_fingerprint"] = terms_fingerprint(terms)
-                    row.params = params
-                    custody.append(
-                        s,
-                        actor,
-                        "publication_copy_failed_recheck",
-                        item_id,
-                        {"copy": copy_id, "findings": len(findings)},
-                    )
-                raise LeakFound(
-                    f"publication copy {copy_id} no longer passes the leak check with the "
-                    f"case's current protected terms ({len(findings)} findings); nothing written"
-                )
-        out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for src in staged:
-            dest = out / src.name
-            shutil.move(src, dest)
-            written.append(dest)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    with archive.catalog.session() as s:
-        custody.append(
-            s,
-            actor,
-            "publication_copy_written",
-            item_id,
-            {"copy": copy_id, "files": [p.name for p in written], "to": out.name},
+    uses = kind in ("video", "audio") and any(s.text.strip() for s in segments)
+    if not uses or reviewed:
+        return None
+    if not options.accept_unreviewed:
+        raise ConfigError(
+            f"item {item_id}: nobody reviewed its transcript, and the copy re-speaks or "
+            "subtitles it; a misheard protected name would not be recognised. Correct it "
+            f"(`sijill transcript {item_id} --ids`, `--correct SEGMENT TEXT`) and mark it "
+            "`--mark-reviewed`, or pass --accept-unreviewed to accept the risk (recorded)"
         )
-    return written
+    return {
+        "by": actor,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "transcript": "unreviewed",
+    }
 
 
 def read_review(archive: Archive, copy_id: int, dest: Path) -> Path:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from sijill.archive.archive import DEFAULT_CASE
+from sijill.archive.copy_decisions import VERDICTS, fill_hint, resolve_finding
+from sijill.archive.copy_release import write_copy
 from sijill.archive.publication import (
     ProtectOptions,
     add_region,
@@ -17,7 +20,6 @@ from sijill.archive.publication import (
     list_copies,
     protect,
     read_review,
-    write_copy,
 )
 from sijill.archive.queries import resolve_item
 from sijill.archive.terms import (
@@ -47,11 +49,47 @@ def _region(value: str) -> tuple[tuple[int, int, int, int], float | None, float 
     return (x, y, w, h), start, end
 
 
-def _print_findings(findings: list[dict[str, str]]) -> None:
-    table = Table("file", "where", "what", box=None, title="leak check findings")
-    for f in findings:
-        table.add_row(escape(f["file"]), escape(f["where"]), escape(f["what"]))
+def _print_findings(doc: dict[str, Any]) -> None:
+    """The copy's findings, numbered, and what a person can do about each."""
+    resolved = {r["finding"]: r for r in doc.get("resolutions", [])}
+    table = Table("no", "kind", "file", "where", "what", box=None, title="leak check findings")
+    for n, f in enumerate(doc["findings"], 1):
+        mark = " [green](resolved)[/]" if n in resolved else ""
+        table.add_row(
+            str(n), f["kind"], escape(f["file"]), escape(f["where"]), escape(f["what"]) + mark
+        )
     out.print(table)
+    for n, f in enumerate(doc["findings"], 1):
+        if n in resolved:
+            continue
+        hint = fill_hint(doc["item"], f)
+        verdict = VERDICTS.get(f["kind"])
+        if hint:
+            out.print(f"  {n}: if it is a face, fill it and protect again: {escape(hint)}")
+        if verdict:
+            out.print(
+                f"  {n}: if it is {verdict.replace('-', ' ')}, resolve it: sijill copies "
+                f"--resolve {doc['id']} {n} --{verdict} --note TEXT"
+            )
+        elif not hint:
+            out.print(f"  {n}: a {f['kind']} finding cannot be resolved: fix the item")
+
+
+def _print_decisions(doc: dict[str, Any]) -> None:
+    """Never silently: what people waved through for this copy, by whom, and why."""
+    acc = doc.get("accepted_unreviewed")
+    if acc:
+        err.print(
+            f"[yellow]accepted:[/] {escape(acc['by'])} accepted an unreviewed transcript "
+            f"for copy {doc['id']} ({acc['at']})"
+        )
+    for r in doc.get("resolutions", []):
+        f = doc["findings"][r["finding"] - 1]
+        err.print(
+            f"[yellow]resolved:[/] finding {r['finding']} of copy {doc['id']} ({f['kind']}, "
+            f"{escape(f['where'])}) is {r['verdict'].replace('-', ' ')} according to "
+            f"{escape(r['by'])}: {escape(r['note'])}"
+        )
 
 
 @click.command("protect")
@@ -101,6 +139,12 @@ def _print_findings(findings: list[dict[str, str]]) -> None:
     default=None,
     help="Write the sheet of borderline face detections here (internal: never publish it).",
 )
+@click.option(
+    "--accept-unreviewed",
+    is_flag=True,
+    help="Re-voice or subtitle from a transcript nobody reviewed (recorded with the copy): a "
+    "misheard protected name would be spoken and subtitled.",
+)
 @click.option("--no-speech-check", is_flag=True, help="Skip transcribing the copy's audio.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
@@ -113,6 +157,7 @@ def protect_cmd(
     accept_weak_voice: bool,
     regions: tuple[str, ...],
     review_out: Path | None,
+    accept_unreviewed: bool,
     no_speech_check: bool,
     as_json: bool,
 ) -> None:
@@ -121,7 +166,8 @@ def protect_cmd(
     Images and PDFs are rebuilt from pixels and page content; faces are filled on every
     frame; the voice is re-spoken from the redacted transcript; the case's protected terms
     (`sijill terms`) are replaced by their pseudonyms. Exit 1 when the independent leak check
-    finds anything: nothing is written out then.
+    finds anything: nothing is written out then. Exit 2 when the copy would re-speak or
+    subtitle a transcript nobody reviewed, unless --accept-unreviewed is given.
     """
     parsed = [_region(r) for r in regions]
     archive = c.archive(unlock=True)
@@ -135,6 +181,7 @@ def protect_cmd(
         voice_mode=voice_mode,
         accept_weak_voice=accept_weak_voice,
         speech_check=not no_speech_check,
+        accept_unreviewed=accept_unreviewed,
     )
     if voice_mode == "mcadams" and accept_weak_voice:
         err.print(
@@ -154,7 +201,8 @@ def protect_cmd(
         for f in doc["files"]:
             out.print(f"  {escape(f['name'])}  {f['role']}  {f['size']} bytes  {f['sha256'][:16]}")
         if doc["findings"]:
-            _print_findings(doc["findings"])
+            _print_findings(doc)
+        _print_decisions(doc)
         if result.files:
             out.print(f"written to {escape(str(out_dir))}")
         elif out_dir is not None:
@@ -168,7 +216,7 @@ def protect_cmd(
                 f"--case {doc['case']} --accept ENTITY` and run protect again, or confirm they "
                 "may be shown."
             )
-        if doc["report"].get("transcript_reviewed") is False:
+        if doc["report"].get("transcript_reviewed") is False and not doc["accepted_unreviewed"]:
             err.print(
                 "[yellow]note:[/] the transcript was not reviewed by a person: a misheard name "
                 "is not recognised as protected. Correct it with `sijill transcript "
@@ -189,24 +237,65 @@ def protect_cmd(
     "copy_id",
     type=int,
     default=None,
-    help="Write this publication copy (it must have passed) to --out.",
+    help="Write this publication copy (passed, or every finding resolved) to --out.",
 )
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--resolve",
+    nargs=2,
+    type=int,
+    default=None,
+    metavar="COPY FINDING",
+    help="Mark finding number FINDING of copy COPY a false positive (with --not-a-face or "
+    "--not-a-name and --note).",
+)
+@click.option("--not-a-face", "verdict", flag_value="not-a-face", help="It is no face.")
+@click.option("--not-a-name", "verdict", flag_value="not-a-name", help="It is no protected name.")
+@click.option("--note", default=None, help="What the finding really is (kept with the copy).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
 def copies_cmd(
-    c: Ctx, ref: str | None, copy_id: int | None, out_dir: Path | None, as_json: bool
+    c: Ctx,
+    ref: str | None,
+    copy_id: int | None,
+    out_dir: Path | None,
+    resolve: tuple[int, int] | None,
+    verdict: str | None,
+    note: str | None,
+    as_json: bool,
 ) -> None:
-    """List publication copies (of ITEM), or write one that passed with --write ID --out DIR."""
+    """List publication copies (of ITEM), resolve a finding, or write one with --write ID --out DIR.
+
+    A finding the leak check got wrong (a pattern taken for a face, a word taken for a name)
+    can be resolved by a person with a note: a custody event, shown with the copy, void for
+    any new copy. A copy whose every finding is resolved may be written.
+    """
     archive = c.archive()
+    actor = c.settings.actor()
+    if resolve is not None:
+        if verdict is None or not note:
+            raise click.UsageError("--resolve needs --not-a-face or --not-a-name, and --note")
+        # For now the local custodian: whoever holds the archive's passphrase.
+        archive.unlock()
+        with archive.catalog.session() as s:
+            row = resolve_finding(s, resolve[0], resolve[1], verdict, note, actor)
+            doc = copy_json(row)
+        if as_json:
+            emit_json({"copies": [doc], "total": 1})
+        else:
+            out.print(f"finding {resolve[1]} of copy {resolve[0]} resolved; copy {doc['status']}")
+        return
     if copy_id is not None:
         if out_dir is None:
             raise click.UsageError("--write needs --out DIR")
         archive.unlock()
-        written = write_copy(archive, copy_id, out_dir, c.settings.actor())
+        written = write_copy(archive, copy_id, out_dir, actor)
+        with archive.catalog.session() as s:
+            doc = next(copy_json(r) for r in list_copies(s) if r.id == copy_id)
         if as_json:
-            emit_json({"copies": [], "written": [str(p) for p in written]})
+            emit_json({"copies": [doc], "written": [str(p) for p in written]})
         else:
+            _print_decisions(doc)
             out.print(f"wrote {len(written)} files to {escape(str(out_dir))}")
         return
     with archive.catalog.session() as s:
@@ -217,15 +306,18 @@ def copies_cmd(
         return
     table = Table("id", "item", "status", "files", "findings", "made", box=None)
     for r in rows:
+        resolved = f" ({len(r['resolutions'])} resolved)" if r["resolutions"] else ""
         table.add_row(
             str(r["id"]),
             r["item"],
-            "passed" if r["passed"] else "[red]failed[/]",
-            ", ".join(f["name"] for f in r["files"]),
-            str(len(r["findings"])),
+            r["status"] if r["passed"] else f"[red]{r['status']}[/]",
+            ", ".join(escape(f["name"]) for f in r["files"]),
+            f"{len(r['findings'])}{resolved}",
             str(r["created_at"])[:19],
         )
     out.print(table)
+    for r in rows:
+        _print_decisions(r)
 
 
 @click.group("terms", invoke_without_command=True)
