@@ -132,6 +132,10 @@ _PDF: dict[str, Check] = {
     "PDF:EmbeddedImageFilter": lambda v: (
         str(v) in ("FlateDecode", "DCTDecode", "CCITTFaxDecode", "JBIG2Decode", "RunLengthDecode")
     ),
+    # The picture itself, as exiftool's placeholder ("(Binary data N bytes, ...)"); the
+    # EXIF, XMP, IPTC or GPS a JPEG carries inside is reported under its own groups (IFD0,
+    # GPS, XMP-*...), which stay findings, and the PDF pass names such segments too.
+    "PDF:EmbeddedImage": _binary,
 }
 _QT_MOVIE: dict[str, Check] = {
     "QuickTime:MajorBrand": _any,

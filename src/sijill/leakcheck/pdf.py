@@ -24,6 +24,8 @@ import numpy as np
 import pikepdf
 import pypdfium2
 
+from sijill.leakcheck.files import jpeg_structure
+
 MAX_REVISIONS = 50
 RENDER_DPI = 150
 MAX_IMAGES = 200
@@ -219,24 +221,79 @@ def _document_places(pdf: pikepdf.Pdf, rep: PdfReport) -> None:
                 rep.texts.append((f"page {i} annotation ({sub})", t))
 
 
+def _content_holders(pdf: pikepdf.Pdf) -> Iterator[tuple[str, pikepdf.Object]]:
+    """(label, object) for everything with a content stream that can hold inline images:
+    pages, form XObjects, tiling patterns, Type 3 glyphs, annotation appearances."""
+    for i, page in enumerate(pdf.pages, 1):
+        yield f"page {i}", page.obj
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and (
+            obj.get("/Subtype") == pikepdf.Name.Form or obj.get("/PatternType") == 1
+        ):
+            yield f"object {obj.objgen[0]}", obj
+        elif isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == pikepdf.Name.Type3:
+            procs = obj.get("/CharProcs")
+            if isinstance(procs, pikepdf.Dictionary):
+                for glyph in procs.values():
+                    if isinstance(glyph, pikepdf.Stream):
+                        yield f"object {glyph.objgen[0]} (Type 3 glyph)", glyph
+
+
 def _images(pdf: pikepdf.Pdf, rep: PdfReport) -> None:
-    from pikepdf import PdfImage
+    """Every picture's full pixels, as stored: masks, clips and covers are not applied, since
+    `pdfimages` (or anyone) gets the whole picture back; inline images included."""
+    from pikepdf import PdfImage, PdfInlineImage
 
     count = 0
+    left_out = False
+
+    def add(where: str, image: PdfImage | PdfInlineImage) -> None:
+        nonlocal count
+        count += 1
+        try:
+            pil = image.as_pil_image()
+        except Exception as exc:  # noqa: BLE001 - any decoder failure is a finding, not a crash
+            rep.structure.append((where, f"an image that cannot be checked: {exc}"))
+            return
+        rep.images.append((where, np.asarray(pil.convert("RGB"))))
+
     for obj in pdf.objects:
-        if count >= MAX_IMAGES:
-            break
         if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
-            count += 1
-            try:
-                pil = PdfImage(obj).as_pil_image()
-            except Exception as exc:  # noqa: BLE001 - any decoder failure is a finding, not a crash
-                rep.structure.append(
-                    (f"image object {obj.objgen[0]}", f"an image that cannot be checked: {exc}")
-                )
-                continue
-            rgb = np.asarray(pil.convert("RGB"))
-            rep.images.append((f"image object {obj.objgen[0]}", rgb))
+            if count >= MAX_IMAGES:
+                left_out = True
+                break
+            where = f"image object {obj.objgen[0]}"
+            _jpeg_segments(obj, where, rep)
+            add(where, PdfImage(obj))
+    for label, holder in _content_holders(pdf):
+        try:
+            instructions = pikepdf.parse_content_stream(holder)
+        except pikepdf.PdfError as exc:
+            rep.structure.append((label, f"content that cannot be parsed: {exc}"))
+            continue
+        n = 0
+        for ins in instructions:
+            if isinstance(ins, pikepdf.ContentStreamInlineImage):
+                n += 1
+                if count >= MAX_IMAGES:
+                    left_out = True
+                    break
+                add(f"{label}, inline image {n}", ins.iimage)
+    if left_out:
+        rep.structure.append(("images", f"more than {MAX_IMAGES} images; the rest not checked"))
+
+
+def _jpeg_segments(image: pikepdf.Stream, where: str, rep: PdfReport) -> None:
+    """A JPEG stored in the PDF keeps its own EXIF, XMP, IPTC, comments and trailing bytes."""
+    if image.get("/Filter") != pikepdf.Name.DCTDecode:
+        return
+    data = image.read_raw_bytes()
+    if not data.startswith(b"\xff\xd8"):
+        return
+    for at, what in jpeg_structure(data):
+        # APP14 "Adobe" says how to read CMYK and YCC samples, nothing else; decoders need it.
+        if not what.startswith("an APP14 (Adobe"):
+            rep.structure.append((f"{where}, JPEG {at}", what))
 
 
 def render_pages(path: Path) -> Iterator[tuple[int, np.ndarray]]:
