@@ -8,8 +8,16 @@ must not hide it. Names match as whole words; spaces, hyphens and apostrophes be
 parts of a term may vary or be missing; Arabic proclitics (و ف ب ك ل and the article) may
 be glued to the front and are kept, only the term itself is replaced.
 
+A word broken at a line end with a hyphen ("Ray-" / "yan", also a soft hyphen) is joined
+before matching; the hit spans the whole broken word, hyphen and line break included.
+Names, places and other terms are also matched leniently (``sijill.protect.namematch``):
+misheard and misspelt words within a bounded edit distance, the kunya in its grammatical
+cases and transliterations (أبي ريان, لأبي ريان, Abi/Aba/Abou Rayyan), glued and split names.
+
 Phone numbers are compared as digit strings (Latin, Arabic-Indic and Persian digits), so any
-spelling of the same national number is found, with or without a country code.
+spelling of the same national number is found, with or without a country code, whatever
+its separators (spaces, no-break spaces, dots, dashes of every width, brackets) and when it
+is broken over two lines.
 
 All name terms are compiled into one regular expression built from a trie of the terms,
 so the cost grows with the text, not with text × terms.
@@ -22,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sijill.protect.namematch import NameIndex
 from sijill.storage.textnorm import normalize_with_map
 
 KINDS = ("name", "place", "phone", "other")
@@ -37,9 +46,15 @@ _DIGITS = {
     **{chr(0x06F0 + i): str(i) for i in range(10)},
 }
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
-# A phone number as written: digits with at most a few separators between them, never across
-# a line break (which would glue two numbers from different lines together).
-_PHONE_RUN = re.compile(r"\+?\(?\d(?:[ \u00a0.\-/()]{0,3}\d)*")
+# A phone number as written: digits with at most a few separators between them (a line break
+# among them: a number is broken over lines; two numbers on two lines are told apart by
+# where each one's digits end, see _find_phones).
+_PHONE_SEP = "[ \t\r\n\u00a0\u202f.\\-\u2010-\u2015\u2212/()\u066b\u066c]"
+_PHONE_RUN = re.compile(r"\+?\(?\d(?:" + _PHONE_SEP + r"{0,4}\d)*")
+# A hyphen (or soft hyphen) at a line end between two letters: the word goes on below.
+_SOFT_BREAK = re.compile(
+    r"(?<=[^\W\d_])[\-\u2010\u2011\u00ad][ \t]*(?:\r\n|\r|\n)[ \t]*(?=[^\W\d_])"
+)
 # Country calling codes of one and two digits; codes are prefix-free, every other one has three.
 _CC1 = {"1", "7"}
 _CC2 = set(
@@ -78,6 +93,8 @@ def pseudonym_for(kind: str, index: int) -> str:
 def _normalise(text: str) -> tuple[str, list[int]]:
     """Normalised text and offsets, with format characters dropped and digits made ASCII."""
     norm, offsets = normalize_with_map(text)
+    if "\n" in norm or "\r" in norm:
+        norm, offsets = _join_soft_breaks(norm, offsets)
     if norm.isascii():
         return norm, offsets
     chars: list[str] = []
@@ -87,6 +104,22 @@ def _normalise(text: str) -> tuple[str, list[int]]:
             continue
         chars.append(_DIGITS.get(ch, ch))
         kept.append(off)
+    return "".join(chars), kept
+
+
+def _join_soft_breaks(norm: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """`norm` with each hyphen-and-line-break inside a word taken out, offsets kept."""
+    chars: list[str] = []
+    kept: list[int] = []
+    pos = 0
+    for m in _SOFT_BREAK.finditer(norm):
+        chars.append(norm[pos : m.start()])
+        kept.extend(offsets[pos : m.start()])
+        pos = m.end()
+    if pos == 0:
+        return norm, offsets
+    chars.append(norm[pos:])
+    kept.extend(offsets[pos:])
     return "".join(chars), kept
 
 
@@ -142,7 +175,8 @@ def _node_regex(node: dict[str, dict]) -> str:  # type: ignore[type-arg]
 class Redactor:
     """Finds a case's protected terms in text and replaces them by their pseudonyms."""
 
-    def __init__(self, terms: Iterable[ProtectedTerm]) -> None:
+    def __init__(self, terms: Iterable[ProtectedTerm], *, fuzzy: bool = True) -> None:
+        """`fuzzy`: also match leniently (see the module docstring); off only to measure."""
         self.terms = tuple(terms)
         # Three tables: 0 Arabic terms with the article (keyed by the rest), 1 other Arabic
         # terms, 2 everything else. Keys are the parts joined by the separator mark.
@@ -171,6 +205,9 @@ class Redactor:
             else:
                 self._tables[2].setdefault(key, t)
         self._regex = self._compile()
+        self._lenient: NameIndex[ProtectedTerm] = NameIndex(
+            (_normalise(t.term)[0], t) for t in self.terms if fuzzy and t.kind != "phone"
+        )
         # Matches are looked up with their separators taken out.
         self._lookup = tuple(
             {k.replace(_SEP_MARK, ""): v for k, v in table.items()} for table in self._tables
@@ -214,6 +251,8 @@ class Redactor:
                     if term is not None:  # always: the regex only matches keys of the table
                         found.append((m.start(f"t{n}"), m.end(f"t{n}"), term))
                     break
+        if self._lenient:
+            found.extend(self._lenient.find(norm))
         if self._phones:
             found.extend(self._find_phones(norm))
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
@@ -248,7 +287,13 @@ class Redactor:
                         continue
                     term = self._phones[length].get(digits[k + 1 - length : k + 1])
                     if term is not None:
-                        out.append((m.start(), m.start() + pos + 1, term))
+                        # From the start of the run, or of the line where the number's
+                        # digits begin (what comes before, on the line, is its prefix).
+                        first = m.start() + positions[k + 1 - length]
+                        line = max(
+                            norm.rfind("\n", m.start(), first), norm.rfind("\r", m.start(), first)
+                        )
+                        out.append((m.start() if line < 0 else line + 1, m.start() + pos + 1, term))
                         break
         return out
 
