@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     stage_memory_mb: int = 3072
     # Where models run (transcription): auto uses a CUDA GPU when one is present.
     device: str = "auto"
+    # A RAM file system (tmpfs) for decrypted work files; default /dev/shm. Never a disk.
+    work_dir: Path | None = None
+    # Ingest refuses a file over this size, and stops taking files once one command has
+    # sealed this much (whole files only). 64 GiB holds hours of 4K phone video.
+    max_file_bytes: int = 64 << 30
+    max_ingest_bytes: int = 1 << 40
 
     def actor(self) -> str:
         """Who is acting: SIJILL_USER, else the operating-system login."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -70,6 +69,7 @@ class Archive:
     @classmethod
     def open(cls, root: Path, settings: Settings) -> Archive:
         archive = cls(root.absolute(), settings)
+        archive.sweep_work()  # decrypted leftovers of a command killed with -9
         rev = schema_revision(archive.catalog.engine)
         if rev is None:
             raise ArchiveNotFound(f"the catalog of {root} has no schema; was `sijill init` run?")
@@ -91,9 +91,25 @@ class Archive:
         return case_id
 
     def work_dir(self) -> Path:
-        self.tmp.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(self.tmp, 0o700)
-        return self.tmp
+        """This process's private folder for decrypted files: in RAM, removed at exit.
+
+        See `storage/workspace.py`; nothing decrypted is ever written under `tmp/`."""
+        from sijill.storage.workspace import workspace
+
+        return workspace(self.settings.work_dir).root
+
+    def sweep_work(self) -> None:
+        """Remove what killed commands left: their RAM folders, and the decrypted work
+        folders older versions kept under `tmp/`."""
+        import shutil
+
+        from sijill.storage.workspace import sweep
+
+        sweep(self.settings.work_dir)
+        if self.tmp.is_dir():
+            for p in self.tmp.iterdir():
+                if p.name.startswith(("job", "protect-", "copy-")):
+                    shutil.rmtree(p, ignore_errors=True)
 
     def close(self) -> None:
         self.catalog.dispose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import multiprocessing as mp
 import os
+import shutil
 import signal
 import time
 from collections import deque
@@ -136,7 +137,7 @@ class Runner:
     def _run(self, progress: Progress, retry_failed: bool) -> RunStats:
         stats = RunStats()
         started = time.monotonic()
-        remove_stale_tmp(self.archive.root)
+        self.archive.sweep_work()  # what a run killed with -9 left
         with self.archive.catalog.session() as s:
             stats.recovered = jobs.recover(s)
             if retry_failed:
@@ -248,6 +249,8 @@ class Runner:
     ) -> _Worker:
         """Kill a worker: its current job fails with `error`, the jobs queued behind it wait."""
         w.kill()
+        # What it had decrypted goes with it (its folder in the RAM work space).
+        shutil.rmtree(Path(init.tmp_root) / f"w{w.proc.pid}", ignore_errors=True)
         if w.inflight:
             job_id, stage = w.inflight.popleft()
             self._commit(JobOutcome(job_id, False, error=error), stats, progress, stage)
@@ -298,14 +301,3 @@ class Runner:
             self.total += len(fresh)
             progress.total(self.total)
         progress.advance(stage, outcome.ok)
-
-
-def remove_stale_tmp(root: Path) -> None:
-    """Decrypted work files of a killed run must not linger."""
-    import shutil
-
-    tmp = root / "tmp"
-    if tmp.exists():
-        for p in tmp.iterdir():
-            if p.name.startswith("job"):
-                shutil.rmtree(p, ignore_errors=True)

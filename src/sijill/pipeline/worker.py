@@ -1,8 +1,10 @@
 """Worker processes of the local runner: each runs one job at a time, inside limits.
 
 A worker gets the archive identity once, over its pipe, and holds it only in memory. It
-decrypts the job's original into a private temp directory, runs the stage, seals any files
-the stage produced, and sends back the result; the parent alone writes to the catalog.
+decrypts the job's original into a private folder in RAM (its own subfolder of the runner's
+work space, `storage/workspace.py`, where its temp files and its tools' go too), runs the
+stage, seals any files the stage produced, and sends back the result; the parent alone
+writes to the catalog.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
 from sijill.storage.textnorm import normalize
+from sijill.storage.workspace import attach_worker, ram_check
 
 
 @dataclass
@@ -129,6 +132,9 @@ def run_job(
     try:
         stage = default_registry().get(spec.stage)
         input_path = workdir / "original"
+        # The original and what the stage makes from it (about as much again) must fit in
+        # RAM: decrypted files never go to a disk.
+        ram_check(tmp_root, 2 * spec.item.size, f"item {spec.item.id} ({spec.stage})")
         blobs.fetch_to(spec.blob, input_path)
         ctx = _Context(spec, input_path, workdir, blobs, report)
         _set_memory_limit(spec.memory_mb)
@@ -204,7 +210,7 @@ def worker_main(conn: Connection) -> None:
     keys = Keyring(Path(init.keys_dir))
     keys.unlock_with_identity(init.identity)
     blobs = LocalBlobStore(Path(init.blobs_root), keys)
-    tmp_root = Path(init.tmp_root)
+    tmp_root = attach_worker(Path(init.tmp_root))
     conn.send("ready")
     prepared: set[str] = set()
     try:
