@@ -9,6 +9,11 @@ never by its file name. Legacy Word (.doc) is not handled here.
 
 The zip and XML machinery lives in `office_xml`, encoding guessing, HTML and the cutting
 into units in `plain_text`; this module only picks the extractor and reads RTF.
+
+What a reader of the document never sees (comments, hidden runs and elements, tracked
+deletions; `office_hidden`) becomes separate units of kind `hidden` with info
+{"hidden": reason}: searchable evidence, never part of a publication copy, which is laid
+out from the visible units only.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Any, ClassVar
 from striprtf.striprtf import rtf_to_text
 
 from sijill.errors import InputRejected
-from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult
+from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
+from sijill.pipeline.stages.office_hidden import split_rtf
 from sijill.pipeline.stages.office_xml import read_docx, read_odt
 from sijill.pipeline.stages.plain_text import (
     Doc,
@@ -75,15 +81,17 @@ def _rtf(path: Path, cfg: dict[str, Any]) -> Doc:
     except LookupError:
         enc = "cp1252"
     # Raw 8-bit bytes are in the document code page; \'xx escapes striprtf decodes itself.
+    # Text formatted hidden (\v) or deleted is parsed apart from what a reader sees.
+    visible, unseen = split_rtf(raw.decode(enc, "replace"))
     try:
-        text = rtf_to_text(
-            raw.decode(enc, "replace"),  # type: ignore[no-untyped-call]
-            encoding=enc,
-            errors="replace",
+        text, hidden = (
+            str(rtf_to_text(part, encoding=enc, errors="replace"))  # type: ignore[no-untyped-call]
+            for part in (visible, unseen)
         )
     except (ValueError, OverflowError, IndexError) as exc:  # e.g. a \u beyond Unicode
         raise InputRejected(f"RTF could not be parsed: {exc}", status="invalid") from exc
-    return Doc(str(text), {}, encoding=enc)
+    hidden = "\n".join(line.strip() for line in hidden.splitlines() if line.strip())
+    return Doc(text, {}, encoding=enc, hidden=(("hidden", hidden),) if hidden else ())
 
 
 _EXTRACTORS: dict[str, Extractor] = {
@@ -94,9 +102,20 @@ _EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+def _hidden_units(
+    hidden: tuple[tuple[str, str], ...], max_chars: int, limit: int, fmt: str
+) -> list[TextUnitOut]:
+    return [
+        TextUnitOut(kind="hidden", text=piece, method=fmt, info={"hidden": reason})
+        for reason, text in hidden
+        for piece in split_text(iter([text[:max_chars]]), limit)
+    ]
+
+
 class OfficeTextExtractor(Stage):
     name = "office_text_extractor"
-    version = 1
+    # 2: comments, hidden and deleted text are no longer part of the visible units.
+    version = 2
     description = "text of DOCX, ODT, RTF, HTML and plain text files (chosen by content type)"
     defaults: ClassVar[dict[str, Any]] = {
         "max_chars": 20_000_000,
@@ -141,5 +160,7 @@ class OfficeTextExtractor(Stage):
         if truncated:
             warnings.append(f"text truncated at max_chars={max_chars}")
         units = text_units(pieces, fmt)
+        if fmt != "plain":
+            units += _hidden_units(doc.hidden, max_chars, int(cfg["section_chars"]), fmt)
         data.update(chars=sum(len(u.text) for u in units), units=len(units), truncated=truncated)
         return StageResult(data=data, text_units=units, metadata=metadata, warnings=warnings)

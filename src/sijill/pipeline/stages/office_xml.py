@@ -5,6 +5,9 @@ zip bomb is refused, never expanded) into defusedxml's iterparse (no DTDs with e
 external references), and each paragraph is released as soon as it is read, so memory stays
 flat however large the document. WordprocessingML and OpenDocument differ only in how they
 spell paragraphs, tables and special characters; a `_Dialect` captures that difference.
+
+What a reader of the document never sees (comments, hidden runs, tracked deletions; see
+`office_hidden`) is kept apart from the visible text, by reason, in `Doc.hidden`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring, iterparse
 
 from sijill.errors import InputRejected
+from sijill.pipeline.stages.office_hidden import WORDML_HIDDEN, OdfStyles, WordStyles, odf_hides
 from sijill.pipeline.stages.plain_text import Doc, Extractor
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -64,8 +68,8 @@ ODF = _Dialect(
     paras=frozenset({TX + "p", TX + "h"}),
     rows=frozenset({TB + "table-row"}),
     cells=frozenset({TB + "table-cell", TB + "covered-table-cell"}),
-    # Deleted text of tracked changes lives here; it is not part of the document's text.
-    skip=frozenset({TX + "tracked-changes", TX + "note-citation"}),
+    # Deleted text of tracked changes (text:tracked-changes) is hidden text, see office_hidden.
+    skip=frozenset({TX + "note-citation"}),
     chars={TX + "tab": "\t", TX + "line-break": "\n"},
     leaf=None,
 )
@@ -89,17 +93,44 @@ class _Capped:
 
 
 class _Flow:
-    """Paragraph text from an XML part, streamed; tables become tab-separated lines."""
+    """Paragraph text from an XML part, streamed; tables become tab-separated lines.
 
-    def __init__(self, dialect: _Dialect, budget: int, scope: frozenset[str] = frozenset()):
+    Text a reader does not see goes to `hidden` (reason -> paragraphs), never to `out`;
+    `hidden_as` marks a whole part as unseen (Word's comments part)."""
+
+    def __init__(
+        self,
+        dialect: _Dialect,
+        budget: int,
+        scope: frozenset[str] = frozenset(),
+        *,
+        word_styles: WordStyles | None = None,
+        odf_styles: OdfStyles | None = None,
+        hidden_as: str | None = None,
+    ):
         self.d, self.budget, self.scope = dialect, budget, scope
         self.out: list[list[str]] = [[]]
+        self.hidden: dict[str, list[str]] = {}
         self.chars = 0
         self.truncated = False
+        self.word_styles = word_styles or WordStyles(None)
+        self.odf_styles = odf_styles or OdfStyles()
+        self.hidden_as = hidden_as
+
+    def _hides(self, el: Element) -> str | None:
+        if self.d is ODF:
+            return odf_hides(el, self.odf_styles)
+        return WORDML_HIDDEN.get(el.tag)
+
+    def _keep_hidden(self, reason: str, text: str) -> None:
+        if text.strip():
+            self.hidden.setdefault(reason, []).append(text.strip())
+            self.chars += len(text) + 1
 
     def parse(self, stream: _Capped) -> None:
         d = self.d
         stack: list[Element] = []
+        hiding: list[str | None] = [self.hidden_as]  # why the open containers are unseen
         skipping = in_scope = in_para = 0
         for event, el in iterparse(stream, events=("start", "end"), forbid_dtd=True):
             tag = el.tag
@@ -108,12 +139,16 @@ class _Flow:
                 skipping += tag in d.skip
                 in_scope += tag in self.scope
                 in_para += tag in d.paras
+                hiding.append(hiding[-1] or self._hides(el))
                 if tag in d.rows or tag in d.cells:
                     self.out.append([])
                 continue
             stack.pop()
+            hidden = hiding.pop()
             skipping -= tag in d.skip
             in_scope -= tag in self.scope
+            if d is ODF:
+                self.odf_styles.saw(el, stack[-1] if stack else None)
             if tag in d.cells:
                 cell = self.out.pop()
                 self.out[-1].append(" ".join(x for x in cell if x.strip()))
@@ -124,9 +159,13 @@ class _Flow:
             elif tag in d.paras:
                 in_para -= 1
                 if not skipping and (in_scope or not self.scope):
-                    text = self._text(el)
-                    self.out[-1].append(text)
-                    self.chars += len(text) + 1
+                    hidden = hidden or self._hides(el)
+                    text, unseen = self._text(el, hidden)
+                    for reason, words in unseen.items():
+                        self._keep_hidden(reason, "".join(words))
+                    if hidden is None:
+                        self.out[-1].append(text)
+                        self.chars += len(text) + 1
                     if self.chars > self.budget:
                         self.truncated = True
                         return
@@ -137,51 +176,58 @@ class _Flow:
                 el.clear()
                 el.tail = tail
 
-    def _text(self, p: Element) -> str:
-        d, parts = self.d, []
-        todo: list[Element | str] = [p]
+    def _text(self, p: Element, base: str | None) -> tuple[str, dict[str, list[str]]]:
+        """(visible text, {reason: hidden pieces}) of paragraph `p`; `base`: p is unseen."""
+        d, parts = self.d, list[str]()
+        unseen: dict[str, list[str]] = {}
+        todo: list[tuple[Element | str, str | None]] = [(p, base)]
         while todo:  # iterative: hostile nesting depth cannot exhaust the stack
-            node = todo.pop()
+            node, why = todo.pop()
             if isinstance(node, str):
-                parts.append(node)
+                (parts if why is None else unseen.setdefault(why, [])).append(node)
                 continue
             tag = node.tag
             if node is not p and (tag in d.skip or tag in d.paras):
                 continue  # nested paragraphs (notes, text boxes) were emitted on their own
+            if node is not p and why is None:
+                why = self._hides(node)
+                if why is None and tag == W + "r" and self.word_styles.run_hidden(node, p):
+                    why = "hidden"
+            sink = parts if why is None else unseen.setdefault(why, [])
             if tag in d.chars:
-                parts.append(d.chars[tag])
+                sink.append(d.chars[tag])
             elif tag == TX + "s":
                 count = node.get(TX + "c", "1")
-                parts.append(" " * (min(int(count), 200) if count.isdigit() else 1))
+                sink.append(" " * (min(int(count), 200) if count.isdigit() else 1))
             elif tag == d.leaf:
-                parts.append(node.text or "")
+                sink.append(node.text or "")
+            elif tag == W + "delText":  # deleted text, wherever a hostile file puts it
+                unseen.setdefault("deletion", []).append(node.text or "")
             elif d.leaf is None and node.text:
-                parts.append(node.text)
+                sink.append(node.text)
             for child in reversed(node):
                 if d.leaf is None and child.tail:
-                    todo.append(child.tail)
-                todo.append(child)
-        return "".join(parts)
+                    todo.append((child.tail, why))
+                todo.append((child, why))
+        return "".join(parts), unseen
 
     def text(self) -> str:
         return "\n".join(self.out[0])
 
+    def hidden_text(self) -> list[tuple[str, str]]:
+        return [(reason, "\n".join(texts)) for reason, texts in self.hidden.items()]
+
 
 def _zip_text(
-    z: zipfile.ZipFile,
-    name: str,
-    dialect: _Dialect,
-    budget: int,
-    limit: int,
-    scope: frozenset[str] = frozenset(),
+    z: zipfile.ZipFile, name: str, flow: _Flow, limit: int
 ) -> tuple[str, bool, list[str]]:
-    """(text, truncated, warnings) of one XML part; a damaged part keeps what was read."""
-    flow = _Flow(dialect, budget, scope)
+    """(visible text, truncated, warnings) of one XML part; a damaged part keeps what was read.
+    The part's hidden text stays in `flow.hidden`."""
     try:
         flow.parse(_open(z, name, limit))
     except (ParseError, zlib.error, EOFError, zipfile.BadZipFile) as exc:
         text = flow.text()
-        if not text.strip():
+        if not text.strip() and not flow.hidden:
             raise InputRejected(f"{name} is damaged: {exc}", status="invalid") from exc
         return text, flow.truncated, [f"{name} is damaged after {len(text)} chars: {exc}"]
     return flow.text(), flow.truncated, []
@@ -248,7 +294,7 @@ def _docx(path: Path, cfg: dict[str, Any]) -> Doc:
             pattern = re.compile(re.escape(folder + stem) + r"\d*\.xml")
             return sorted((n for n in z.namelist() if pattern.fullmatch(n)), key=_natural)
 
-        # Reading order: headers, body, notes, footers, comments.
+        # Reading order: headers, body, notes, footers (all seen on the page), comments (not).
         order = [
             *parts("header"),
             main,
@@ -257,15 +303,23 @@ def _docx(path: Path, cfg: dict[str, Any]) -> Doc:
             *parts("footer"),
             *parts("comments"),
         ]
+        # Runs hidden through a style or the document defaults are as hidden as direct ones.
+        styles = WordStyles(_small_xml(z, folder + "styles.xml"))
         texts: list[str] = []
+        hidden: list[tuple[str, str]] = []
         warnings: list[str] = []
         truncated = False
         for name in order:
-            text, truncated, warn = _zip_text(z, name, WORDML, budget, limit)
+            comments = name.startswith(folder + "comments")
+            flow = _Flow(
+                WORDML, budget, word_styles=styles, hidden_as="comment" if comments else None
+            )
+            text, truncated, warn = _zip_text(z, name, flow, limit)
             warnings += warn
+            hidden += flow.hidden_text()
+            budget -= flow.chars
             if text.strip() and text not in texts:  # first/even-page headers often repeat
                 texts.append(text)
-                budget -= len(text)
             if truncated or budget <= 0:
                 truncated = True
                 break
@@ -276,7 +330,7 @@ def _docx(path: Path, cfg: dict[str, Any]) -> Doc:
         app = _props(_small_xml(z, "docProps/app.xml"), {})
         if app:
             core["app"] = app
-    return Doc("\n\n".join(texts), core, truncated, tuple(warnings))
+    return Doc("\n\n".join(texts), core, truncated, tuple(warnings), hidden=tuple(hidden))
 
 
 def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
@@ -289,10 +343,12 @@ def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
             raise InputRejected("the document is password-protected", status="encrypted")
         if "content.xml" not in z.NameToInfo:
             raise InputRejected("no content.xml in this OpenDocument file", status="invalid")
-        text, truncated, warnings = _zip_text(z, "content.xml", ODF, budget, limit)
-        headers = ""
-        if not truncated and "styles.xml" in z.NameToInfo:
-            # Page headers and footers live in the master pages of styles.xml.
+        styles = OdfStyles()
+        headers, warnings = "", list[str]()
+        hidden: list[tuple[str, str]] = []
+        if "styles.xml" in z.NameToInfo:
+            # Page headers and footers live in the master pages of styles.xml; it is read
+            # first because its styles may hide text of content.xml.
             scope = frozenset(
                 ST + t
                 for t in (
@@ -304,8 +360,14 @@ def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
                     "footer-first",
                 )
             )
-            headers, _t, warn = _zip_text(z, "styles.xml", ODF, budget - len(text), limit, scope)
-            warnings += warn
+            flow = _Flow(ODF, budget, scope, odf_styles=styles)
+            headers, _t, warnings = _zip_text(z, "styles.xml", flow, limit)
+            hidden += flow.hidden_text()
+            budget -= flow.chars
+        flow = _Flow(ODF, budget, odf_styles=styles)
+        text, truncated, warn = _zip_text(z, "content.xml", flow, limit)
+        warnings += warn
+        hidden += flow.hidden_text()
         meta_root = _small_xml(z, "meta.xml")
     box = None if meta_root is None else next(iter(meta_root), None)  # office:meta
     meta = _props(
@@ -326,7 +388,7 @@ def _odt(path: Path, cfg: dict[str, Any]) -> Doc:
         elif _local(el.tag) == "document-statistic":
             meta["statistics"] = {_snake(_local(k)): v for k, v in el.attrib.items()}
     text = "\n\n".join(t for t in (headers, text) if t.strip())
-    return Doc(text, meta, truncated, tuple(warnings))
+    return Doc(text, meta, truncated, tuple(warnings), hidden=tuple(hidden))
 
 
 def _zipped(extract: Extractor) -> Extractor:

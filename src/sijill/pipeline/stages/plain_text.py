@@ -28,6 +28,9 @@ class Doc(NamedTuple):
     truncated: bool = False
     warnings: tuple[str, ...] = ()
     encoding: str | None = None
+    # (reason, text) of what a reader never sees: comments, hidden or deleted text. It is
+    # kept for search and never laid out in a publication copy.
+    hidden: tuple[tuple[str, str], ...] = ()
 
 
 Extractor = Callable[[Path, dict[str, Any]], Doc]
@@ -123,16 +126,48 @@ class _Html(HTMLParser):
         "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tr ul".split()
     )
     SKIP = frozenset({"script", "style", "template"})
+    VOID = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.hidden: list[str] = []
+        self.comments: list[str] = []
         self.title: list[str] = []
         self.meta: dict[str, str] = {}
         self.skip = self.pre = 0
         self.in_head = self.in_title = False
+        # Open elements, each with whether it (or one around it) is not displayed.
+        self.open: list[tuple[str, bool]] = []
+        self.deep = False
+
+    def _opened(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        implied = _IMPLIED_END.get(tag, frozenset())
+        while self.open and self.open[-1][0] in implied:  # <li>a<li>b: the first one ends
+            self.open.pop()
+        a = {k: (v or "") for k, v in attrs}
+        unseen = "hidden" in a or bool(_HIDDEN_STYLE.search(a.get("style", "")))
+        if len(self.open) > 10_000:
+            # Not a page a person reads: the rest counts as unseen, so the stack stays small
+            # and nothing hidden can surface when its end tags no longer match.
+            self.deep = True
+            return
+        self.open.append((tag, unseen or bool(self.open and self.open[-1][1])))
+
+    def _closed(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):  # as browsers do: up to the nearest match
+            if self.open[i][0] == tag:
+                del self.open[i:]
+                return
+
+    def handle_comment(self, data: str) -> None:
+        if data.strip() and sum(map(len, self.comments)) < 1 << 20:
+            self.comments.append(data.strip())
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._opened(tag, attrs)
         if tag in self.SKIP:
             self.skip += 1
         elif tag == "head":
@@ -152,6 +187,7 @@ class _Html(HTMLParser):
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        self._closed(tag)
         if tag in self.SKIP and self.skip:
             self.skip -= 1
         elif tag == "head":
@@ -171,13 +207,32 @@ class _Html(HTMLParser):
         if self.in_title:
             self.title.append(data)
         elif not self.in_head:
-            self.parts.append(data if self.pre else re.sub(r"\s+", " ", data))
+            text = data if self.pre else re.sub(r"\s+", " ", data)
+            unseen = self.deep or bool(self.open and self.open[-1][1])
+            (self.hidden if unseen else self.parts).append(text)
 
     def text(self) -> str:
         lines = (line.rstrip().lstrip(" ") for line in "".join(self.parts).split("\n"))
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
+# Elements a new start tag of the key closes when they are the innermost open one.
+_IMPLIED_END = {
+    "p": frozenset({"p"}),
+    "li": frozenset({"li", "p"}),
+    "dt": frozenset({"dt", "dd", "p"}),
+    "dd": frozenset({"dt", "dd", "p"}),
+    "option": frozenset({"option"}),
+    "td": frozenset({"td", "th"}),
+    "th": frozenset({"td", "th"}),
+    "tr": frozenset({"td", "th", "tr"}),
+}
+# Inline styles that keep an element's text off the screen.
+_HIDDEN_STYLE = re.compile(
+    r"(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden"
+    r"|font-size\s*:\s*0(?![.\d]*[1-9])|opacity\s*:\s*0(?![.\d]*[1-9]))",
+    re.IGNORECASE,
+)
 _ENCODING_DECL = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""")
 
 
@@ -209,4 +264,8 @@ def read_html(path: Path, cfg: dict[str, Any]) -> Doc:
     title = " ".join("".join(parser.title).split())
     if title:
         head["title"] = title
-    return Doc(parser.text(), head, truncated, encoding=enc)
+    hidden = " ".join(" ".join(parser.hidden).split())
+    unseen = [("hidden", hidden)] if hidden else []
+    if parser.comments:
+        unseen.append(("comment", "\n".join(parser.comments)))
+    return Doc(parser.text(), head, truncated, encoding=enc, hidden=tuple(unseen))
