@@ -40,7 +40,6 @@ from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
 from sijill.storage.workspace import ram_check
-from sijill.storage.workspace import ram_check
 
 LOSSLESS_IMAGES = ("image/png", "image/gif", "image/tiff", "image/bmp", "image/webp")
 
@@ -174,7 +173,6 @@ def protect(
         item = resolve_item(s, ref)
         kind = _build_kind(item)
         item_id, case_id, sha, blob, mime = item.id, item.case_id, item.sha256, item.blob, item.mime
-        size = item.size
         size = item.size
         terms = [
             ProtectedTerm(term=t.term, pseudonym=t.pseudonym, kind=t.kind)
