@@ -5,6 +5,10 @@ and metadata are where names hide). Only the already redacted text is drawn onto
 with Pillow, shaped by libraqm so Arabic joins and runs right to left, and each page image
 gets a Tesseract text layer; the pages are joined into a new PDF with no Info or XMP. Images
 embedded in the document are not carried.
+
+The text is the document's *visible* text only: the extractor keeps comments, hidden runs
+and elements and tracked deletions in units of kind "hidden", which the caller
+(`archive.publication`) never hands here.
 """
 
 from __future__ import annotations
