@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 from tests.pdfgen import write_text_pdf
 
 
@@ -29,7 +29,7 @@ def test_verify_clean_then_tampered_blob(cli: CLI, tmp_path: Path) -> None:
     ids = _setup(cli, tmp_path)
     ok = cli.json("verify")
     assert ok["ok"] and ok["blobs_checked"] >= 2 and ok["events_checked"] >= 4
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     blob = db.execute("SELECT blob FROM items WHERE id=?", (ids["note.txt"],)).fetchone()[0]
     db.close()
     p = _blob_path(cli.archive, blob)
@@ -48,7 +48,7 @@ def test_verify_clean_then_tampered_blob(cli: CLI, tmp_path: Path) -> None:
 
 def test_verify_names_tampered_custody_event(cli: CLI, tmp_path: Path) -> None:
     _setup(cli, tmp_path)
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     n = db.execute("SELECT count(*) FROM custody_events").fetchone()[0]
     assert n >= 4
     target = 3
@@ -73,7 +73,7 @@ def test_verify_names_tampered_custody_event(cli: CLI, tmp_path: Path) -> None:
 
 def test_verify_names_deleted_custody_event(cli: CLI, tmp_path: Path) -> None:
     _setup(cli, tmp_path)
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     db.execute("DELETE FROM custody_events WHERE seq=2")
     db.commit()
     db.close()

@@ -1,19 +1,50 @@
-"""The chain of custody: an append-only log where each event hashes the one before it."""
+"""The chain of custody: an append-only log where each event hashes the one before it.
+
+Two things make the log commit to more than itself:
+- the last event of every transaction carries the digests of the records that transaction
+  created, changed or deleted (items, receipts, metadata, text units, protected terms,
+  publication copies, regions: see `digests`), computed just before the commit, so `verify`
+  names a record edited after its event;
+- after the commit, the chain's head is written to the archive's anchor (see `anchor`), so a
+  chain cut short is noticed.
+Both happen in session hooks, so every service that writes an event gets them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, inspect, select
 from sqlalchemy.orm import Session
 
+from sijill.archive import digests
+from sijill.archive.anchor import CustodyKeys, Head
 from sijill.storage.models import CustodyEvent, utcnow
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
+_EVENTS = "custody_events"  # session.info: events this transaction appended
+_RECORDS = "custody_records"  # session.info: tracked records it touched
+_KEYS: weakref.WeakKeyDictionary[Engine, CustodyKeys] = weakref.WeakKeyDictionary()
+
+
+def attach(engine: Engine, keys: CustodyKeys) -> None:
+    """Anchor the custody chain of the catalog behind `engine` in `keys`."""
+    _KEYS[engine] = keys
+
+
+def keys_for(session: Session) -> CustodyKeys | None:
+    bind = session.bind
+    engine = getattr(bind, "engine", bind)
+    return _KEYS.get(engine) if isinstance(engine, Engine) else None
 
 
 def fmt_time(at: datetime) -> str:
@@ -72,7 +103,85 @@ def append(
     )
     session.add(ev)
     session.flush()
+    session.info.setdefault(_EVENTS, []).append(ev)
     return ev
+
+
+def _watched_changed(obj: Any) -> bool:
+    cols = digests.WATCHED.get(type(obj))
+    state = inspect(obj)
+    names = cols if cols is not None else [a.key for a in state.mapper.column_attrs]
+    return any(state.attrs[n].history.has_changes() for n in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
+    records: dict[int, tuple[Any, str | None]] = session.info.setdefault(_RECORDS, {})
+    for obj in session.new:
+        if type(obj) in digests.TRACKED:
+            records[id(obj)] = (obj, None)
+    for obj in session.dirty:
+        if type(obj) in digests.TRACKED and _watched_changed(obj):
+            records[id(obj)] = (obj, None)
+    for obj in session.deleted:
+        if type(obj) in digests.TRACKED:
+            records[id(obj)] = (obj, digests.key_of(obj))
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_records(session: Session) -> None:
+    """Put the digests of what this transaction wrote into its last custody event."""
+    events: list[CustodyEvent] = session.info.get(_EVENTS) or []
+    if not events:
+        session.info.pop(_RECORDS, None)
+        return
+    session.flush()
+    keys = keys_for(session)
+    term_key = keys.term_key() if keys is not None else None
+    found: dict[str, str] = {}
+    for obj, deleted in (session.info.pop(_RECORDS, None) or {}).values():
+        if deleted is not None:
+            found[deleted] = digests.DELETED
+            continue
+        d = digests.digest_of(obj, term_key)
+        if d is not None:
+            found[digests.key_of(obj)] = d
+    for ev in events:
+        job = (ev.details or {}).get("job")
+        if ev.action == "processed" and isinstance(job, int):
+            found.update(digests.job_unit_digests(session, job))
+    last = events[-1]
+    if not found:
+        return
+    details = dict(last.details or {})
+    details["digests"] = {**details.get("digests", {}), **found}
+    last.details = details
+    last.hash = event_hash(
+        last.prev_hash, last.seq, last.at, last.actor, last.action, last.item_id, details
+    )
+    session.flush()
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor(session: Session) -> None:
+    events: list[CustodyEvent] = session.info.pop(_EVENTS, None) or []
+    session.info.pop(_RECORDS, None)
+    if not events:
+        return
+    keys = keys_for(session)
+    if keys is None:
+        return
+    try:
+        keys.advance(Head(events[-1].seq, events[-1].hash))
+    except OSError as exc:
+        # The commit stands; verify will say that the chain runs past its anchor.
+        log.warning("custody anchor not written: %s", exc.strerror)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_EVENTS, None)
+    session.info.pop(_RECORDS, None)
 
 
 @dataclass
@@ -81,23 +190,33 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(session: Session) -> tuple[int, ChainBreak | None]:
-    """Recompute the whole chain; return (events checked, first break or None)."""
+def verify_chain(
+    session: Session, visit: Callable[[CustodyEvent], None] | None = None
+) -> tuple[int, ChainBreak | None]:
+    """Recompute the whole chain; return (events checked, first break or None).
+
+    `visit` sees every event in order, also past a break (to check what events record)."""
     prev = GENESIS
     expected_seq = 1
     count = 0
+    brk: ChainBreak | None = None
     for ev in session.execute(select(CustodyEvent).order_by(CustodyEvent.seq)).scalars():
+        if visit is not None:
+            visit(ev)
+        if brk is not None:
+            continue
         count += 1
         if ev.seq != expected_seq:
-            return count, ChainBreak(expected_seq, f"event {expected_seq} is missing")
-        if ev.prev_hash != prev:
-            return count, ChainBreak(ev.seq, "does not link to the event before it")
-        h = event_hash(prev, ev.seq, ev.at, ev.actor, ev.action, ev.item_id, ev.details)
-        if h != ev.hash:
-            return count, ChainBreak(ev.seq, "content does not match its recorded hash")
+            brk = ChainBreak(expected_seq, f"event {expected_seq} is missing")
+        elif ev.prev_hash != prev:
+            brk = ChainBreak(ev.seq, "does not link to the event before it")
+        elif (
+            event_hash(prev, ev.seq, ev.at, ev.actor, ev.action, ev.item_id, ev.details) != ev.hash
+        ):
+            brk = ChainBreak(ev.seq, "content does not match its recorded hash")
         prev = ev.hash
         expected_seq += 1
-    return count, None
+    return count, brk
 
 
 def events_for(session: Session, item_id: str) -> list[CustodyEvent]:

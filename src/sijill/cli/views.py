@@ -239,26 +239,39 @@ def export(c: Ctx, item: str, original: bool, out_path: Path, force: bool) -> No
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option(
+    "--expect-head",
+    metavar="HASH[:LENGTH]",
+    default=None,
+    help="A head `verify` printed before (written down or signed): the chain must contain it.",
+)
 @pass_ctx
-def verify(c: Ctx, as_json: bool) -> None:
-    """Re-hash every original and derivative and recompute the custody chain."""
+def verify(c: Ctx, as_json: bool, expect_head: str | None) -> None:
+    """Re-hash every blob, recompute the custody chain and its anchor, check the records."""
     archive = c.archive(unlock=True)
-    report = verify_service(archive)
+    report = verify_service(archive, expect_head=expect_head)
     if as_json:
         emit_json(report.to_json())
     else:
         out.print(
-            f"checked {report.blobs_checked} blobs and {report.events_checked} custody events"
+            f"checked {report.blobs_checked} blobs, {report.events_checked} custody events "
+            f"and {report.records_checked} records"
         )
+        if report.head is not None:
+            out.print(f"custody head: {report.head.hash}:{report.head.length}")
         for p in report.problems:
             if p["what"] == "custody_event":
                 out.print(f"[red]BROKEN[/] custody event #{p['seq']}: {p['reason']}")
-            else:
+            elif "blob" in p:
                 out.print(
                     f"[red]BROKEN[/] {p['what']} {p['ref']} (blob {p['blob']}): {p['reason']}"
                 )
+            else:
+                out.print(f"[red]BROKEN[/] {escape(p['reason'])}")
+        for w in report.warnings:
+            out.print(f"[yellow]warning[/] {escape(w)}")
         if report.ok:
-            out.print("[green]all hashes and the custody chain verify[/]")
+            out.print("[green]all hashes, the custody chain and its anchor verify[/]")
     if not report.ok:
         sys.exit(1)
 

@@ -325,6 +325,7 @@ def commit_outcome(session: Session, outcome: JobOutcome, actor: str) -> list[st
         "processed",
         item.id,
         {
+            "job": job.id,
             "stage": job.stage,
             "version": job.stage_version,
             "config_hash": job.config_hash,

@@ -1,0 +1,158 @@
+"""verify holds the catalog to its custody events: the chain's anchored head catches deleted
+trailing events, and the digests events carry catch records edited after them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CLI, cli_env
+from tests.dbutil import connect_catalog
+from tests.leakgen import face_image
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One archive with a note, a photo with GPS in its EXIF, two terms and a copy."""
+    base = tmp_path_factory.mktemp("anchor")
+    cli = CLI(base / "archive", cli_env())
+    cli("init")
+    src = base / "src"
+    src.mkdir()
+    (src / "note.txt").write_text("The convoy crossed the bridge at dawn, the driver said.\n")
+    face_image(src / "photo.jpg")
+    ids = {Path(o["path"]).name: o["item_id"] for o in cli.json("ingest", str(src))["items"]}
+    cli("run")
+    cli("terms", "add", "Abu Rayyan")
+    cli("terms", "add", "Kafr Nabl", "--kind", "place")
+    copy = cli.json("protect", ids["note.txt"])
+    assert copy["status"] == "passed"
+    return {"root": cli.archive, "ids": ids, "copy": copy["id"]}
+
+
+def _fresh(built: dict[str, Any], tmp_path: Path) -> CLI:
+    """A copy of the built archive to tamper with."""
+    root = tmp_path / "archive"
+    shutil.copytree(built["root"], root)
+    return CLI(root, cli_env())
+
+
+def _problems(cli: CLI, *args: str) -> tuple[int, dict[str, Any]]:
+    res = cli("verify", "--json", *args, check=False)
+    return res.returncode, json.loads(res.stdout)
+
+
+def test_clean_archive_verifies_and_prints_its_head(built: dict[str, Any], tmp_path: Path) -> None:
+    cli = _fresh(built, tmp_path)
+    doc = cli.json("verify")
+    assert doc["ok"] and doc["problems"] == [] and doc["records_checked"] > 10
+    db = connect_catalog(cli.archive)
+    n, last = db.execute("SELECT count(*), max(seq) FROM custody_events").fetchone()
+    head = db.execute("SELECT hash FROM custody_events WHERE seq=?", (last,)).fetchone()[0]
+    db.close()
+    assert doc["head"] == {"length": n, "hash": head} == doc["anchor"]
+    human = cli("verify")
+    assert f"custody head: {head}:{n}" in human.stdout
+    # A head written down earlier is found in the chain; a wrong one fails, a malformed one
+    # is a usage error.
+    assert cli("verify", "--expect-head", f"{head}:{n}").returncode == 0
+    rc, bad = _problems(cli, "--expect-head", f"{'0' * 63}1:{n}")
+    assert rc == 1 and bad["problems"][0]["what"] == "expected_head"
+    rc, moved = _problems(cli, "--expect-head", f"{head}:{n - 1}")
+    assert rc == 1 and "expected head" in moved["problems"][0]["reason"]
+    assert cli("verify", "--expect-head", "nothex", check=False).returncode == 2
+
+
+def test_deleted_trailing_events_are_named(built: dict[str, Any], tmp_path: Path) -> None:
+    cli = _fresh(built, tmp_path)
+    db = connect_catalog(cli.archive)
+    n = db.execute("SELECT max(seq) FROM custody_events").fetchone()[0]
+    # What is left is a valid chain, only shorter: only the anchor can tell.
+    db.execute("DELETE FROM custody_events WHERE seq > ?", (n - 2,))
+    db.commit()
+    db.close()
+    rc, doc = _problems(cli)
+    assert rc == 1
+    first, *rest = doc["problems"]
+    assert first["what"] == "custody_anchor"
+    assert first["reason"].startswith(f"custody events {n - 1}..{n} deleted")
+    # What those events recorded is now unaccounted for.
+    assert all("has no custody event" in p["reason"] for p in rest)
+    human = cli("verify", check=False)
+    assert human.returncode == 1 and f"custody events {n - 1}..{n} deleted" in human.stdout
+
+
+def test_edited_records_are_named(built: dict[str, Any], tmp_path: Path) -> None:
+    cli = _fresh(built, tmp_path)
+    ids = built["ids"]
+    note, photo = ids["note.txt"], ids["photo.jpg"]
+    db = connect_catalog(cli.archive)
+    unit = db.execute("SELECT id FROM text_units WHERE item_id=? LIMIT 1", (note,)).fetchone()[0]
+    db.execute("UPDATE text_units SET text='The convoy never came.' WHERE id=?", (unit,))
+    receipt = db.execute("SELECT id FROM receipts WHERE item_id=?", (photo,)).fetchone()[0]
+    db.execute("UPDATE receipts SET source='someone-else' WHERE id=?", (receipt,))
+    db.execute("UPDATE items SET name='harmless.txt' WHERE id=?", (note,))
+    meta_id, data = db.execute(
+        "SELECT id, data FROM item_metadata WHERE item_id=? AND data LIKE '%GPS%'", (photo,)
+    ).fetchone()
+    meta = json.loads(data)
+    gps = [k for k in meta if "GPS" in k]
+    assert gps
+    db.execute(
+        "UPDATE item_metadata SET data=? WHERE id=?",
+        (json.dumps({k: v for k, v in meta.items() if k not in gps}), meta_id),
+    )
+    # One term is weakened (the leak check would look for the wrong name), one is deleted.
+    terms = dict(db.execute("SELECT kind, id FROM protected_terms").fetchall())
+    db.execute("UPDATE protected_terms SET term='Abu R.' WHERE id=?", (terms["name"],))
+    db.execute("DELETE FROM protected_terms WHERE id=?", (terms["place"],))
+    db.execute("UPDATE publication_copies SET status='failed' WHERE id=?", (built["copy"],))
+    db.commit()
+    db.close()
+    rc, doc = _problems(cli)
+    assert rc == 1
+    reasons = [p["reason"] for p in doc["problems"]]
+    named = {(p["record"], p["id"]) for p in doc["problems"]}
+    assert named == {
+        ("text_unit", unit),
+        ("receipt", receipt),
+        ("item", note),
+        ("metadata", meta_id),
+        ("term", terms["name"]),
+        ("term", terms["place"]),
+        ("copy", built["copy"]),
+    }, reasons
+    assert any(
+        r.startswith(f"text unit {unit} of item {note} (job ") and "was edited after" in r
+        for r in reasons
+    )
+    assert any(f"protected term {terms['place']}" in r and "deleted" in r for r in reasons)
+    # The terms' texts never appear in what verify says.
+    assert "Rayyan" not in json.dumps(doc) and "Abu R." not in json.dumps(doc)
+    human = cli("verify", check=False).stdout
+    assert f"item {note} was edited after custody event #" in human
+
+
+def test_tampered_or_stale_anchor(built: dict[str, Any], tmp_path: Path) -> None:
+    cli = _fresh(built, tmp_path)
+    anchor = cli.archive / "keys" / "custody.anchor"
+    good = json.loads(anchor.read_text())
+    # An anchor moved back to an earlier head, without the key to authenticate it.
+    anchor.write_text(json.dumps({**good, "length": good["length"] - 2}))
+    rc, doc = _problems(cli)
+    assert rc == 1 and doc["problems"][0]["what"] == "custody_anchor"
+    assert "does not authenticate" in doc["problems"][0]["reason"]
+    # A crash between a commit and its anchor: the chain runs past the anchor. Not a break,
+    # but said; the next event anchors the chain again.
+    anchor.write_text(json.dumps(good))
+    cli("terms", "add", "Samir Haddad")
+    anchor.write_text(json.dumps(good))
+    rc, doc = _problems(cli)
+    assert rc == 0 and any("after the anchor" in w for w in doc["warnings"]), doc
+    cli("terms", "remove", "Samir Haddad")
+    rc, doc = _problems(cli)
+    assert rc == 0 and doc["warnings"] == [] and doc["anchor"] == doc["head"]
