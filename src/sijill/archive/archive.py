@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sijill.archive import custody
+from sijill.archive.anchor import CustodyKeys
 from sijill.errors import ArchiveExists, ArchiveNotFound, ConfigError
 from sijill.settings import Settings
 from sijill.storage.blobs import LocalBlobStore, open_blob_store
@@ -36,6 +38,8 @@ class Archive:
         self.keys = Keyring(root / "keys")
         url = settings.database_url or self.config.get("database_url") or self.default_db_url()
         self.catalog = Catalog(url)
+        # Every commit that appends custody events moves the chain's anchor (keys/).
+        custody.attach(self.catalog.engine, CustodyKeys(self.keys, self.unlock))
         self.blobs: LocalBlobStore = open_blob_store(
             settings.blobs_url or self.config.get("blobs_url"), root / "blobs", self.keys
         )
