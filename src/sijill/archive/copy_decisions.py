@@ -103,7 +103,8 @@ def valid_resolutions(session: Session, row: PublicationCopy) -> dict[str, CopyR
     """
     rows = session.execute(select(CopyResolution).where(CopyResolution.copy_id == row.id)).scalars()
     events = [
-        (e.actor, e.details)
+        # The digests custody adds to a transaction's last event are not the person's words.
+        (e.actor, {k: v for k, v in (e.details or {}).items() if k != "digests"})
         for e in session.execute(
             select(CustodyEvent).where(
                 CustodyEvent.item_id == row.item_id, CustodyEvent.action == RESOLVED_EVENT
