@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
 from sijill.storage.workspace import ram_check
+from sijill.tools import run_tool
 
 LOSSLESS_IMAGES = ("image/png", "image/gif", "image/tiff", "image/bmp", "image/webp")
 
@@ -139,7 +139,7 @@ def _duration(path: Path) -> float | None:
 
     cmd = [tool("ffprobe"), "-v", "error", *input_options()]
     cmd += ["-show_entries", "format=duration", "-of", "json", source(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    proc = run_tool(cmd, capture_output=True, text=True, timeout=120, check=False)
     try:
         return float(json.loads(proc.stdout)["format"]["duration"])
     except (ValueError, KeyError, TypeError):

@@ -27,6 +27,7 @@ import numpy as np
 
 from sijill.errors import StageError
 from sijill.pipeline.media_input import input_args
+from sijill.tools import start_tool
 
 _PTS = re.compile(rb"Parsed_showinfo.*?\bn:\s*(\d+).*?\bpts_time:\s*(-?[\d.eE+-]+|nan)")
 # How long to wait for ffmpeg's log line of a frame whose pixels have already arrived.
@@ -58,7 +59,7 @@ def sample_frames(
         "-pix_fmt", "rgb24", "-f", "image2pipe", "-c:v", "ppm", "-",
     ]  # fmt: skip
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = start_tool(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise StageError(f"ffmpeg cannot be started: {exc}") from exc
     assert proc.stdout is not None and proc.stderr is not None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sijill.errors import StageError
+from sijill.tools import run_tool
 
 
 def _unversioned(v: str) -> bool:
@@ -58,7 +59,7 @@ class Probe:
 
 def ffprobe(path: Path) -> dict[str, Any]:
     try:
-        proc = subprocess.run(
+        proc = run_tool(
             [
                 "ffprobe", "-v", "error", "-show_streams", "-show_format", "-show_chapters",
                 "-of", "json", str(path),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sijill.errors import StageError, ToolMissing
+from sijill.tools import start_tool
 
 PR_SET_PDEATHSIG = 1
 # Entries that describe our temporary copy, not the evidence.
@@ -30,7 +31,7 @@ class ExifTool:
         # a process with threads.
         setpriv = shutil.which("setpriv")
         prefix = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
-        self.proc = subprocess.Popen(
+        self.proc = start_tool(
             [*prefix, exe, "-stay_open", "True", "-@", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

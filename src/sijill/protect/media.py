@@ -22,13 +22,14 @@ from typing import Any
 
 from sijill.errors import ConfigError, StageError
 from sijill.pipeline.stages.ffprobe_metadata import tool
+from sijill.tools import run_tool
 
 
 def probe(path: Path) -> dict[str, Any]:
     """ffprobe's streams and format of a file we wrote (not for originals: no confinement)."""
     cmd = [tool("ffprobe"), "-v", "error", "-show_streams", "-show_format", "-show_chapters"]
     cmd += ["-of", "json", f"file:{path}"]
-    proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+    proc = run_tool(cmd, capture_output=True, timeout=120, check=False)
     if proc.returncode != 0:
         why = proc.stderr.decode("utf-8", "replace").strip()
         raise StageError(f"ffprobe could not read {path.name}: {why}")
@@ -68,7 +69,7 @@ def mux(dst: Path, *, video: Path | None = None, audio: Path | None = None) -> N
     tmp = Path(tmp_name)
     try:
         try:
-            proc = subprocess.run([*cmd, str(tmp)], capture_output=True, timeout=3600, check=False)
+            proc = run_tool([*cmd, str(tmp)], capture_output=True, timeout=3600, check=False)
         except subprocess.TimeoutExpired as exc:
             raise StageError(
                 "ffmpeg took longer than an hour to write the publication file"

@@ -52,6 +52,7 @@ from sijill.protect.faces import (
     region_boxes,
 )
 from sijill.protect.media import mux
+from sijill.tools import run_tool, start_tool
 
 Progress = Callable[[int, int], None]
 MAX_PIXELS = 7680 * 4320  # 8K UHD; a larger frame is refused rather than risk memory
@@ -72,7 +73,7 @@ def video_info(src: Path) -> VideoInfo:
     cmd = [tool("ffprobe"), "-v", "error", *input_options(), "-select_streams", "V:0"]
     cmd += ["-show_streams", "-show_format", "-of", "json", source(src)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+        proc = run_tool(cmd, capture_output=True, timeout=120, check=False)
     except subprocess.TimeoutExpired as exc:
         raise StageError("ffprobe took longer than 120 s on the video") from exc
     if proc.returncode != 0:
@@ -123,7 +124,7 @@ def _decoder(src: Path, info: VideoInfo, errors: IO[bytes]) -> subprocess.Popen[
     cmd += [*input_options(), "-i", source(src), "-map", "0:V:0", "-an", "-sn", "-dn"]
     cmd += ["-vf", f"crop={info.width}:{info.height}:0:0", "-fps_mode", "cfr"]
     cmd += ["-r", str(info.rate), "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+    return start_tool(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
 
 
 def encoder_args(width: int, height: int, rate: Fraction, dst: Path) -> list[str]:
@@ -228,7 +229,7 @@ def anonymise_video(
     try:
         dec = _decoder(src, info, dec_err)
         procs.append(dec)
-        enc = subprocess.Popen(
+        enc = start_tool(
             encoder_args(info.width, info.height, info.rate, tmp),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

@@ -34,6 +34,7 @@ import numpy as np
 from sijill.errors import ConfigError, StageError, ToolMissing
 from sijill.pipeline.media_input import input_args
 from sijill.pipeline.threads import worker_threads
+from sijill.tools import run_tool
 
 READ_RATE = 16000  # what read_audio decodes to, and what mcadams works and writes at
 VOICE_RATE = 22050  # espeak-ng's own output rate: no resampling of the synthetic voice
@@ -95,7 +96,7 @@ def read_audio(path: Path) -> tuple[np.ndarray, int]:
     cmd += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(READ_RATE)]
     cmd += ["-f", "f32le", "-"]
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=3600, check=False)
+        proc = run_tool(cmd, capture_output=True, timeout=3600, check=False)
     except subprocess.TimeoutExpired as exc:
         raise StageError(f"ffmpeg took too long decoding the audio of {path.name}") from exc
     if proc.returncode != 0:
@@ -155,7 +156,7 @@ def _espeak() -> str:
 
 
 def _espeak_version(exe: str) -> str:
-    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
+    out = run_tool([exe, "--version"], capture_output=True, text=True, timeout=30)
     # "eSpeak NG text-to-speech: 1.51  Data at: ..." — only the number, not local paths.
     m = re.search(r"text-to-speech:\s*(\S+)", out.stdout)
     return m.group(1) if m else "unknown"
@@ -202,7 +203,7 @@ def _synthesise(exe: str, voice: str, text: str, room: int, workdir: Path, n: in
     for _ in range(_RATE_TRIES):
         cmd = [exe, "-v", voice, "-s", str(wpm), "-b", "1", "-w", str(wav), "--stdin"]
         try:
-            proc = subprocess.run(
+            proc = run_tool(
                 cmd, input=text.encode("utf-8"), capture_output=True, timeout=_TIMEOUT_S
             )
         except subprocess.TimeoutExpired as exc:

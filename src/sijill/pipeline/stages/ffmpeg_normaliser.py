@@ -16,6 +16,7 @@ from sijill.errors import InputRejected, StageError
 from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import DerivativeOut, ItemInfo, Stage, StageContext, StageResult
 from sijill.pipeline.stages.ffprobe_metadata import tool, tool_message
+from sijill.tools import run_tool, start_tool
 
 _PROBE = "ffprobe_metadata"
 _QUIET = ["-nostdin", "-hide_banner", "-loglevel", "error"]
@@ -137,9 +138,7 @@ class FfmpegNormaliser(Stage):
         cmd += ["-progress", "pipe:1", "-y", str(out)]
         done_us = 0
         with open(errors, "wb") as err:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
-            )
+            proc = start_tool(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
             assert proc.stdout is not None
             for raw in proc.stdout:  # key=value lines, a block about twice a second
                 key, _, value = raw.decode("ascii", "replace").strip().partition("=")
@@ -180,7 +179,7 @@ class FfmpegNormaliser(Stage):
         cmd += ["-f", "mjpeg", "-y", str(out)]
         limit = float(ctx.config["frame_timeout_s"])
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=limit, check=False)
+            proc = run_tool(cmd, capture_output=True, timeout=limit, check=False)
         except subprocess.TimeoutExpired:
             return False, f"took longer than {limit:.0f} s"
         ok = proc.returncode == 0 and out.exists() and out.stat().st_size > 0

@@ -27,6 +27,7 @@ from sijill.pipeline.media_input import (
     source,
 )
 from sijill.pipeline.stage import Stage, StageContext, StageResult
+from sijill.tools import run_tool
 
 _TEXT_SUBTITLES = frozenset({"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"})
 _GPS_DATA_TAGS = frozenset({"gpmd", "camm", "gps "})
@@ -198,9 +199,7 @@ class FfprobeMetadata(Stage):
         cmd = [tool("ffprobe"), "-v", "error", *input_options(formats)]
         cmd += ["-print_format", "json", "-show_format", "-show_streams", "-show_chapters"]
         try:
-            proc = subprocess.run(
-                [*cmd, source(path)], capture_output=True, timeout=timeout, check=False
-            )
+            proc = run_tool([*cmd, source(path)], capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise StageError(f"ffprobe took longer than {timeout:.0f} s") from exc
         if proc.returncode != 0:
@@ -219,7 +218,7 @@ class FfprobeMetadata(Stage):
         cmd = [tool("ffprobe"), "-v", "error", *input_options(formats), "-read_intervals"]
         cmd += ["%+#4", "-show_entries", "packet=codec_type,size", "-of", "json", source(path)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            proc = run_tool(cmd, capture_output=True, timeout=timeout, check=False)
             packets = json.loads(proc.stdout or b"{}").get("packets", [])
         except (subprocess.TimeoutExpired, ValueError):
             return True  # cannot tell; let the later stages try
@@ -305,7 +304,7 @@ class FfprobeMetadata(Stage):
         cmd += ["-map", f"0:{int(stream.get('index', 0))}"]
         cmd += [*codec, "-fs", str(_SAMPLE_BYTES), "-y", str(out)]
         try:
-            subprocess.run(
+            run_tool(
                 cmd,
                 capture_output=True,
                 timeout=float(ctx.config["probe_timeout_s"]),

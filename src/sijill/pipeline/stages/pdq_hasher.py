@@ -25,6 +25,7 @@ import numpy as np
 from sijill.errors import InputRejected, StageError, ToolMissing
 from sijill.pipeline.media_input import input_args, input_options, probed_demuxer, source
 from sijill.pipeline.stage import ItemInfo, MediaHashOut, Stage, StageContext, StageResult
+from sijill.tools import run_tool, start_tool
 
 _PROBE = "ffprobe_metadata"
 ALGO = "pdq"
@@ -140,7 +141,7 @@ class PdqHasher(Stage):
         hashes: list[MediaHashOut] = []
         log = ctx.workdir / "ffmpeg-pdq.log"
         with log.open("wb") as errors:
-            proc = subprocess.Popen(
+            proc = start_tool(
                 _ffmpeg_cmd(ctx, fps, side), stdout=subprocess.PIPE, stderr=errors, bufsize=1 << 20
             )
             try:
@@ -224,7 +225,7 @@ def _duration(ctx: StageContext) -> float | None:
     cmd = [exe, "-v", "error", *input_options(demuxer=probed_demuxer(ctx.previous))]
     cmd += ["-show_entries", "format=duration", "-of", "csv=p=0", source(ctx.input_path)]
     try:
-        proc = subprocess.run(
+        proc = run_tool(
             cmd,
             capture_output=True,
             timeout=60,

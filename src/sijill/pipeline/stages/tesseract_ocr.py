@@ -7,7 +7,6 @@ orientation and script, so rotated scans are read the right way up.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any, ClassVar
 
 from sijill.errors import InputRejected, StageError, ToolMissing
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
+from sijill.tools import run_tool
 
 # Formats Tesseract (Leptonica) reads directly; anything else is converted with Pillow.
 _DIRECT = frozenset(
@@ -47,13 +47,11 @@ def tesseract_cmd(image: Path, languages: str, psm: int, dpi: int | None = None)
 def run_tesseract(
     image: Path, languages: str, psm: int, timeout: float, dpi: int | None = None
 ) -> str:
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        proc = subprocess.run(
+        proc = run_tool(
             tesseract_cmd(image, languages, psm, dpi),
             capture_output=True,
             timeout=timeout,
-            env=env,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:

@@ -26,6 +26,7 @@ from sijill.pipeline.stage import (
     StageResult,
     TextUnitOut,
 )
+from sijill.tools import run_tool
 
 # Pipelines of Apertium modes into English, by source language.
 PAIRS: dict[str, tuple[str, ...]] = {
@@ -66,7 +67,7 @@ def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[
     out = joined
     for mode in modes:
         try:
-            proc = subprocess.run(
+            proc = run_tool(
                 ["apertium", "-u", mode],
                 input=out.encode("utf-8"),
                 capture_output=True,

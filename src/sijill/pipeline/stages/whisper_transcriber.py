@@ -22,6 +22,7 @@ from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
 from sijill.pipeline.threads import within_omp_limit, worker_threads
 from sijill.pipeline.whisper_models import ModelRef, resolve
+from sijill.tools import start_tool
 
 SR = 16000
 _CUT_SEARCH_S = 5.0  # look this far back from a window's end for a quiet place to cut
@@ -115,7 +116,7 @@ def audio_windows(
     cmd += ["pipe:1"]
     want = max(int(window_s * SR), 60 * SR)
     with tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL)
+        proc = start_tool(cmd, stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL)
         assert proc.stdout is not None
         carry = np.empty(0, dtype=np.int16)
         offset = 0
