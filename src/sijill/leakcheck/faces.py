@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from sijill.errors import StageError
+from sijill.tools import start_tool
 
 MIN_FACE = 20
 # Work size: larger pictures are scaled down to this longest side before detection.
@@ -107,7 +108,7 @@ def video_frames(
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path),
         "-map", "0:v:0", "-vf", vf, "-pix_fmt", "gray", "-f", "image2pipe", "-c:v", "pgm", "-",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = start_tool(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     try:
         for i in range(MAX_FRAMES + 1):

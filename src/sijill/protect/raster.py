@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from sijill.errors import StageError, ToolMissing
 from sijill.protect.redact import Redactor
+from sijill.tools import run_tool
 
 DPI = 200
 MAX_RENDER_PIXELS = 50_000_000
@@ -53,11 +53,8 @@ def tesseract(image: Path, base: Path, langs: str, dpi: int, outputs: tuple[str,
     if exe is None:
         raise ToolMissing("tesseract is not installed (Debian packages tesseract-ocr-*)")
     cmd = [exe, str(image), str(base), "-l", langs, "--dpi", str(dpi), *outputs]
-    env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
-        proc = subprocess.run(
-            cmd, capture_output=True, timeout=PAGE_TIMEOUT_S, env=env, check=False
-        )
+        proc = run_tool(cmd, capture_output=True, timeout=PAGE_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired as exc:
         raise StageError(f"tesseract took longer than {PAGE_TIMEOUT_S} s on one page") from exc
     if proc.returncode != 0:
