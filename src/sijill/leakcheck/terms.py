@@ -10,7 +10,11 @@ harakat, and the hamza and madda that NFKD splits off alef, waw and yeh), casefo
 letter variants folded (ة→ه, ى/ی→ي, ٱ→ا, ک→ك), tatweel and invisible format characters
 removed, Arabic-Indic digits turned into ASCII. Text and terms are then compared as word
 sequences; an Arabic first word may carry the proclitics و ف ب ل ك and the article ال.
-Phone numbers are compared as digit strings whatever their separators.
+A hyphen (or soft hyphen) at a line end inside a word is taken out first ("Ray-" / "yan").
+Names are also matched leniently (`sijill.leakcheck.lenient`: misheard or misspelt words, the
+kunya in every case, glued and split names), everywhere text is checked. Phone numbers are
+compared as digit strings whatever their separators (spaces, no-break spaces, dots, dashes
+of any width, brackets, a line break) and digits (Latin, Arabic-Indic, Persian).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from sijill.leakcheck.lenient import Lenient
 
 _FOLD = str.maketrans(
     {
@@ -60,9 +66,13 @@ _PREFIXES = tuple(
         reverse=True,
     )
 )
-# Runs of digits with the separators people put in phone numbers.
-_DIGIT_RUN = re.compile(r"\+?\d(?:[\d \t.\-()/\u00a0]{0,3}\d)+")
-_PHONE_TERM = re.compile(r"[+\d][\d \t.\-()/\u00a0]*\d")
+# Runs of digits with the separators people put in phone numbers (after NFKD, which makes
+# no-break spaces plain ones), a line break among them.
+_PHONE_GAP = " \\t\\r\\n.\\-\u2010-\u2015\u2212()/\u066b\u066c"  # inside [...]
+_DIGIT_RUN = re.compile(r"\+?\d(?:[\d" + _PHONE_GAP + r"]{0,4}\d)+")
+_PHONE_TERM = re.compile(r"[+\d][\d" + _PHONE_GAP + r"]*\d")
+# A hyphen or soft hyphen ending a line inside a word: the word goes on below.
+_BROKEN = re.compile(r"(?<=[^\W\d_])[\-\u2010\u2011\u00ad][ \t]*(?:\r\n|\r|\n)[ \t]*(?=[^\W\d_])")
 # Suffix length of a phone number compared when the country code or trunk 0 differs.
 _PHONE_TAIL = 8
 
@@ -103,21 +113,6 @@ def _phone_match(term_digits: str, run_digits: str) -> bool:
     return len(term_digits) >= _PHONE_TAIL and tail in run_digits
 
 
-def _edit_distance_le1(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
-
-
 class TermMatcher:
     """Finds which of a set of protected terms occur in a text."""
 
@@ -146,6 +141,7 @@ class TermMatcher:
                 # Article-initial terms (الرقة) also appear as لل+رقة after li-.
                 if t.words[0].startswith("ال") and len(t.words[0]) > 3:
                     self._by_first.setdefault("\0" + t.words[0][2:], []).append(t)
+        self._lenient = Lenient([(t.words, t.original) for t in self.terms if t.digits is None])
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -163,21 +159,19 @@ class TermMatcher:
                 if p.endswith("لل"):
                     yield "\0" + token[len(p) :]
 
-    def find(self, text: str, *, fuzzy: bool = False) -> list[str]:
+    def find(self, text: str, *, fuzzy: bool = True) -> list[str]:
         """The protected terms found in `text`, as given (each once, in input order).
 
-        `fuzzy` (for speech transcripts) also accepts one wrong, missing or extra letter in
-        each word of five letters or more, and a name written as one word.
+        `fuzzy` (the default, wherever text is checked) also matches names leniently (see
+        `sijill.leakcheck.lenient`); False matches exactly, to measure the difference.
         """
         if not self.terms or not text:
             return []
         found: set[str] = set()
-        toks = words(text)
-        for i, tok in enumerate(toks):
-            for stem in self._stems(tok):
-                for t in self._by_first.get(stem, ()):
-                    if tuple(toks[i + 1 : i + len(t.words)]) == t.words[1:]:
-                        found.add(t.original)
+        joined = _BROKEN.sub("", text)
+        toks = words(joined)
+        for tokens in (toks, words(text)) if joined != text else (toks,):
+            self._exact(tokens, found)
         phones = [t for t in self.terms if t.digits is not None]
         if phones:
             for m in _DIGIT_RUN.finditer(normalise(text)):
@@ -187,35 +181,12 @@ class TermMatcher:
                     if _phone_match(t.digits, run):
                         found.add(t.original)
         if fuzzy:
-            found |= self._fuzzy(toks)
+            found |= self._lenient.find(toks)
         return [t.original for t in self.terms if t.original in found]
 
-    def _fuzzy(self, toks: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for t in self.terms:
-            if t.digits is not None:
-                continue
-            n = len(t.words)
-            joined = "".join(t.words)
-            for i in range(len(toks)):
-                window = toks[i : i + n]
-                if len(window) == n and all(
-                    _word_close(w, x) for w, x in zip(t.words, window, strict=True)
-                ):
-                    found.add(t.original)
-                    break
-                # "Abu Rayyan" heard as "Aburayan", or one word heard as two.
-                for k in (1, 2, 3):
-                    glued = "".join(toks[i : i + k])
-                    if len(joined) >= 5 and (
-                        glued == joined or (len(glued) >= 5 and _edit_distance_le1(glued, joined))
-                    ):
+    def _exact(self, toks: Sequence[str], found: set[str]) -> None:
+        for i, tok in enumerate(toks):
+            for stem in self._stems(tok):
+                for t in self._by_first.get(stem, ()):
+                    if tuple(toks[i + 1 : i + len(t.words)]) == t.words[1:]:
                         found.add(t.original)
-                        break
-        return found
-
-
-def _word_close(term_word: str, heard: str) -> bool:
-    if len(term_word) >= 5:
-        return _edit_distance_le1(term_word, heard)
-    return term_word == heard
