@@ -29,6 +29,7 @@ from sijill.pipeline import jobs
 from sijill.pipeline.registry import Registry, default_registry
 from sijill.pipeline.worker import JobOutcome, WorkerInit, worker_main
 from sijill.storage.models import Job
+from sijill.tools import secrets_withheld
 
 
 @dataclass
@@ -56,7 +57,8 @@ class _Worker:
     def __init__(self, ctx: Any, init: WorkerInit | None = None) -> None:
         self.conn, child = mp.Pipe()
         self.proc = ctx.Process(target=worker_main, args=(child,), daemon=True)
-        self.proc.start()
+        with secrets_withheld():  # a spawned worker inherits the environment
+            self.proc.start()
         child.close()
         if init is not None:
             self.conn.send(init)

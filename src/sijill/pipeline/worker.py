@@ -28,6 +28,7 @@ from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
 from sijill.storage.textnorm import normalize
 from sijill.storage.workspace import attach_worker, ram_check
+from sijill.tools import drop_secrets
 
 
 @dataclass
@@ -182,6 +183,9 @@ def worker_main(conn: Connection) -> None:
     parent may queue the next job in the pipe while this one runs.
     """
     die_with_parent()
+    # The identity comes over the pipe: no passphrase or other secret stays in reach of a
+    # library parsing a hostile file here (its parent withholds them at spawn, too).
+    drop_secrets()
     os.setpgrp()  # the parent kills our whole group (us and any tool we started) on timeout
     # Tesseract gets OMP_THREAD_LIMIT=1 in its own environment. Here it must not be set:
     # CTranslate2 silently decodes garbage when the limit is below its thread count.
