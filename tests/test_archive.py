@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 from sijill.storage.db import HEAD, migrate
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 
 
 def test_init_creates_sealed_archive(cli: CLI) -> None:
     root = cli.archive
-    db = sqlite3.connect(root / "sijill.db")
+    db = connect_catalog(root)
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == HEAD
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}

@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 
 from tests.conftest import CLI, shared_data
+from tests.dbutil import connect_catalog
 from tests.pdfgen import write_text_pdf
 
 FLAGGED_OR_DONE = {"processed", "invalid", "encrypted", "rejected", "unsupported", "empty"}
@@ -85,9 +86,7 @@ def test_exif_samples_never_crash(cli: CLI) -> None:
 
 
 def _set_case_config(root: Path, case: str, config: dict[str, object]) -> None:
-    import sqlite3
-
-    db = sqlite3.connect(root / "sijill.db")
+    db = connect_catalog(root)
     db.execute("UPDATE cases SET config=? WHERE id=?", (json.dumps(config), case))
     db.commit()
     db.close()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 from tests.pdfgen import write_scanned_pdf, write_text_pdf
 
 
@@ -23,7 +23,7 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     assert '"languages": "eng"' in res.stdout
     bad = cli("case", "config", "c1", "tesseract_ocr.nope=1", check=False)
     assert bad.returncode == 2 and "no setting" in bad.stderr
-    db0 = sqlite3.connect(cli.archive / "sijill.db")
+    db0 = connect_catalog(cli.archive)
     last = db0.execute("SELECT max(id) FROM jobs").fetchone()[0]
     run = cli("run")
     # Only the OCR job of the scan, and the stages that read its text.
@@ -42,7 +42,7 @@ def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> Non
     assert rerun[0] == ("tesseract_ocr", "scan.pdf")
     after = cli.json("status")["stages"]
     assert after["tesseract_ocr"] == {"done": 1}
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     states = db.execute(
         "SELECT state, json_extract(config, '$.languages') FROM jobs "
         "WHERE stage='tesseract_ocr' ORDER BY id"

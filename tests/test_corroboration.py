@@ -8,12 +8,12 @@ reasons, a witness never corroborates themself, and entities merge across script
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import pytest
 
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 
 EN = (
     "Q: Where were you held?\n"
@@ -71,7 +71,7 @@ def test_claims_have_provenance_speaker_dates_and_numbers(archive_cli: CLI) -> N
     texts = [c["text"] for c in claims]
     assert not any(t.startswith("Where were you") for t in texts), texts  # questions dropped
     assert all(c["speaker"] == "HERON" for c in claims)
-    db = sqlite3.connect(archive_cli.archive / "sijill.db")
+    db = connect_catalog(archive_cli.archive)
     for c in claims:
         (unit,) = db.execute(
             "SELECT text FROM text_units WHERE id = ?", (c["text_unit_id"],)
@@ -151,7 +151,7 @@ def test_entities_merge_across_forms_and_scripts_within_a_case(archive_cli: CLI)
         "auto",
         "proposed",
     )
-    db = sqlite3.connect(archive_cli.archive / "sijill.db")
+    db = connect_catalog(archive_cli.archive)
     actions = {a for (a,) in db.execute("SELECT action FROM custody_events")}
     assert {"entity_merge_split", "entity_merge_confirmed"} <= actions
     assert archive_cli("verify").returncode == 0

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 
 EN = (
     "Report of 12 March 2024. Abu Hamza al-Firansi met the commander in Raqqa. "
@@ -45,7 +45,7 @@ def test_mentions_resolve_to_one_entity_per_case_across_scripts(cli: CLI, tmp_pa
     assert any(e["label"] == "TERM" and e["name"] == "convoy" for e in ents)
 
     # Every mention points at its text unit, with exact offsets.
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     rows = db.execute(
         "SELECT m.text, m.char_start, m.char_end, t.text FROM mentions m "
         "JOIN text_units t ON t.id = m.text_unit_id"

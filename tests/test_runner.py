@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from sijill.archive.archive import Archive
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 from tests.pdfgen import write_scanned_pdf, write_text_pdf
 
 
@@ -39,7 +39,7 @@ def _corpus(root: Path) -> Path:
 
 
 def _snapshot(root: Path) -> dict[str, object]:
-    db = sqlite3.connect(root / "sijill.db")
+    db = connect_catalog(root)
     jobs = Counter(
         db.execute(
             "SELECT i.name, j.stage, j.state FROM jobs j JOIN items i ON i.id=j.item_id "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 
 
 def test_terms_get_consistent_pseudonyms_and_never_reach_the_custody_log(cli: CLI) -> None:
@@ -37,7 +37,7 @@ def test_terms_get_consistent_pseudonyms_and_never_reach_the_custody_log(cli: CL
     assert cli("terms", "remove", "Samir Haddad", check=False).returncode == 2
 
     # The custody log records that terms changed, never the terms.
-    db = sqlite3.connect(cli.archive / "sijill.db")
+    db = connect_catalog(cli.archive)
     details = " ".join(
         r[0]
         for r in db.execute(

@@ -11,11 +11,19 @@ from sqlalchemy import select
 
 from sijill.archive import custody
 from sijill.archive.anchor import CustodyKeys
-from sijill.errors import ArchiveExists, ArchiveNotFound, ConfigError
+from sijill.errors import ArchiveExists, ArchiveNotFound, ConfigError, PassphraseError
 from sijill.settings import Settings
 from sijill.storage.blobs import LocalBlobStore, open_blob_store
 from sijill.storage.crypto import Keyring
-from sijill.storage.db import HEAD, Catalog, migrate, schema_revision
+from sijill.storage.db import (
+    HEAD,
+    Catalog,
+    encrypt_plain_catalog,
+    is_plain_sqlite,
+    migrate,
+    schema_revision,
+    sqlite_path,
+)
 from sijill.storage.models import Case
 
 FORMAT = 1
@@ -36,14 +44,41 @@ class Archive:
         if self.config.get("format") != FORMAT:
             raise ConfigError(f"archive format {self.config.get('format')} is not supported")
         self.keys = Keyring(root / "keys")
-        url = settings.database_url or self.config.get("database_url") or self.default_db_url()
-        self.catalog = Catalog(url)
-        # Every commit that appends custody events moves the chain's anchor (keys/).
-        custody.attach(self.catalog.engine, CustodyKeys(self.keys, self.unlock))
+        self.catalog_url: str = (
+            settings.database_url or self.config.get("database_url") or self.default_db_url()
+        )
+        self._catalog: Catalog | None = None
         self.blobs: LocalBlobStore = open_blob_store(
             settings.blobs_url or self.config.get("blobs_url"), root / "blobs", self.keys
         )
         self.tmp = root / "tmp"
+
+    @property
+    def catalog_encrypted(self) -> bool:
+        """An embedded SQLite catalog is encrypted at rest; PostgreSQL is the server's job."""
+        return sqlite_path(self.catalog_url) is not None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog, opened on first use; an encrypted one needs the unlocked identity."""
+        if self._catalog is None:
+            key = None
+            path = sqlite_path(self.catalog_url)
+            if path is not None:
+                if not self.keys.unlocked:
+                    if not self.settings.passphrase:
+                        raise PassphraseError(
+                            "the catalog is encrypted at rest: this command needs the "
+                            "passphrase (set SIJILL_PASSPHRASE or answer the prompt)"
+                        )
+                    self.unlock()
+                key = self.keys.catalog_key()
+                if is_plain_sqlite(path):
+                    encrypt_plain_catalog(path, key)
+            self._catalog = Catalog(self.catalog_url, key)
+            # Every commit that appends custody events moves the chain's anchor (keys/).
+            custody.attach(self._catalog.engine, CustodyKeys(self.keys, self.unlock))
+        return self._catalog
 
     def default_db_url(self) -> str:
         return f"sqlite:///{self.root / 'sijill.db'}"
@@ -56,7 +91,7 @@ class Archive:
         if root.exists() and any(root.iterdir()):
             raise ArchiveExists(f"{root} exists and is not empty; choose a new directory")
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        Keyring.create(root / "keys", secret)
+        ring = Keyring.create(root / "keys", secret)
         (root / "blobs").mkdir(mode=0o700)
         (root / "tmp").mkdir(mode=0o700)
         cfg: dict[str, Any] = {"format": FORMAT}
@@ -66,9 +101,18 @@ class Archive:
             cfg["blobs_url"] = settings.blobs_url
         (root / "archive.json").write_text(json.dumps(cfg, indent=2) + "\n")
         archive = cls(root, settings)
+        archive.keys.unlock_with_identity(ring.identity_str())
         migrate(archive.catalog.engine)
         archive.ensure_case(DEFAULT_CASE)
         return archive
+
+    @classmethod
+    def needs_passphrase(cls, root: Path, settings: Settings) -> bool:
+        """Whether opening the archive at `root` needs the passphrase (its catalog key)."""
+        try:
+            return cls(root.absolute(), settings).catalog_encrypted
+        except (ArchiveNotFound, ConfigError):
+            return False  # Archive.open will say what is wrong
 
     @classmethod
     def open(cls, root: Path, settings: Settings) -> Archive:
@@ -116,4 +160,5 @@ class Archive:
                     shutil.rmtree(p, ignore_errors=True)
 
     def close(self) -> None:
-        self.catalog.dispose()
+        if self._catalog is not None:
+            self._catalog.dispose()

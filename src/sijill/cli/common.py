@@ -28,6 +28,11 @@ class Ctx:
 
     def archive(self, *, unlock: bool = False) -> Archive:
         if self._archive is None:
+            if not self.settings.passphrase and Archive.needs_passphrase(
+                self.archive_path, self.settings
+            ):
+                # The catalog is encrypted at rest: even listing items needs the key.
+                self.settings.passphrase = ask_passphrase(confirm=False)
             self._archive = Archive.open(self.archive_path, self.settings)
         if unlock and not self._archive.keys.unlocked:
             if not self.settings.passphrase:
@@ -42,7 +47,10 @@ class Ctx:
 
 def ask_passphrase(*, confirm: bool) -> str:
     if not sys.stdin.isatty():
-        raise click.UsageError("set SIJILL_PASSPHRASE (no terminal to ask for the passphrase)")
+        raise click.UsageError(
+            "the archive is encrypted, so this command needs its passphrase: set "
+            "SIJILL_PASSPHRASE (there is no terminal to ask for it)"
+        )
     value: str = click.prompt(
         "Archive passphrase", hide_input=True, confirmation_prompt=confirm, err=True
     )

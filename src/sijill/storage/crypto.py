@@ -1,4 +1,9 @@
-"""Archive keys: an age X25519 identity, stored encrypted with a passphrase."""
+"""Archive keys: an age X25519 identity, stored encrypted with a passphrase.
+
+The identity unlocks everything else: sealed blobs are encrypted to it, and the catalog key
+(`catalog.key.age`, 32 random bytes encrypted to the archive's recipients) that encrypts the
+embedded SQLite catalog at rest.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
 from sijill.errors import PassphraseError
+
+CATALOG_KEY = "catalog.key.age"
 
 
 class Keyring:
@@ -40,6 +47,7 @@ class Keyring:
         # confirm that a known file is in the archive.
         naming = keys_dir / "blob-naming.key"
         naming.write_bytes(os.urandom(32))
+        (keys_dir / CATALOG_KEY).write_bytes(pyrage.encrypt(os.urandom(32), [identity.to_public()]))
         for f in keys_dir.iterdir():
             f.chmod(0o600)
         ring = Keyring(keys_dir)
@@ -76,3 +84,34 @@ class Keyring:
 
     def blob_name(self, sha256_hex: str) -> str:
         return hmac.new(self._naming_key, bytes.fromhex(sha256_hex), hashlib.sha256).hexdigest()
+
+    def catalog_key(self) -> bytes:
+        """The key of the encrypted catalog; made (and sealed to the recipients) if missing.
+
+        Archives made before the catalog was encrypted have no key yet: the first command
+        that unlocks the identity makes one, and the catalog is then encrypted with it.
+        """
+        identity = self.identity()
+        path = self.dir / CATALOG_KEY
+        if not path.exists():
+            sealed = pyrage.encrypt(os.urandom(32), self.recipients or [identity.to_public()])
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(sealed)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                # link, not rename: if another process made the key meanwhile, keep theirs.
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+        try:
+            key: bytes = pyrage.decrypt(path.read_bytes(), [identity])
+        except pyrage.DecryptError as exc:
+            raise PassphraseError(f"the catalog key {path.name} cannot be opened") from exc
+        if len(key) != 32:
+            raise PassphraseError(f"the catalog key {path.name} is damaged")
+        return key
