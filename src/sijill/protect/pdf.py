@@ -12,8 +12,10 @@ render: a scan, or text drawn as outlines) or on which the face filter found a f
 rebuilt as an image: each hit is covered by a black box labelled with its pseudonym, faces are
 filled, and Tesseract gives the image a new invisible text layer. That layer is read again
 and must not contain a protected term. Pages using optional content (layers that may be
-hidden) or JPEG 2000 images (which can carry metadata boxes) are rasterised too, so what the
-reader sees is all there is. Every other page keeps its own vector content and text layer.
+hidden), JPEG 2000 images (which can carry metadata boxes) or a picture that is not provably
+shown whole (clipped, masked, covered, partly off the page, inline, inside a form: see
+``sijill.protect.pdf_images``) are rasterised too, so what the reader sees is all there is.
+Every other page keeps its own vector content and text layer.
 """
 
 from __future__ import annotations
