@@ -21,9 +21,11 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def shared_data(sub: str) -> Path:
-    """A folder of ../shared/data, or skip the test with a clear message."""
+    """A folder of ../shared/data, or skip the test with a clear message (fail it in CI)."""
     p = SHARED_DATA / sub
     if not p.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"shared test data {p} is not present (CI must have it)")
         pytest.skip(f"shared test data {p} is not present")
     return p
 

@@ -116,6 +116,8 @@ def test_match_scores_small_sets() -> None:
 
 def test_tatoeba_sample(embedder: Embedder) -> None:
     if not TATOEBA.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Tatoeba data absent in CI: expected {TATOEBA}")
         pytest.skip(f"Tatoeba data absent: expected {TATOEBA} (../shared/data/tatoeba)")
     fra = (TATOEBA / "tatoeba.fra-eng.fra").read_text(encoding="utf-8").splitlines()[:100]
     eng = (TATOEBA / "tatoeba.fra-eng.eng").read_text(encoding="utf-8").splitlines()[:100]

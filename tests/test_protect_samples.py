@@ -3,6 +3,7 @@ could place, date or identify it: checked with exiftool and the leak check's all
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ PHOTOS = sorted(
     if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".heic", ".heif", ".tif", ".tiff")
 )
 FORBIDDEN = ("GPS", "Make", "Model", "Serial", "Date", "Time", "Software", "Artist", "Owner")
+
+
+def test_sample_photos_are_present() -> None:
+    if not PHOTOS:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"shared test data {SAMPLES} is not present (CI must have it)")
+        pytest.skip(f"shared test data {SAMPLES} is not present")
 
 
 @pytest.mark.skipif(not PHOTOS, reason=f"shared test data {SAMPLES} is not present")
