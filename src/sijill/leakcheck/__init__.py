@@ -246,11 +246,22 @@ def _media(one: _FileScan, *, speech: bool) -> None:
     for where, text in probe.tag_texts:
         one.terms(where, text)
     if probe.video:
-        frames = faces.video_frames(one.path, probe.width, probe.height, probe.duration)
+        from sijill.leakcheck.frames import sample_frames
+
         hits: list[tuple[float, faces.Face]] = []
         try:
-            for t, gray in frames:
-                found = faces.detect(gray)
+            # Two frames a second and every scene change, however long the video: a face
+            # shown for two seconds of ten minutes is seen.
+            last: tuple[np.ndarray, list[faces.Face]] | None = None
+            for t, rgb in sample_frames(one.path):
+                gray = faces.to_gray(rgb)
+                # A still stretch (a title card, a blank minute) is searched once: frames
+                # within compression noise of the one before give the same answer.
+                if last is not None and faces.same_picture(last[0], gray):
+                    found = last[1]
+                else:
+                    found = faces.detect(gray, sideways=False)
+                    last = (gray, found)
                 if found:
                     hits.append((t, max(found, key=lambda x: x.w * x.h)))
         except SijillError as exc:
