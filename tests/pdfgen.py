@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 
 def _escape(line: str) -> bytes:
@@ -88,11 +89,18 @@ def write_scanned_pdf(
 # Hostile image PDFs: a picture drawn only in part, so that what a reader sees and what
 # `pdfimages` pulls out of the file differ (issue 10, point 1).
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    Pixels = NDArray[Any]
+
 _PAGE = (612.0, 792.0)
 _FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
-def two_halves_picture(hidden: str, shown: str = "PUBLIC", size: tuple[int, int] = (1200, 300)):  # type: ignore[no-untyped-def]
+def two_halves_picture(
+    hidden: str, shown: str = "PUBLIC", size: tuple[int, int] = (1200, 300)
+) -> Pixels:
     """RGB pixels (numpy) with `shown` written in the left half and `hidden` in the right."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
@@ -105,7 +113,7 @@ def two_halves_picture(hidden: str, shown: str = "PUBLIC", size: tuple[int, int]
     return np.asarray(im)
 
 
-def _jpeg(rgb, quality: int = 92) -> bytes:  # type: ignore[no-untyped-def]
+def _jpeg(rgb: Pixels, quality: int = 92) -> bytes:
     import io
 
     from PIL import Image
@@ -117,7 +125,7 @@ def _jpeg(rgb, quality: int = 92) -> bytes:  # type: ignore[no-untyped-def]
 
 def image_page_pdf(
     path: Path,
-    rgb,  # type: ignore[no-untyped-def]
+    rgb: Pixels,
     *,
     how: str,
     caption: str = "A page with a picture.",
@@ -150,7 +158,7 @@ def image_page_pdf(
     )  # fmt: skip
     text = b"BT /F1 14 Tf 72 720 Td (" + _escape(caption) + b") Tj ET\n"
 
-    def jpeg_xobject(pixels) -> pikepdf.Stream:  # type: ignore[no-untyped-def]
+    def jpeg_xobject(pixels: Pixels) -> pikepdf.Stream:
         return pdf.make_stream(
             _jpeg(pixels), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
             Width=pixels.shape[1], Height=pixels.shape[0], ColorSpace=pikepdf.Name.DeviceRGB,
@@ -200,7 +208,7 @@ def image_page_pdf(
     return path
 
 
-def face_on_the_right(face):  # type: ignore[no-untyped-def]
+def face_on_the_right(face: Pixels) -> Pixels:
     """A picture twice as wide as `face` (RGB pixels): plain grey on the left, `face` on the
     right, so that any of image_page_pdf's ways of hiding the right half hides the face."""
     import numpy as np
