@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from sijill.archive.claims import (
     claim_json,
@@ -17,7 +16,7 @@ from sijill.archive.claims import (
     timeline,
 )
 from sijill.archive.queries import resolve_item
-from sijill.cli.common import Ctx, emit_json, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 
 
 def _where(c: dict[str, Any]) -> str:

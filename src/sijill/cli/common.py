@@ -1,23 +1,67 @@
-"""Shared CLI plumbing: settings, opening the archive, JSON output, passphrase prompts."""
+r"""Shared CLI plumbing: settings, opening the archive, JSON output, passphrase prompts.
+
+Everything a person reads comes from hostile files: a file name, a tag, a stage's error may
+hold terminal escape sequences (ESC [ 31m, an OSC title, an 8-bit CSI) or bidi controls
+(U+202E turns "gpj.exe" into "exe.jpg"). So the consoles here show such characters as
+visible escapes (`\x1b`, `\u202e`) in every line they print, whatever module prints it;
+`escape` (markup too) gives the same to a value before it is laid out, so tables keep
+their widths. Arabic letters and the joiners it needs are left alone. JSON output stays
+exact: the same characters are written as JSON `\u` escapes, which decode to the original.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape as escape_markup
 from rich.progress import Progress
+from rich.segment import Segment
 
 from sijill.archive.archive import Archive
 from sijill.pipeline.runner import Progress as RunnerProgress
 from sijill.settings import Settings
 
-err = Console(stderr=True)
-out = Console(highlight=False, soft_wrap=True)
+# C0 and C1 controls (but tab and newline), DEL, and the bidi marks, embeddings, overrides
+# and isolates, plus the line and paragraph separators that break a line where none shows.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_UNSAFE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+
+
+def _visible(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text: str, *, line: bool = False) -> str:
+    """`text` with control and bidi characters made visible; `line`: tabs and newlines too."""
+    return (_UNSAFE_LINE if line else _UNSAFE).sub(_visible, text)
+
+
+def escape(text: str, *, line: bool = False) -> str:
+    """A value for rich markup: its controls made visible and its brackets escaped."""
+    return escape_markup(shown(text, line=line))
+
+
+class SafeConsole(Console):
+    """A rich console that never writes a control or bidi character it did not make itself:
+    its own styles and cursor moves are rendered after this, content is made visible."""
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        return super()._render_buffer(
+            seg if seg.control else Segment(shown(seg.text), seg.style) for seg in buffer
+        )
+
+
+err = SafeConsole(stderr=True)
+out = SafeConsole(highlight=False, soft_wrap=True)
 
 
 @dataclass
@@ -57,8 +101,15 @@ def ask_passphrase(*, confirm: bool) -> str:
     return value
 
 
+def _json_escape(m: re.Match[str]) -> str:
+    return f"\\u{ord(m.group()):04x}"
+
+
 def emit_json(doc: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
+    # json escapes C0 itself; DEL, C1 and bidi controls only ever sit inside strings, where
+    # a \u escape is the same character to any JSON reader and inert on a terminal.
+    sys.stdout.write(_UNSAFE.sub(_json_escape, text) + "\n")
 
 
 pass_ctx = click.make_pass_decorator(Ctx)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from sijill.archive.entities import entity_mentions, list_entities, list_merges
 from sijill.archive.queries import resolve_item
-from sijill.cli.common import Ctx, emit_json, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 from sijill.storage.models import Entity
 
 

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sijill.cli.common import Ctx, emit_json, err, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, err, escape, out, pass_ctx
 
 if TYPE_CHECKING:
     from sijill.leakcheck import Finding

@@ -14,7 +14,16 @@ from sijill import __version__
 from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest as ingest_service
 from sijill.archive.queries import status_summary
-from sijill.cli.common import BarProgress, Ctx, ask_passphrase, emit_json, err, out, pass_ctx
+from sijill.cli.common import (
+    BarProgress,
+    Ctx,
+    ask_passphrase,
+    emit_json,
+    err,
+    escape,
+    out,
+    pass_ctx,
+)
 from sijill.errors import ConfigError, NotFound, SijillError
 from sijill.pipeline import runner as runner_mod
 from sijill.settings import load_settings
@@ -124,7 +133,9 @@ def ingest(
     else:
         for o in report.outcomes:
             if o.status in ("skipped", "error"):
-                err.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
+                err.print(
+                    f"[yellow]{o.status}[/] {escape(str(o.path), line=True)}: {escape(o.message)}"
+                )
         out.print(
             f"{report.count('new')} new, {report.count('duplicate')} already in the "
             f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
@@ -220,7 +231,7 @@ def run(
             f"claims: {analysis.claims} compared, {links}"
         )
     for _job, stage, error in stats.failures[:20]:
-        err.print(f"[red]failed[/] {stage}: {error}")
+        err.print(f"[red]failed[/] {stage}: {escape(error)}")
     if stats.failed:
         err.print("`sijill status` lists every failure with its item.")
 
@@ -286,9 +297,15 @@ def status(c: Ctx, as_json: bool) -> None:
         )
     out.print(table)
     for f in summary["failures"]:
-        out.print(f"[red]failed[/] {f['item_id']} {f['name']} — {f['stage']}: {f['error']}")
+        out.print(
+            f"[red]failed[/] {f['item_id']} {escape(f['name'], line=True)} — {f['stage']}: "
+            f"{escape(str(f['error']))}"
+        )
     for f in summary["flagged"]:
-        out.print(f"[yellow]{f['status']}[/] {f['item_id']} {f['name']} — {f['reason']}")
+        out.print(
+            f"[yellow]{f['status']}[/] {f['item_id']} {escape(f['name'], line=True)} — "
+            f"{escape(str(f['reason']))}"
+        )
 
 
 def _register_views() -> None:
@@ -341,10 +358,10 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except (ConfigError, NotFound) as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except SijillError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted; `sijill run` again picks up where this stopped")

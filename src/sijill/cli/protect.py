@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from sijill.archive.archive import DEFAULT_CASE
@@ -31,7 +30,7 @@ from sijill.archive.terms import (
     remove_term,
     term_json,
 )
-from sijill.cli.common import Ctx, FrameBar, emit_json, err, out, pass_ctx
+from sijill.cli.common import Ctx, FrameBar, emit_json, err, escape, out, pass_ctx
 
 _REGION = re.compile(r"^(\d+),(\d+),(\d+),(\d+)(?:@(\d+(?:\.\d+)?)?-(\d+(?:\.\d+)?)?)?$")
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from sijill.archive.queries import item_json, resolve_item
 from sijill.archive.similar import clock, hash_counts
 from sijill.archive.similar import similar as similar_service
-from sijill.cli.common import Ctx, emit_json, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 
 
 def _range(r: dict[str, Any]) -> str:

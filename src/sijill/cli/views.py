@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -16,7 +15,7 @@ from sijill.archive.export import export_original
 from sijill.archive.publication import copy_json, list_copies
 from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
 from sijill.archive.verify import verify as verify_service
-from sijill.cli.common import Ctx, emit_json, human_size, out, pass_ctx
+from sijill.cli.common import Ctx, emit_json, escape, human_size, out, pass_ctx
 from sijill.storage.search import search as search_service
 
 
@@ -49,7 +48,12 @@ def items(
     for d in docs:
         name = ("  " * d["depth"] + "└ " if d["depth"] else "") + d["name"]
         table.add_row(
-            d["id"], d["kind"], d["status"], human_size(d["size"]), d["case"], escape(name)
+            d["id"],
+            d["kind"],
+            d["status"],
+            human_size(d["size"]),
+            d["case"],
+            escape(name, line=True),
         )
     out.print(table)
     out.print(f"{total} items")
@@ -71,7 +75,7 @@ _ABOUT = {
 
 
 def _print_detail(d: dict[str, Any], full_text: bool) -> None:
-    out.print(f"[bold]{escape(d['name'])}[/]  ({d['id']})")
+    out.print(f"[bold]{escape(d['name'], line=True)}[/]  ({d['id']})")
     for key in (
         "kind",
         "mime",
@@ -92,11 +96,13 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
     for r in d["receipts"]:
         via = f" from container {r['parent_id']}" if r["parent_id"] else ""
         src = f" source {r['source']}" if r["source"] else ""
-        out.print(f"  {r['at']} by {r['actor']}{src}{via}: {escape(r['name'])}")
+        out.print(f"  {r['at']} by {r['actor']}{src}{via}: {escape(r['name'], line=True)}")
     if d["children"]:
         out.print(f"[bold]children[/] ({len(d['children'])})")
         for ch in d["children"]:
-            out.print(f"  {ch['id']} {ch['kind']:<9} {ch['status']:<10} {escape(ch['name'])}")
+            out.print(
+                f"  {ch['id']} {ch['kind']:<9} {ch['status']:<10} {escape(ch['name'], line=True)}"
+            )
     about = [(k, d["info"][k]) for k in _ABOUT if d.get("info", {}).get(k) not in (None, "", [])]
     if about:
         out.print("[bold]about[/]")
@@ -209,8 +215,8 @@ def search(
             f"p.{h.page}" if h.page else (f"{h.start:.1f}s" if h.start is not None else h.unit_kind)
         )
         out.print(
-            f"[bold]{h.item_id}[/] {escape(h.item_name)} [dim]({where}, {h.lang or '?'}, "
-            f"{h.method})[/]"
+            f"[bold]{h.item_id}[/] {escape(h.item_name, line=True)} "
+            f"[dim]({where}, {h.lang or '?'}, {h.method})[/]"
         )
         snippet = Text(h.snippet)
         for s0, e0 in h.highlights:
