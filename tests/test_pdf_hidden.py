@@ -214,3 +214,25 @@ def test_a_picture_in_a_hidden_layer_is_not_carried(tmp_path: Path) -> None:
     report = rebuild_pdf(src, dst, redactor=Redactor([]), ocr_langs="eng")
     assert report["reasons"]["1"] == ["optional content"]
     assert sum(haar_faces(p) for p in extracted(dst, tmp_path / "copy")) == 0
+
+
+def test_an_inline_image_inside_a_form_is_not_carried(tmp_path: Path) -> None:
+    # The page draws a form; the form holds the clipped inline image with the face.
+    src = image_page_pdf(tmp_path / "in.pdf", face_on_the_right(astronaut_rgb()), how="inline")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        form = pdf.make_stream(
+            page.Contents.read_bytes(), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+            BBox=[0, 0, 612, 792], Resources=page.Resources,
+        )  # fmt: skip
+        page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm1=form))
+        page.Contents = pdf.make_stream(b"/Fm1 Do")
+        pdf.save(src)
+    assert sum(haar_faces(p) for p in extracted(src, tmp_path / "orig")) >= 1
+    # The leak check's PDF pass hands the whole inline picture to its face and OCR checks.
+    pictures = leakcheck_pdf.inspect(src).images
+    assert [rgb.shape for where, rgb in pictures if "inline image" in where] == [(512, 1024, 3)]
+    dst = tmp_path / "out.pdf"
+    report = rebuild_pdf(src, dst, redactor=Redactor([]), ocr_langs="eng")
+    assert report["reasons"]["1"] == ["image inside a form, pattern, font or soft mask"]
+    assert sum(haar_faces(p) for p in extracted(dst, tmp_path / "copy")) == 0

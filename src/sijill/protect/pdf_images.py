@@ -95,10 +95,34 @@ def _images_elsewhere(res: pikepdf.Dictionary) -> bool:
                 seen.add(obj.objgen)
             if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
                 return True
+            if _draws_inline(obj):
+                return True
+            if obj.get("/Subtype") == pikepdf.Name.Type3:
+                procs = obj.get("/CharProcs")
+                if isinstance(procs, pikepdf.Dictionary) and any(
+                    _draws_inline(glyph, always=True) for glyph in procs.values()
+                ):
+                    return True
             stack += [v for k, v in obj.items() if k != "/Parent"]
         elif isinstance(obj, pikepdf.Array):
             stack += list(obj)
     return False
+
+
+def _draws_inline(obj: Any, *, always: bool = False) -> bool:
+    """Whether a form, tiling pattern (or, with `always`, any content stream) holds an
+    inline image; a stream that cannot be parsed counts as one."""
+    if not isinstance(obj, pikepdf.Stream):
+        return False
+    if not always and not (
+        obj.get("/Subtype") == pikepdf.Name.Form or obj.get("/PatternType") == 1
+    ):
+        return False
+    try:
+        instructions = pikepdf.parse_content_stream(obj)
+    except pikepdf.PdfError:
+        return True
+    return any(isinstance(i, pikepdf.ContentStreamInlineImage) for i in instructions)
 
 
 def _uses(page: pikepdf.Dictionary) -> tuple[list[_Use], set[str], int]:
