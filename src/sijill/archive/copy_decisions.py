@@ -153,8 +153,8 @@ def resolve_finding(
     allowed = VERDICTS.get(finding["kind"])
     if allowed is None:
         raise ConfigError(
-            f"finding {number} is a {finding['kind']} finding: only a face or a name the "
-            "check may have mistaken can be resolved; this one must be fixed in the item"
+            f"finding {number} is a {finding['kind']} finding: it cannot be resolved (only a "
+            "face or a name the check may have mistaken can); fix the item and protect again"
         )
     if verdict != allowed:
         raise ConfigError(f"finding {number} is a {finding['kind']} finding: use --{allowed}")
