@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sijill.errors import InputRejected, SijillError, ToolMissing
+from sijill.pipeline.captured import captured
 from sijill.pipeline.stage import ItemInfo, SourceMention, SourceUnit, StageResult
 from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
@@ -140,8 +141,11 @@ def run_job(
         ctx = _Context(spec, input_path, workdir, blobs, report)
         _set_memory_limit(spec.memory_mb)
         try:
-            result = stage.run(ctx)
-            _finish_text(result)
+            # What libraries say about a damaged file belongs to this job, not the terminal.
+            with captured() as notes:
+                result = stage.run(ctx)
+                _finish_text(result)
+            result.warnings.extend(n for n in notes if n not in result.warnings)
         finally:
             resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         return JobOutcome(spec.job_id, True, result, duration_s=time.monotonic() - started)
