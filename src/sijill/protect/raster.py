@@ -14,7 +14,6 @@ import math
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,23 +190,14 @@ def redact_raster(
 ) -> tuple[np.ndarray, list[dict[str, str]]]:
     """Fill protected terms that Tesseract reads in a picture (a sign, a photographed page).
 
-    Returns the filled pixels and one {"pseudonym", "kind"} per filled hit. Photos carry no
-    usable resolution, so `dpi` is the one Tesseract is told to assume.
+    Returns the filled pixels and one {"pseudonym", "kind"} per filled hit. The reading is
+    `pictured_text`'s: several passes (inverted, binarised, turned, other layouts), fuzzy
+    matching; `dpi` is kept for callers, the passes tell Tesseract 300.
     """
+    from sijill.protect.pictured_text import redact_picture
+
     if not redactor:
         return rgb, []
     check_langs(ocr_langs)
-    image = Image.fromarray(np.ascontiguousarray(rgb[..., :3], dtype=np.uint8), "RGB")
-    found: list[dict[str, str]] = []
-    with tempfile.TemporaryDirectory(prefix="sijill-raster-") as tmpdir:
-        tmp = Path(tmpdir)
-        for _ in range(2):
-            picture = tmp / "picture.png"
-            image.save(picture, compress_level=1)
-            tesseract(picture, tmp / "picture", ocr_langs, dpi, ("tsv",))
-            boxes = _word_boxes(redactor, tmp / "picture.tsv")
-            if not boxes:
-                break
-            _fill(image, boxes)
-            found += [{"pseudonym": b.label, "kind": _kind(redactor, b.label)} for b in boxes]
-    return np.asarray(image), found
+    filled, boxes = redact_picture(rgb, redactor, ocr_langs)
+    return filled, [{"pseudonym": b.label, "kind": b.kind} for b in boxes]
