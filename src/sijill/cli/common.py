@@ -12,8 +12,10 @@ exact: the same characters are written as JSON `\u` escapes, which decode to the
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +64,29 @@ class SafeConsole(Console):
 
 err = SafeConsole(stderr=True)
 out = SafeConsole(highlight=False, soft_wrap=True)
+
+
+class _EscapedLog(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        err.print(f"[yellow]{record.levelname.lower()}[/] {escape(self.format(record))}")
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    err.print(f"[yellow]warning[/] {escape(f'{category.__name__}: {message}')}")
+
+
+def escape_library_output() -> None:
+    """Warnings and log records of libraries (about a hostile file, often quoting it) are
+    printed through the escaping console, in this process, rather than raw."""
+    warnings.showwarning = _show_warning
+    logging.lastResort = _EscapedLog(logging.WARNING)
 
 
 @dataclass

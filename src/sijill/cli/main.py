@@ -21,6 +21,7 @@ from sijill.cli.common import (
     emit_json,
     err,
     escape,
+    escape_library_output,
     out,
     pass_ctx,
 )
@@ -349,6 +350,7 @@ _register_views()
 
 
 def main() -> None:
+    escape_library_output()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
