@@ -61,6 +61,17 @@ class _FileScan:
             self.terms_found.add(term)
             self.add(where, f"protected term {term!r}", kind)
 
+    def pictured_text(self, where: str, rgb: np.ndarray) -> None:
+        """OCR `rgb` (several passes, `ocr.py`) and record the protected terms it shows."""
+        if not self.matcher:
+            return  # no terms: nothing the text could be matched against
+        from sijill.leakcheck import ocr
+
+        for text in ocr.read_texts(rgb):
+            for term in self.matcher.find(text, fuzzy=True):
+                self.terms_found.add(term)
+                self.add(where, f"protected term {term!r} painted in the picture", "term")
+
     def faces(self, where: str, rgb: np.ndarray) -> None:
         found = faces.detect(faces.to_gray(rgb))
         if found:
@@ -192,7 +203,9 @@ def _image(one: _FileScan, kind: str) -> None:
                 im.seek(i)
                 # Orientation applied, as a browser shows the picture.
                 rgb = np.asarray(ImageOps.exif_transpose(im.convert("RGB")))
-                one.faces("image" if frames == 1 else f"image frame {i + 1}", rgb)
+                where = "image" if frames == 1 else f"image frame {i + 1}"
+                one.faces(where, rgb)
+                one.pictured_text(where, rgb)
             if frames > MAX_IMAGE_FRAMES:
                 one.add(
                     "image",
