@@ -74,12 +74,16 @@ def _ingest_marked(cli: CLI, tmp_path: Path, name: str, data: bytes) -> str:
 
 
 def _start(cli: CLI, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    log = open(cli.archive.parent / f"{args[0]}-{secrets.token_hex(3)}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
         [sys.executable, "-m", "sijill", "--archive", str(cli.archive), *args],
         env=cli.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    proc.log = log.name  # type: ignore[attr-defined]
+    log.close()
+    return proc
 
 
 def _wait_for(proc: subprocess.Popen[bytes], ram: Path, pattern: str, limit: float) -> Path:
@@ -94,7 +98,8 @@ def _wait_for(proc: subprocess.Popen[bytes], ram: Path, pattern: str, limit: flo
             break
         time.sleep(0.01)
     proc.kill()
-    raise AssertionError(f"no {pattern} appeared in the RAM work space (exit {proc.poll()})")
+    said = Path(proc.log).read_text(errors="replace")[-2000:]  # type: ignore[attr-defined]
+    raise AssertionError(f"no {pattern} in the RAM work space (exit {proc.poll()}):\n{said}")
 
 
 def _disk_roots(cli: CLI) -> list[Path]:

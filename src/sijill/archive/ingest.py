@@ -187,6 +187,7 @@ def ingest(
     case_id = archive.ensure_case(case or DEFAULT_CASE)
     archive_root = archive.root.resolve()
     report = IngestReport()
+    sealed = 0  # bytes this command has taken so far, against SIJILL_MAX_INGEST_BYTES
     for path, problem in walk(paths):
         if on_file:
             on_file(path)
@@ -198,11 +199,55 @@ def ingest(
                 IngestOutcome(str(path), None, "skipped", "inside the archive itself")
             )
             continue
+        refusal = _over_limit(archive, path, sealed)
+        if refusal:
+            report.outcomes.append(IngestOutcome(str(path), None, "skipped", refusal))
+            continue
         try:
-            report.outcomes.append(_ingest_file(archive, path, case_id, source, actor, info))
+            outcome = _ingest_file(archive, path, case_id, source, actor, info)
+            report.outcomes.append(outcome)
+            if outcome.status == "new":
+                sealed += path.stat().st_size
         except OSError as exc:
             report.outcomes.append(IngestOutcome(str(path), None, "error", str(exc)))
     return report
+
+
+def _over_limit(archive: Archive, path: Path, sealed: int) -> str | None:
+    """Why a file is refused by the size limits (settings), or None.
+
+    Checked before a byte is read: a 2 GB sparse file (no disk space, 2 GB of zeros to hash
+    and seal) is stopped with the setting that refuses it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # reading it fails next, with the reason
+    limit = archive.settings.max_file_bytes
+    if st.st_size > limit:
+        allocated = st.st_blocks * 512
+        sparse = (
+            f"; only {_bytes(allocated)} of it is stored on disk (a sparse file)"
+            if allocated < st.st_size // 8
+            else ""
+        )
+        return (
+            f"refused: {_bytes(st.st_size)} is over the ingest limit of {_bytes(limit)} per "
+            f"file{sparse} (setting SIJILL_MAX_FILE_BYTES)"
+        )
+    total = archive.settings.max_ingest_bytes
+    if sealed + st.st_size > total:
+        return (
+            f"refused: this ingest has already taken {_bytes(sealed)} and this file would "
+            f"pass the limit of {_bytes(total)} per command (setting SIJILL_MAX_INGEST_BYTES)"
+        )
+    return None
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit} ({n} bytes)"
+    return f"{n} bytes"
 
 
 def _ingest_file(

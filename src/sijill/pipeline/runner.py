@@ -155,12 +155,14 @@ class Runner:
         # Workers start (imports, models) while this process unlocks the identity, which is
         # deliberately slow (scrypt): the two overlap.
         pool = self.pool
+        # The RAM work space first: workers inherit its TMPDIR from their first instruction.
+        tmp_root = str(self.archive.work_dir())
         pool.extend(_Worker(ctx) for _ in range(min(self.workers, len(self.queue))))
         self.archive.unlock()
         init = WorkerInit(
             keys_dir=str(self.archive.keys.dir),
             blobs_root=str(self.archive.blobs.root),
-            tmp_root=str(self.archive.work_dir()),
+            tmp_root=tmp_root,
             identity=self.archive.keys.identity_str(),
             device=self.device,
             # The cores are shared out among the workers (CTranslate2, ONNX Runtime threads).

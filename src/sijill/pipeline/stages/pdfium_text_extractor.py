@@ -45,9 +45,10 @@ class PdfiumTextExtractor(Stage):
     version = 1
     description = "per-page text layer of PDFs; lists pages that need OCR"
     mimes: ClassVar[frozenset[str]] = frozenset({"application/pdf"})
-    defaults: ClassVar[dict[str, Any]] = {"min_chars": 20}
+    defaults: ClassVar[dict[str, Any]] = {"min_chars": 20, "max_pages": 10_000}
     config_help: ClassVar[dict[str, str]] = {
-        "min_chars": "letters/digits a page's text layer needs to count as text (else OCR)"
+        "min_chars": "letters/digits a page's text layer needs to count as text (else OCR)",
+        "max_pages": "longest PDF whose text is read; a longer one is refused with its reason",
     }
     timeout_s = 900
 
@@ -68,6 +69,14 @@ class PdfiumTextExtractor(Stage):
             raise InputRejected(f"the PDF cannot be read ({msg})", status="invalid") from exc
         try:
             n_pages = len(pdf)
+            limit = int(ctx.config["max_pages"])
+            if n_pages > limit:
+                # A 50,000-page PDF would hold a worker for hours and fill the catalog.
+                raise InputRejected(
+                    f"the PDF has {n_pages} pages, over the limit of {limit} "
+                    f"(raise it with `sijill case config CASE {self.name}.max_pages=N`)",
+                    status="rejected",
+                )
             info = {
                 k: v for k, v in pdf.get_metadata_dict(skip_empty=True).items() if k in _INFO_KEYS
             }

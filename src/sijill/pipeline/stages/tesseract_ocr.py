@@ -75,13 +75,15 @@ class TesseractOcr(Stage):
         "dpi": 300,
         "page_timeout_s": 300,
         "max_pixels": 120_000_000,
+        "max_pages": 500,
     }
     config_help: ClassVar[dict[str, str]] = {
         "languages": "Tesseract languages joined by '+', e.g. ara+eng (per case)",
         "psm": "page segmentation mode; 1 = automatic with orientation detection",
         "dpi": "resolution PDF pages are rendered at, and assumed for images under 150 dpi",
         "page_timeout_s": "longest Tesseract may take on one page",
-        "max_pixels": "largest image (in pixels) that is OCR'd",
+        "max_pixels": "largest image (in pixels) that is OCR'd; larger PDF pages are OCR'd smaller",
+        "max_pages": "most PDF pages one job OCRs (about 2 s each); more are refused",
     }
     timeout_s = 3600
 
@@ -142,21 +144,36 @@ class TesseractOcr(Stage):
         import pypdfium2 as pdfium
 
         pages: list[int] = list(ctx.previous[_PDF]["ocr_pages"])
+        limit = int(ctx.config["max_pages"])
+        if len(pages) > limit:
+            raise InputRejected(
+                f"{len(pages)} PDF pages need OCR, over the limit of {limit} per job "
+                f"(raise it with `sijill case config CASE {self.name}.max_pages=N`)",
+                status="rejected",
+            )
         scale = float(ctx.config["dpi"]) / 72.0
+        max_pixels = int(ctx.config["max_pixels"])
         units: list[TextUnitOut] = []
         pdf = pdfium.PdfDocument(str(ctx.input_path))
         try:
             for number in pages:
                 page = pdf[number - 1]
                 try:
-                    bitmap = page.render(scale=scale, grayscale=True)
+                    # A page may declare any size (a 200-inch MediaBox): render bombs are
+                    # drawn smaller, never refused, so the page is still read.
+                    width, height = page.get_size()
+                    pixels = width * height * scale * scale
+                    fit = scale * min(1.0, (max_pixels / pixels) ** 0.5) if pixels else scale
+                    bitmap = page.render(scale=fit, grayscale=True)
                     image = ctx.workdir / f"page-{number}.png"
                     bitmap.to_pil().save(image, compress_level=1)
                     bitmap.close()
                 finally:
                     page.close()
+                # Drawn smaller, the page's text is still the size a scan's is: say so.
+                dpi = int(ctx.config["dpi"]) if fit < scale else None
                 text = run_tesseract(
-                    image, langs, int(ctx.config["psm"]), float(ctx.config["page_timeout_s"])
+                    image, langs, int(ctx.config["psm"]), float(ctx.config["page_timeout_s"]), dpi
                 )
                 image.unlink()
                 if text:

@@ -164,6 +164,7 @@ class WhisperTranscriber(Stage):
         "translate": True,
         "compute_type": "auto",
         "window_s": 1200,
+        "max_duration_s": 12 * 3600,
     }
     config_help: ClassVar[dict[str, str]] = {
         "model": "auto (tiny.en for English speech, else the multilingual base), tiny.en, base, "
@@ -176,6 +177,7 @@ class WhisperTranscriber(Stage):
         "translate": "also translate non-English speech to English (multilingual models only)",
         "compute_type": "auto (int8 on CPU, float16 on CUDA) or any CTranslate2 compute type",
         "window_s": "seconds of audio decoded and transcribed at a time (memory bound)",
+        "max_duration_s": "longest recording transcribed (seconds); a longer one is refused",
     }
     timeout_s = 12 * 3600
     memory_mb = 6144
@@ -192,6 +194,15 @@ class WhisperTranscriber(Stage):
         )
         threads = worker_threads()
         duration = float(ctx.item.info.get("duration_s") or 0.0)
+        limit = float(cfg["max_duration_s"])
+        if duration > limit:
+            # The stage's 12-hour timeout would kill it anyway, after hours of work lost.
+            raise InputRejected(
+                f"the recording lasts {duration / 3600:.1f} h, over the limit of "
+                f"{limit / 3600:.1f} h (raise it with `sijill case config CASE "
+                f"{self.name}.max_duration_s=SECONDS`)",
+                status="rejected",
+            )
         choice = str(cfg["model"])
         forced = None if cfg["language"] in ("auto", "", None) else str(cfg["language"])
 
