@@ -14,8 +14,8 @@ where that costs nothing, so that one blind spot is not shared by both:
 Large pictures are read downscaled to `SIDE` (letters stay well above Tesseract's needs
 at that size for anything a viewer reads without zooming) and, when much larger, once more
 at full size. Only the text comes back (Tesseract's plain text output): the leak check
-reports terms, not where to fill them. Tesseract runs with a minimal environment and gets
-the picture on stdin, so nothing decoded is written to disk.
+reports terms, not where to fill them. Tesseract gets the picture on stdin, so nothing
+decoded is written to disk.
 """
 
 from __future__ import annotations
@@ -58,14 +58,6 @@ FRAME: tuple[Pass, ...] = (
     ("grey", 11, 0, 2),
     ("chroma", 11, 0, 2),
 )
-
-
-def _env() -> dict[str, str]:
-    # Tesseract parses what an adversary may have crafted: it gets no passphrase or token.
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1"}
-    if "TESSDATA_PREFIX" in os.environ:
-        env["TESSDATA_PREFIX"] = os.environ["TESSDATA_PREFIX"]
-    return env
 
 
 def _tesseract(grey: np.ndarray, langs: str, psm: int, method: int) -> str:

@@ -114,15 +114,6 @@ def check_langs(langs: str) -> None:
         raise StageError(f"bad OCR language list {langs!r}")
 
 
-def tool_env() -> dict[str, str]:
-    """Only what Tesseract needs: it parses hostile pictures, and must see no secrets."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "OMP_THREAD_LIMIT": "1"}
-    for key in ("TESSDATA_PREFIX", "LANG", "LC_ALL"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    return env
-
-
 def _run_tesseract(image: Image.Image, langs: str, psm: int, method: int) -> str:
     exe = shutil.which("tesseract")
     if exe is None:
