@@ -56,7 +56,8 @@ class _FileScan:
             self._seen.add(key)
             self.findings.append(Finding(self.name, where, what, kind))
 
-    def terms(self, where: str, text: str, *, kind: str = "term", fuzzy: bool = False) -> None:
+    def terms(self, where: str, text: str, *, kind: str = "term", fuzzy: bool = True) -> None:
+        # Lenient everywhere (issue 10): a misheard name reaches subtitles, PDFs and tags too.
         for term in self.matcher.find(text, fuzzy=fuzzy):
             self.terms_found.add(term)
             self.add(where, f"protected term {term!r}", kind)

@@ -49,8 +49,9 @@ _CLITICS = sorted(
 
 
 @lru_cache(maxsize=100_000)
-def sound(word: str) -> str:
-    """The sound form of a normalised word (see the module docstring)."""
+def sound(word: str, *, keep_eo: bool = False) -> str:
+    """The sound form of a normalised word (see the module docstring); `keep_eo` keeps e
+    and o apart from a and u (for one-word terms: alone, "Raqqa" must not be "rake")."""
     word = _OPENER.get(word, word)
     for opener in _GLUED_OPENERS:
         if word.startswith(opener) and len(word) >= len(opener) + 3:
@@ -69,7 +70,7 @@ def sound(word: str) -> str:
             piece = _DIGRAPHS[word[i : i + 2]]
             i += 2
         else:
-            piece = _LATIN.get(word[i], word[i])
+            piece = word[i] if keep_eo and word[i] in "eo" else _LATIN.get(word[i], word[i])
             i += 1
         for ch in piece:
             if not out or out[-1] != ch:
@@ -110,11 +111,14 @@ def _consonants(form: str) -> str:
 
 def near(term_word: str, text_word: str, *, alone: bool) -> bool:
     """Whether a normalised text word may be a spelling of a normalised term word."""
+    if alone:
+        t, x = sound(term_word, keep_eo=True), sound(text_word, keep_eo=True)
+        if t == x:
+            return len(term_word) >= 4 or term_word == text_word
+        return len(term_word) >= 8 and within(t, x, 1)
     t, x = sound(term_word), sound(text_word)
     if t == x:
-        return not alone or len(term_word) >= 4 or term_word == text_word
-    if alone:
-        return len(term_word) >= 8 and within(t, x, 1)
+        return True
     edits = allowed_edits(len(term_word))
     if edits and within(t, x, edits):
         return True
@@ -131,10 +135,14 @@ def near(term_word: str, text_word: str, *, alone: bool) -> bool:
 
 def glued_near(term_words: Sequence[str], glued: str) -> bool:
     """Whether text words written as one (`glued`, normalised) may be the term's words."""
-    t, x = sound("".join(term_words)), sound(glued)
     if len(term_words) == 1:
-        return len(term_words[0]) >= 4 and t == x
-    return t[:2] == x[:2] and within(t, x, allowed_edits(sum(map(len, term_words))))
+        keep = {"keep_eo": True}
+        return len(term_words[0]) >= 4 and sound(term_words[0], **keep) == sound(glued, **keep)
+    # The first word must be whole ("abortion" is no glued "Abu Rayyan"); the rest may carry
+    # the edits its length allows.
+    t, x, head = sound("".join(term_words)), sound(glued), sound(term_words[0])
+    rest = sum(map(len, term_words[1:]))
+    return x.startswith(head) and within(t, x, allowed_edits(rest))
 
 
 def first_words(token: str) -> Iterator[str]:
@@ -167,6 +175,7 @@ class Lenient:
             s = sound(ws[0]) + sound("".join(ws))
             for ch in {s[:1], s[1:2]} - {""}:
                 self._by_letter.setdefault(ch, []).append(n)
+        self._openers: dict[str, tuple[int, ...]] = {}
 
     def find(self, toks: Sequence[str]) -> set[str]:
         """The names of the terms found in `toks` (normalised words of one text)."""
@@ -174,13 +183,26 @@ class Lenient:
         found: set[str] = set()
         for i in range(len(toks)):
             for first in first_words(toks[i]):
-                s = sound(first)
-                candidates = {n for ch in {s[:1], s[1:2]} for n in self._by_letter.get(ch, ())}
+                candidates = self._openers.get(first)
+                if candidates is None:
+                    candidates = self._openers[first] = self._may_open(first)
                 for n in candidates:
                     ws, name = self._terms[n]
                     if name not in found and self._at(ws, first, toks, i):
                         found.add(name)
         return found
+
+    def _may_open(self, first: str) -> tuple[int, ...]:
+        """The terms a name starting with the text word `first` may be: its first word is
+        near, or glued to what follows it, or split with `first` its beginning."""
+        s = sound(first)
+        out = []
+        for n in sorted({n for ch in {s[:1], s[1:2]} for n in self._by_letter.get(ch, ())}):
+            ws = self._terms[n][0]
+            head = sound(ws[0])
+            if near(ws[0], first, alone=len(ws) == 1) or s.startswith(head) or head.startswith(s):
+                out.append(n)
+        return tuple(out)
 
     @staticmethod
     def _at(ws: tuple[str, ...], first: str, toks: Sequence[str], i: int) -> bool:

@@ -2,8 +2,8 @@
 
 A re-voiced testimony must not say the name it was meant to hide. The check transcribes with
 faster-whisper's multilingual base model from the installed packages (no network) and
-matches leniently (see TermMatcher.find(fuzzy=True)), since speech recognition misspells
-names.
+matches leniently (`sijill.leakcheck.lenient`, as every text check does), since speech
+recognition misspells names.
 """
 
 from __future__ import annotations

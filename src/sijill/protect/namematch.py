@@ -58,6 +58,8 @@ _LATIN_FOLDS = (
     ("ch", "sh"),
 )
 _LATIN_LETTERS = str.maketrans({"y": "i", "w": "u", "e": "a", "o": "u", "q": "k"})
+# The light key of a one-word term keeps e and o: alone, "Raqqa" must not be "rake".
+_LIGHT_LETTERS = str.maketrans({"y": "i", "w": "u", "q": "k"})
 _GLUED_KUNYA = re.compile("abou|abu|abi|aba|abo|ابو|ابي|ابا")
 _DOUBLE = re.compile(r"(.)\1+")
 _VOWELS = str.maketrans("", "", "aiu")
@@ -68,8 +70,9 @@ def canonical(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def key(word: str) -> str:
-    """The transliteration key of a folded word (see the module docstring)."""
+def key(word: str, *, light: bool = False) -> str:
+    """The transliteration key of a folded word (see the module docstring); `light`: with
+    e and o kept apart from a and u."""
     word = canonical(word)
     # A kunya glued to the name ("AbiRayyan", "لابيريان" once its proclitic is off).
     opener = _GLUED_KUNYA.match(word)
@@ -80,7 +83,7 @@ def key(word: str) -> str:
         return word[:1] + word[1:].replace("ا", "")
     for a, b in _LATIN_FOLDS:
         word = word.replace(a, b)
-    word = _DOUBLE.sub(r"\1", word.translate(_LATIN_LETTERS))
+    word = _DOUBLE.sub(r"\1", word.translate(_LIGHT_LETTERS if light else _LATIN_LETTERS))
     if len(word) > 3 and word.endswith("h") and word[-2] in "aiu":
         word = word[:-1]
     return word
@@ -123,6 +126,7 @@ def osa(a: str, b: str, limit: int) -> int:
 class _Word:
     folded: str
     key: str
+    light: str
     skeleton: str
     latin: bool
 
@@ -131,7 +135,7 @@ class _Word:
 def _word(folded: str) -> _Word:
     k = key(folded)
     latin = not _ARABIC.match(folded)
-    return _Word(folded, k, skeleton(k) if latin else "", latin)
+    return _Word(folded, k, key(folded, light=True), skeleton(k) if latin else "", latin)
 
 
 def _glue(keys: Iterable[str]) -> str:
@@ -151,10 +155,13 @@ def _glue(keys: Iterable[str]) -> str:
 @lru_cache(maxsize=65536)
 def word_matches(term: _Word, text: _Word, *, alone: bool) -> bool:
     """Whether a word of the text may stand for a word of a term; `alone`: a one-word term."""
-    if term.key == text.key:
-        return alone is False or len(term.folded) >= 4 or term.folded == text.folded
     if alone:
-        return len(term.folded) >= 8 and osa(term.key, text.key, 1) <= 1
+        # A lone name: its light key, 4 letters or more, or one edit from 8 letters on.
+        if term.light == text.light:
+            return len(term.folded) >= 4 or term.folded == text.folded
+        return len(term.folded) >= 8 and osa(term.light, text.light, 1) <= 1
+    if term.key == text.key:
+        return True
     limit = bound(len(term.folded))
     if limit == 0:
         return False
@@ -317,7 +324,10 @@ class NameIndex(Generic[T]):
                 if g == term.glued and term.letters >= 4:
                     return i + width - 1
                 continue
-            limit = bound(term.letters)
-            if g[:3] == term.glued[:3] and osa(g, term.glued, limit) <= limit:
+            # The first word whole (no glued form of "Abu" starts "abortion"); the edits
+            # allowed by the length of the rest.
+            head = term.words[0]
+            limit = bound(term.letters - len(head.folded))
+            if g.startswith(head.key) and osa(g, term.glued, limit) <= limit:
                 return i + width - 1
         return None
