@@ -14,7 +14,7 @@ is compared with each word of the text on three levels:
   of 4–7 letters, 2 for longer ones, none for shorter ones; Latin words whose consonant
   skeletons agree may differ by one edit more.
 
-A term of one word is held to less: its key must be equal, or within one edit when it has 8
+A term of one word is held to less: its light key (e and o kept apart) must be equal, or within one edit when it has 8
 letters or more, since a lone short name is one edit away from many common words ("Rayan"
 is a name, "Rayon" and "rain" are not). A window of text words as long as the term is
 compared word by word; windows one word shorter or longer are compared glued together, so
