@@ -14,11 +14,12 @@ is compared with each word of the text on three levels:
   of 4–7 letters, 2 for longer ones, none for shorter ones; Latin words whose consonant
   skeletons agree may differ by one edit more.
 
-A term of one word is held to less: its light key (e and o kept apart) must be equal, or within one edit when it has 8
-letters or more, since a lone short name is one edit away from many common words ("Rayan"
-is a name, "Rayon" and "rain" are not). A window of text words as long as the term is
-compared word by word; windows one word shorter or longer are compared glued together, so
-"AbuRayyan", "Ray yan" and "ابوريان" are found too.
+A term of one word is held to less: its light key (e and o kept apart from a and u) must
+be equal, or within one edit when it has 8 letters or more, since a lone short name is one
+edit away from many common words ("Rayan" is a name; "Rayon", "rain" and "rake" are not).
+A window of text words as long as the term is compared word by word; windows one word
+shorter or longer are compared glued together (its first word whole), so "AbuRayyan",
+"Ray yan" and "ابوريان" are found too.
 
 Measured in benchmarks/term_matching.py against the exact matcher on real text that holds
 none of the terms. This module is the protection's own; the leak check has its own matcher.
