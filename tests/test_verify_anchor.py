@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from sijill.archive.archive import Archive
 from tests.conftest import CLI, cli_env
 from tests.dbutil import connect_catalog
 from tests.leakgen import face_image
+from tests.test_postgres import pg_url  # noqa: F401  (the fixture)
 
 
 @pytest.fixture(scope="module")
@@ -156,3 +158,34 @@ def test_tampered_or_stale_anchor(built: dict[str, Any], tmp_path: Path) -> None
     cli("terms", "remove", "Samir Haddad")
     rc, doc = _problems(cli)
     assert rc == 0 and doc["warnings"] == [] and doc["anchor"] == doc["head"]
+
+
+@pytest.mark.postgres
+def test_postgresql_chain_is_anchored_too(pg_url: str, tmp_path: Path) -> None:  # noqa: F811
+    from sqlalchemy import text
+
+    from sijill.archive.ingest import ingest
+    from sijill.archive.terms import add_term
+    from sijill.archive.verify import verify
+    from sijill.settings import Settings
+    from tests.conftest import PASSPHRASE
+
+    settings = Settings(passphrase=PASSPHRASE, user="tester", database_url=pg_url)
+    archive = Archive.init(tmp_path / "archive", settings, PASSPHRASE)
+    try:
+        (tmp_path / "a.txt").write_text("The convoy crossed the bridge at dawn.\n")
+        ingest(archive, [tmp_path / "a.txt"], actor="tester")
+        with archive.catalog.session() as s:
+            add_term(s, "default", "Abu Rayyan", "tester")
+        clean = verify(archive)
+        assert clean.ok and clean.head is not None and clean.anchor == clean.head
+        with archive.catalog.engine.begin() as conn:
+            conn.execute(text("UPDATE items SET name='other.txt'"))
+            conn.execute(
+                text("DELETE FROM custody_events WHERE seq = :n"), {"n": clean.head.length}
+            )
+        reasons = [p["reason"] for p in verify(archive).problems]
+        assert reasons[0].startswith(f"custody events {clean.head.length} deleted"), reasons
+        assert any(r.startswith("item ") and "was edited after" in r for r in reasons), reasons
+    finally:
+        archive.close()

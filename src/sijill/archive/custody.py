@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from sijill.archive import digests
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 _EVENTS = "custody_events"  # session.info: events this transaction appended
 _RECORDS = "custody_records"  # session.info: tracked records it touched
+_PG_LOCK = 0x5349_4A49_4C4C  # "SIJILL": one advisory lock for the custody chain
 _KEYS: weakref.WeakKeyDictionary[Engine, CustodyKeys] = weakref.WeakKeyDictionary()
 
 
@@ -84,6 +85,11 @@ def append(
     details: dict[str, Any] | None = None,
 ) -> CustodyEvent:
     """Append one event inside the caller's transaction (which holds the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite transactions take the write lock at BEGIN IMMEDIATE; PostgreSQL ones take
+        # this lock (held to commit or rollback), so "read the last hash, append" never
+        # interleaves between writers, on one machine or many.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
     last = session.execute(
         select(CustodyEvent.seq, CustodyEvent.hash).order_by(CustodyEvent.seq.desc()).limit(1)
     ).first()
