@@ -119,7 +119,9 @@ def confirmed(hits: list[_Hit]) -> list[_Hit]:
     order = sorted(hits, key=lambda h: -h.neighbours)
     out: list[_Hit] = []
     for i, hit in enumerate(order):
-        others = [o for j, o in enumerate(order) if j != i and _overlap(hit.box, o.box)]
+        # Agreement needs boxes of about the same face (IoU), not a small hit inside a big
+        # one: a texture under a filled head fired that way.
+        others = [o for j, o in enumerate(order) if j != i and _iou(hit.box, o.box) >= 0.3]
         agree = any(o.cascade != hit.cascade or o.view != hit.view for o in others)
         if (agree or hit.neighbours >= STRONG) and not any(
             _overlap(hit.box, kept.box) for kept in out
@@ -136,6 +138,16 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     inter = ix * iy
     small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
     return inter >= 0.4 * small
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union
 
 
 def _resized(gray: np.ndarray, scale: float) -> np.ndarray:
