@@ -132,6 +132,7 @@ def test_a_false_face_is_resolved_with_a_note_and_only_for_that_copy(
     resolved = events["publication_copy_finding_resolved"]
     assert resolved["details"]["note"] == note and resolved["actor"] == "tester"
     assert events["publication_copy_written"]["details"]["resolutions"][0]["note"] == note
+    assert note in " ".join(cli("show", item).stdout.split())
 
     # A new copy of the item starts with no resolutions: it fails and cannot be written.
     second = cli("protect", item, "--json", check=False)

@@ -153,10 +153,20 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
         out.print(f"[bold]publication copies[/] ({len(copies)})")
         for pc in copies:
             status = (
-                "passed" if pc["passed"] else f"[red]failed[/] ({len(pc['findings'])} findings)"
+                pc["status"] if pc["passed"] else f"[red]failed[/] ({len(pc['findings'])} findings)"
             )
             names = ", ".join(f["name"] for f in pc["files"])
             out.print(f"  copy {pc['id']} {str(pc['created_at'])[:19]} {status}: {escape(names)}")
+            # People's decisions behind a copy are never hidden (archive/copy_decisions.py).
+            if pc.get("accepted_unreviewed"):
+                who = escape(pc["accepted_unreviewed"]["by"])
+                out.print(f"    unreviewed transcript accepted by {who}")
+            for r in pc.get("resolutions", []):
+                verdict = r["verdict"].replace("-", " ")
+                out.print(
+                    f"    finding {r['finding']} resolved as {verdict} by {escape(r['by'])}: "
+                    f"{escape(r['note'])}"
+                )
     out.print("[bold]custody[/]")
     for e in d["custody"]:
         out.print(f"  #{e['seq']} {e['at']} {e['actor']} {e['action']} {e['hash'][:16]}…")
