@@ -62,13 +62,14 @@ class _FileScan:
             self.terms_found.add(term)
             self.add(where, f"protected term {term!r}", kind)
 
-    def pictured_text(self, where: str, rgb: np.ndarray) -> None:
-        """OCR `rgb` (several passes, `ocr.py`) and record the protected terms it shows."""
+    def pictured_text(self, where: str, rgb: np.ndarray, *, frame: bool = False) -> None:
+        """OCR `rgb` (several passes, `ocr.py`; fewer for a video `frame`) and record the
+        protected terms it shows."""
         if not self.matcher:
             return  # no terms: nothing the text could be matched against
         from sijill.leakcheck import ocr
 
-        for text in ocr.read_texts(rgb):
+        for text in ocr.read_texts(rgb, passes=ocr.FRAME if frame else ocr.PICTURE):
             for term in self.matcher.find(text, fuzzy=True):
                 self.terms_found.add(term)
                 self.add(where, f"protected term {term!r} painted in the picture", "term")
@@ -281,6 +282,16 @@ def _media(one: _FileScan, *, speech: bool) -> None:
         except SijillError as exc:
             one.add("frames", f"frames cannot be decoded: {exc}", "unreadable")
         _face_spans(one, hits)
+    if probe.video and one.matcher:
+        from sijill.leakcheck.frames import sample_frames as frames_for_text
+
+        try:
+            # Names burned into frames: one frame a second and every scene change (OCR
+            # costs more than the face check), with no maximum count.
+            for t, rgb in frames_for_text(one.path, fps=1.0, scene=0.3):
+                one.pictured_text(f"frame at {t:.2f} s", rgb, frame=True)
+        except SijillError as exc:
+            one.add("frames", f"frames cannot be read for text: {exc}", "unreadable")
     if speech and probe.audio and one.matcher:
         before = len(one.findings)
         for language in [None, *speech_mod.languages_for(one.matcher.originals())]:
