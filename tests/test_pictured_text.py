@@ -116,3 +116,30 @@ def test_painted_name_is_filled_and_the_leak_check_sees_it(tmp_path: Path, case:
     assert report["visible_names"], report
     assert not matcher.find(plain_reading(copy, angle, langs), fuzzy=True)
     assert not [f for f in scan([copy], terms=[name], speech=False) if f.kind == "term"]
+
+
+def burned_video(path: Path) -> Path:
+    """3 s of 320x240 with the protected name burned in from 1.0 to 2.0 s."""
+    sign = paint_sign(LATIN, size=30, canvas=(320, 240))
+    plain = paint_sign("", size=30, canvas=(320, 240))
+    frames = path.with_suffix(".frames")
+    frames.mkdir()
+    for i in range(75):  # 25 frames a second
+        Image.fromarray(sign if 25 <= i < 50 else plain).save(frames / f"{i:03d}.png")
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-framerate", "25"]
+        + ["-i", str(frames / "%03d.png"), "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)],
+        check=True,
+        timeout=120,
+    )
+    return path
+
+
+def test_leak_check_finds_a_name_burned_into_video_frames(tmp_path: Path) -> None:
+    video = burned_video(tmp_path / "burned.mp4")
+    findings = [f for f in scan([video], terms=[LATIN], speech=False) if f.kind == "term"]
+    assert findings, "the burned-in name was not found"
+    times = [float(f.where.split()[2]) for f in findings if f.where.startswith("frame at")]
+    assert times and all(0.9 <= t <= 2.1 for t in times), findings
+    # Without terms, no frame is read at all (nothing to match).
+    assert not [f for f in scan([video], terms=[], speech=False) if f.kind == "term"]
