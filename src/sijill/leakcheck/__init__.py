@@ -239,8 +239,11 @@ def _pdf(one: _FileScan) -> None:
             if term not in known:
                 one.terms_found.add(term)
                 one.add(where, f"protected term {term!r} (in no object a reader uses)", "term")
+    # Every picture's full pixels (inline ones and those in forms too), masks and clips not
+    # applied: a copy's reader may pull out the whole picture.
     for where, rgb in rep.images:
         one.faces(where, rgb)
+        one.pictured_text(where, rgb)
     try:
         for page, rgb in pdf.render_pages(one.path):
             one.faces(f"page {page}", rgb)
