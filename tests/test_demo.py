@@ -56,7 +56,7 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
         build_demo(root, settings, console=Console(file=f, width=120))
     assert (root / MARKER).is_file()
     shown = log.read_text()
-    assert "$ sijill verify" in shown and "custody chain verify" in shown, shown
+    assert "$ sijill verify" in shown and "the custody chain and its anchor verify" in shown, shown
     assert "$ sijill transcript" in shown and " --> " in shown, shown
     assert f"$ sijill search {SPOKEN_WORD}" in shown, shown
     assert REUPLOAD in shown.partition("$ sijill similar")[2], shown

@@ -76,10 +76,33 @@ def zeros_zip(path: Path, mib: int = 1024, name: str = "zeros.bin") -> None:
     """A zip of one member of `mib` MiB of zeros, written by hand in well under a second."""
     block, last, crc = deflated_zeros(mib)
     csize, usize, fname = len(block) * (mib - 1) + len(last), mib << 20, name.encode()
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, csize, usize,
-                        len(fname), 0) + fname
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, csize,
-                          usize, len(fname), 0, 0, 0, 0, 0, 0) + fname
+    local = (
+        struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, csize, usize, len(fname), 0)
+        + fname
+    )
+    central = (
+        struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50,
+            20,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            csize,
+            usize,
+            len(fname),
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+        + fname
+    )
     with open(path, "wb") as f:
         f.write(local)
         for _ in range(mib - 1):
@@ -143,13 +166,17 @@ def make_hostile(src: Path) -> None:
     traversal_zip(src / "traversal.zip")
     traversal_tar(src / "traversal.tar")
     (src / "secret.txt").write_text("the password is not here\n")
-    subprocess.run(["7z", "a", "-tzip", "-pSECRET", str(src / "locked.zip"),
-                    str(src / "secret.txt")], check=True, capture_output=True)
+    subprocess.run(
+        ["7z", "a", "-tzip", "-pSECRET", str(src / "locked.zip"), str(src / "secret.txt")],
+        check=True,
+        capture_output=True,
+    )
     (src / "secret.txt").unlink()
     with py7zr.SevenZipFile(src / "locked.7z", "w", password="SECRET") as z:
         z.writestr(b"sealed by password\n", "inside.txt")
-    with py7zr.SevenZipFile(src / "locked-list.7z", "w", password="SECRET",
-                            header_encryption=True) as z:
+    with py7zr.SevenZipFile(
+        src / "locked-list.7z", "w", password="SECRET", header_encryption=True
+    ) as z:
         z.writestr(b"even the names are sealed\n", "inside.txt")
     whole = io.BytesIO()
     with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as z:
@@ -187,8 +214,9 @@ class Hostile:
 
     def job_result(self, item: dict[str, Any], stage: str) -> dict[str, Any]:
         with self.archive.catalog.session() as s:
-            job = s.execute(select(Job).where(Job.item_id == item["id"], Job.stage == stage)
-                            ).scalar_one()
+            job = s.execute(
+                select(Job).where(Job.item_id == item["id"], Job.stage == stage)
+            ).scalar_one()
             return dict(job.result or {})
 
 
@@ -318,10 +346,15 @@ def test_status_lists_every_flagged_item(hostile: Hostile) -> None:
     status = hostile.cli.json("status")
     flagged = {f["name"]: f["status"] for f in status["flagged"]}
     assert flagged == {
-        "flat-bomb.zip": "rejected", "flat-bomb.gz": "rejected", "level3-0.zip": "rejected",
+        "flat-bomb.zip": "rejected",
+        "flat-bomb.gz": "rejected",
+        "level3-0.zip": "rejected",
         "three-mib.zip": "rejected",
-        "locked.zip": "encrypted", "locked.7z": "encrypted", "locked-list.7z": "encrypted",
-        "truncated.zip": "invalid", "garbage.7z": "invalid",
+        "locked.zip": "encrypted",
+        "locked.7z": "encrypted",
+        "locked-list.7z": "encrypted",
+        "truncated.zip": "invalid",
+        "garbage.7z": "invalid",
     }
     assert all(f["reason"] for f in status["flagged"])
     assert "failed" not in status["items_by_status"]
@@ -334,19 +367,28 @@ def test_status_lists_every_flagged_item(hostile: Hostile) -> None:
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     """One archive for the direct runs below (creating its keys costs seconds)."""
     root = tmp_path_factory.mktemp("direct")
-    a = Archive.init(root / "archive", Settings(passphrase=PASSPHRASE, user="tester"),
-                     PASSPHRASE)
+    a = Archive.init(root / "archive", Settings(passphrase=PASSPHRASE, user="tester"), PASSPHRASE)
     yield a
     a.close()
 
 
-def stage_run(archive: Archive, stage: Stage, path: Path, tmp: Path, *, depth: int = 0,
-              **config: Any) -> Any:
+def stage_run(
+    archive: Archive, stage: Stage, path: Path, tmp: Path, *, depth: int = 0, **config: Any
+) -> Any:
     mime, _ = identify(path)
-    info = ItemInfo(id="test", sha256="", size=path.stat().st_size, name=path.name, mime=mime,
-                    kind="archive", depth=depth, case="default")
-    spec = JobSpec(job_id=0, stage=stage.name, config={**stage.defaults, **config}, item=info,
-                   blob="")
+    info = ItemInfo(
+        id="test",
+        sha256="",
+        size=path.stat().st_size,
+        name=path.name,
+        mime=mime,
+        kind="archive",
+        depth=depth,
+        case="default",
+    )
+    spec = JobSpec(
+        job_id=0, stage=stage.name, config={**stage.defaults, **config}, item=info, blob=""
+    )
     workdir = tmp / "work"
     workdir.mkdir(exist_ok=True)
     return stage.run(_Context(spec, path, workdir, archive.blobs))
@@ -381,12 +423,12 @@ def test_7z_and_tar_bombs_are_rejected(store: Archive, tmp_path: Path) -> None:
         info.size = 8 << 20
         t.addfile(info, io.BytesIO(bytes(info.size)))
     with pytest.raises(InputRejected, match="max_ratio"):
-        stage_run(store, ContainerUnpacker(), tmp_path / "bomb.tar.gz", tmp_path,
-                  ratio_min_bytes=0)
+        stage_run(store, ContainerUnpacker(), tmp_path / "bomb.tar.gz", tmp_path, ratio_min_bytes=0)
     before = dir_size(store.root / "blobs")
     with pytest.raises(InputRejected, match="max_total_bytes"):
-        stage_run(store, ContainerUnpacker(), tmp_path / "bomb.7z", tmp_path,
-                  max_total_bytes=1 << 20)
+        stage_run(
+            store, ContainerUnpacker(), tmp_path / "bomb.7z", tmp_path, max_total_bytes=1 << 20
+        )
     assert dir_size(store.root / "blobs") == before
 
 
@@ -419,7 +461,9 @@ def test_7z_member_names(store: Archive, tmp_path: Path, monkeypatch: pytest.Mon
     result = stage_run(store, ContainerUnpacker(), tmp_path / "names.7z", tmp_path)
     assert sorted(c.name for c in result.children) == ["etc/x", "ok.txt"]
     assert [s["reason"].split(";")[0] for s in result.data["skipped"]] == [
-        "unsafe path '../x'", "unsafe path 'a/../../x'"]
+        "unsafe path '../x'",
+        "unsafe path 'a/../../x'",
+    ]
     assert not Path("/etc/x").exists() and not (tmp_path.parent / "x").exists()
 
 
@@ -429,8 +473,12 @@ def test_hostile_email(store: Archive, tmp_path: Path) -> None:
     m["Subject"] = "Invoice"
     m.set_content("See the files.")
     for n in range(4):
-        m.add_attachment(f"payload {n}".encode(), maintype="application",
-                         subtype="octet-stream", filename=f"../../etc/cron.d/evil{n}")
+        m.add_attachment(
+            f"payload {n}".encode(),
+            maintype="application",
+            subtype="octet-stream",
+            filename=f"../../etc/cron.d/evil{n}",
+        )
     raw = bytes(m).replace(b"Subject: Invoice", b"Subject: Invoice \xff\xfe\x00 broken")
     path = tmp_path / "evil.eml"
     path.write_bytes(raw)

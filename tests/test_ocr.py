@@ -28,8 +28,7 @@ def test_rotated_scans_and_exif_orientation_are_read_upright(cli: CLI, tmp_path:
     # A phone photo stored rotated with an EXIF orientation tag (6 = rotate 90 CW to view).
     exif = Image.Exif()
     exif[0x0112] = 6
-    _page().rotate(90, expand=True).convert("RGB").save(src / "phone.jpg", exif=exif,
-                                                       quality=95)
+    _page().rotate(90, expand=True).convert("RGB").save(src / "phone.jpg", exif=exif, quality=95)
     cli("ingest", str(src))
     cli("run")
     hits = cli.json("search", '"northern gate"')["hits"]

@@ -56,23 +56,32 @@ def make_odt(path: Path, content_body: str | None = None) -> None:
         "</table:table-cell><table:table-cell><text:p>cellule Beta</text:p>"
         "</table:table-cell></table:table-row></table:table>"
     )
-    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NS}>'
-               f"<office:body><office:text>{body}</office:text></office:body>"
-               "</office:document-content>")
-    meta = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODT_NS}>'
-            "<office:meta><dc:title>Rapport ODT</dc:title>"
-            "<meta:initial-creator>Témoin Y</meta:initial-creator>"
-            "<meta:creation-date>2024-02-12T08:30:00</meta:creation-date>"
-            '<meta:user-defined meta:name="Dossier">D-17</meta:user-defined>'
-            "</office:meta></office:document-meta>")
-    manifest = (f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest {ODT_NS}>'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" '
-                'manifest:media-type="text/xml"/></manifest:manifest>')
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODT_NS}>'
+        f"<office:body><office:text>{body}</office:text></office:body>"
+        "</office:document-content>"
+    )
+    meta = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {ODT_NS}>'
+        "<office:meta><dc:title>Rapport ODT</dc:title>"
+        "<meta:initial-creator>Témoin Y</meta:initial-creator>"
+        "<meta:creation-date>2024-02-12T08:30:00</meta:creation-date>"
+        '<meta:user-defined meta:name="Dossier">D-17</meta:user-defined>'
+        "</office:meta></office:document-meta>"
+    )
+    manifest = (
+        f'<?xml version="1.0" encoding="UTF-8"?><manifest:manifest {ODT_NS}>'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" '
+        'manifest:media-type="text/xml"/></manifest:manifest>'
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text",
-                   compress_type=zipfile.ZIP_STORED)
+        z.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.text",
+            compress_type=zipfile.ZIP_STORED,
+        )
         z.writestr("content.xml", content)
         z.writestr("meta.xml", meta)
         z.writestr("META-INF/manifest.xml", manifest)
@@ -80,28 +89,42 @@ def make_odt(path: Path, content_body: str | None = None) -> None:
 
 def write_inputs(folder: Path) -> dict[str, Path]:
     folder.mkdir()
-    files = {k: folder / n for k, n in {
-        "docx": "rapport.docx", "odt": "rapport.odt", "rtf": "note.rtf", "html": "page.html",
-        "utf8": "notes.txt", "utf16": "utf16.txt", "cp1256": "arabe.txt",
-        "disguised": "not-a-pdf.pdf", "empty_html": "blank.html",
-    }.items()}
+    files = {
+        k: folder / n
+        for k, n in {
+            "docx": "rapport.docx",
+            "odt": "rapport.odt",
+            "rtf": "note.rtf",
+            "html": "page.html",
+            "utf8": "notes.txt",
+            "utf16": "utf16.txt",
+            "cp1256": "arabe.txt",
+            "disguised": "not-a-pdf.pdf",
+            "empty_html": "blank.html",
+        }.items()
+    }
     make_docx(files["docx"])
     make_odt(files["odt"])
     files["rtf"].write_bytes(
         rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Times New Roman;}}"
         rb"\f0 Le t\'e9moin d\'e9crit la sc\'e8ne du march\'e9 Belvoir.\par"
-        rb"Deuxi\'e8me paragraphe.\par}")
+        rb"Deuxi\'e8me paragraphe.\par}"
+    )
     files["html"].write_text(
         "<!DOCTYPE html><html><head><title>Page d'alerte</title>"
         '<meta name="author" content="Rédaction">'
         "<style>.zorglubstyle { color: red }</style></head><body>"
         "<h1>Alerte Qarawiyyin</h1><p>Premier paragraphe.</p><p>Second paragraphe.</p>"
         "<script>var secretscriptword = 1;</script><ul><li>un</li><li>deux</li></ul>"
-        "</body></html>", encoding="utf-8")
-    files["utf8"].write_text("Journal de bord\r\nMardi : la patrouille Krasnaïa est passée.\r\n",
-                             encoding="utf-8")
-    files["utf16"].write_text("Témoignage sous serment du gardien Oubliette, déposé à Genève.\n",
-                              encoding="utf-16")
+        "</body></html>",
+        encoding="utf-8",
+    )
+    files["utf8"].write_text(
+        "Journal de bord\r\nMardi : la patrouille Krasnaïa est passée.\r\n", encoding="utf-8"
+    )
+    files["utf16"].write_text(
+        "Témoignage sous serment du gardien Oubliette, déposé à Genève.\n", encoding="utf-16"
+    )
     files["cp1256"].write_bytes((ARABIC + "\n").encode("cp1256"))
     make_docx(files["disguised"], " Copie renommée.")
     files["empty_html"].write_text("<html><head><title>vide</title></head><body> </body></html>")
@@ -109,8 +132,9 @@ def write_inputs(folder: Path) -> dict[str, Path]:
 
 
 def office_units(shown: dict[str, Any]) -> list[dict[str, Any]]:
-    return [u for u in shown["text_units"] if u["method"] in
-            ("docx", "odt", "rtf", "html", "plain")]
+    return [
+        u for u in shown["text_units"] if u["method"] in ("docx", "odt", "rtf", "html", "plain")
+    ]
 
 
 def ingest_all(cli: CLI, folder: Path, files: dict[str, Path]) -> dict[str, str]:
@@ -124,10 +148,15 @@ def test_office_formats_end_to_end(cli: CLI, tmp_path: Path) -> None:
     files = write_inputs(tmp_path / "in")
     ids = ingest_all(cli, tmp_path / "in", files)
     cli("run")
-    for check in (check_docx_text_tables_headers_and_properties,
-                  check_docx_found_by_content_not_extension, check_odt_spaces_tabs_tables_and_meta,
-                  check_rtf_escapes, check_html_drops_script_style_head,
-                  check_plain_text_encodings, check_empty_document_has_no_units):
+    for check in (
+        check_docx_text_tables_headers_and_properties,
+        check_docx_found_by_content_not_extension,
+        check_odt_spaces_tabs_tables_and_meta,
+        check_rtf_escapes,
+        check_html_drops_script_style_head,
+        check_plain_text_encodings,
+        check_empty_document_has_no_units,
+    ):
         check(cli, ids)
 
 
@@ -140,8 +169,17 @@ def check_docx_text_tables_headers_and_properties(cli: CLI, ids: dict[str, str])
     assert FR_BODY in text
     assert "Lieu\tDate" in text and "Hôpital Saint-Éloi\t12 février" in text
     # Document order: heading, body, table, paragraph after it; header first, footer last.
-    order = [text.index(s) for s in ("Confidentiel entête", "Rapport de terrain", FR_BODY,
-                                     "Hôpital", "Après le tableau", "Piedpage numéro")]
+    order = [
+        text.index(s)
+        for s in (
+            "Confidentiel entête",
+            "Rapport de terrain",
+            FR_BODY,
+            "Hôpital",
+            "Après le tableau",
+            "Piedpage numéro",
+        )
+    ]
     assert order == sorted(order)
     props = shown["metadata"]["docx"]
     assert props["author"] == "Témoin X"
@@ -164,8 +202,11 @@ def check_odt_spaces_tabs_tables_and_meta(cli: CLI, ids: dict[str, str]) -> None
     [unit] = office_units(shown)
     assert unit["method"] == "odt"
     assert unit["text"].splitlines() == [
-        "Rapport", "Première   ligne\ttabulée", "seconde ligne du quartier Zeytoun.",
-        "cellule Alpha\tcellule Beta"]
+        "Rapport",
+        "Première   ligne\ttabulée",
+        "seconde ligne du quartier Zeytoun.",
+        "cellule Alpha\tcellule Beta",
+    ]
     meta = shown["metadata"]["odt"]
     assert meta["author"] == "Témoin Y" and meta["title"] == "Rapport ODT"
     assert meta["created"] == "2024-02-12T08:30:00"
@@ -183,11 +224,12 @@ def check_rtf_escapes(cli: CLI, ids: dict[str, str]) -> None:
 def check_html_drops_script_style_head(cli: CLI, ids: dict[str, str]) -> None:
     shown = cli.json("show", ids["html"])
     [unit] = office_units(shown)
-    assert unit["text"] == ("Alerte Qarawiyyin\n\nPremier paragraphe.\n\nSecond paragraphe."
-                            "\n\nun\n\ndeux")
+    assert unit["text"] == (
+        "Alerte Qarawiyyin\n\nPremier paragraphe.\n\nSecond paragraphe.\n\nun\n\ndeux"
+    )
     assert shown["metadata"]["html"] == {"title": "Page d'alerte", "author": "Rédaction"}
     assert [h["item_id"] for h in cli.json("search", "qarawiyyin")["hits"]] == [ids["html"]]
-    hidden = "secretscriptword OR zorglubstyle OR \"alerte Page\""
+    hidden = 'secretscriptword OR zorglubstyle OR "alerte Page"'
     assert cli.json("search", hidden)["hits"] == []
 
 
@@ -214,6 +256,7 @@ def check_empty_document_has_no_units(cli: CLI, ids: dict[str, str]) -> None:
 
 # In-process checks of the stage itself: limits, encodings recorded, splitting.
 
+
 @dataclass
 class FakeContext:
     input_path: Path
@@ -230,8 +273,16 @@ class FakeContext:
 
 
 def item_for(path: Path, mime: str) -> ItemInfo:
-    return ItemInfo(id="x", sha256="0" * 64, size=path.stat().st_size, name=path.name, mime=mime,
-                    kind="document", depth=0, case="c")
+    return ItemInfo(
+        id="x",
+        sha256="0" * 64,
+        size=path.stat().st_size,
+        name=path.name,
+        mime=mime,
+        kind="document",
+        depth=0,
+        case="c",
+    )
 
 
 def run_stage(path: Path, mime: str, **config: Any) -> StageResult:
@@ -243,15 +294,25 @@ def run_stage(path: Path, mime: str, **config: Any) -> StageResult:
 def test_accepts_by_mime_only() -> None:
     stage = OfficeTextExtractor()
     item = item_for(Path(__file__), "text/plain")
-    for mime, ok in (("text/plain", True), ("text/csv", True), ("text/rtf", True),
-                     ("application/msword", False), ("application/pdf", False),
-                     ("application/vnd.oasis.opendocument.text", True), ("image/png", False)):
+    for mime, ok in (
+        ("text/plain", True),
+        ("text/csv", True),
+        ("text/rtf", True),
+        ("application/msword", False),
+        ("application/pdf", False),
+        ("application/vnd.oasis.opendocument.text", True),
+        ("image/png", False),
+    ):
         assert stage.accepts(replace(item, mime=mime), {}) is ok, mime
 
 
 def test_encodings_are_recorded(tmp_path: Path) -> None:
-    cases = {"utf-8": "Déjà vu à Genève\n".encode(), "utf-16": "Déjà vu\n".encode("utf-16"),
-             "utf-8-sig": "\ufeffDéjà vu".encode(), "cp1256": ARABIC.encode("cp1256")}
+    cases = {
+        "utf-8": "Déjà vu à Genève\n".encode(),
+        "utf-16": "Déjà vu\n".encode("utf-16"),
+        "utf-8-sig": "\ufeffDéjà vu".encode(),
+        "cp1256": ARABIC.encode("cp1256"),
+    }
     for encoding, raw in cases.items():
         (tmp_path / "t.txt").write_bytes(raw)
         res = run_stage(tmp_path / "t.txt", "text/plain")
@@ -293,8 +354,8 @@ def test_odt_zip_bomb_is_refused_while_reading(tmp_path: Path) -> None:
     # A zip whose directory lies about the size never yields more than it declared.
     raw = bytearray(path.read_bytes())
     entry = raw.index(b"PK\x01\x02", raw.index(b"PK\x01\x02") + 1)  # content.xml's record
-    assert raw[entry + 46:entry + 57] == b"content.xml"
-    raw[entry + 24:entry + 28] = (1000).to_bytes(4, "little")
+    assert raw[entry + 46 : entry + 57] == b"content.xml"
+    raw[entry + 24 : entry + 28] = (1000).to_bytes(4, "little")
     path.write_bytes(bytes(raw))
     with pytest.raises(InputRejected):
         run_stage(path, "application/vnd.oasis.opendocument.text", max_xml_bytes=1_000_000)
@@ -304,10 +365,12 @@ def test_odt_zip_bomb_is_refused_while_reading(tmp_path: Path) -> None:
 def test_xml_entities_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "laughs.odt"
     make_odt(path)
-    laughs = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-              '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-              f'<office:document-content {ODT_NS}><office:body><office:text>'
-              "<text:p>&b;</text:p></office:text></office:body></office:document-content>")
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        f"<office:document-content {ODT_NS}><office:body><office:text>"
+        "<text:p>&b;</text:p></office:text></office:body></office:document-content>"
+    )
     with zipfile.ZipFile(path, "a") as z:
         z.writestr("content.xml", laughs)  # a second entry of the same name wins on read
     with pytest.raises(InputRejected, match="forbidden XML"):

@@ -143,3 +143,64 @@ def test_leak_check_finds_a_name_burned_into_video_frames(tmp_path: Path) -> Non
     assert times and all(0.9 <= t <= 2.1 for t in times), findings
     # Without terms, no frame is read at all (nothing to match).
     assert not [f for f in scan([video], terms=[], speech=False) if f.kind == "term"]
+
+
+def caption_video(path: Path, frames: int = 100, shown: range = range(33, 72)) -> Path:
+    """4 s of 480x270 at 25 fps: a wall, and a white-on-red caption with the protected name
+    from frame 33 to 71 (1.32 to 2.84 s: neither end on a sampling boundary), sliding 3 px
+    to the right every frame (a caption that moves between two samples)."""
+    wall = paint_sign("", size=30, canvas=(480, 270))
+    font = ImageFont.truetype(SANS, 26)
+    proc = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+        + ["-s", "480x270", "-r", "25", "-i", "-", "-c:v", "libx264", "-qp", "10"]
+        + ["-pix_fmt", "yuv420p", str(path)],
+        stdin=subprocess.PIPE,
+    )
+    assert proc.stdin is not None
+    for i in range(frames):
+        picture = Image.fromarray(wall)
+        if i in shown:
+            x = 20 + 3 * (i - shown.start)
+            draw = ImageDraw.Draw(picture)
+            draw.rectangle((x - 8, 200, x + 230, 240), fill=(200, 24, 24))
+            draw.text((x, 204), LATIN, font=font, fill=(255, 255, 255))
+        proc.stdin.write(picture.tobytes())
+    proc.stdin.close()
+    assert proc.wait(120) == 0
+    return path
+
+
+def decoded(path: Path, size: tuple[int, int]) -> np.ndarray:
+    raw = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-f", "rawvideo"]
+        + ["-pix_fmt", "rgb24", "-"],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, size[1], size[0], 3)
+
+
+def test_name_burned_into_video_is_filled_on_every_frame_it_shows(tmp_path: Path) -> None:
+    src = caption_video(tmp_path / "caption.mp4")
+    # The hostile input: the leak check reads the name in the original.
+    assert [f for f in scan([src], terms=[LATIN], speech=False) if f.kind == "term"]
+    built = build_copy(
+        BuildInput(kind="video", original=src, stem="copy", redactor=REDACTOR),
+        tmp_path / "out",
+    )
+    copy = next(p for p, role in built.files if role == "video")
+    text = built.report["visible_names"]
+    assert text["frames_read_with_names"] >= 2 and text["filled_frames"] >= 39, text
+    assert text["names"] == [{"pseudonym": "Witness A", "kind": "name"}], text
+    frames = decoded(copy, (480, 270))
+    assert len(frames) == 100
+    # White letters in the caption band: none on any frame that showed the caption.
+    band = frames[:, 196:244, :, :]
+    white = (band.min(axis=3) > 190).sum(axis=(1, 2))
+    assert not white[33:72].any(), {i: int(white[i]) for i in range(33, 72) if white[i]}
+    # The fill stays near the caption: a second before it, the wall is untouched.
+    assert frames[:5, 200:240].mean() > 60
+    # And the copy passes the leak check's own reading of its frames.
+    assert not [f for f in scan([copy], terms=[LATIN], speech=False) if f.kind == "term"]

@@ -64,24 +64,36 @@ def _snapshot(root: Path) -> dict[str, object]:
     return {"jobs": jobs, "units": units, "processed": processed, "items": items, "fts": fts}
 
 
-def _stay_open_exiftools() -> int:
-    """How many long-lived exiftool processes run on this machine right now, leaving out the
-    ones test processes hold themselves (tests running side by side under xdist call the
-    leak check in-process, which keeps its own exiftool)."""
+def _ancestry(pid: str) -> list[bytes]:
+    """The command lines of a process's ancestors, nearest first."""
+    lines: list[bytes] = []
+    while pid not in ("0", "1"):
+        try:
+            stat = (Path("/proc") / pid / "stat").read_text()
+            pid = stat.rsplit(")", 1)[1].split()[1]
+            lines.append((Path("/proc") / pid / "cmdline").read_bytes())
+        except (OSError, IndexError):
+            break
+    return lines
+
+
+def _stay_open_exiftools(archive: Path) -> int:
+    """How many long-lived exiftool processes serve this test's archive right now, or were
+    left orphaned (no longer descended from the test run). Tools held by other tests running
+    side by side under xdist, for their own archives, do not count."""
     n = 0
+    mark = str(archive).encode()
     for proc in Path("/proc").iterdir():
         try:
             cmd = (proc / "cmdline").read_bytes()
-            if b"exiftool\x00-stay_open" not in cmd:
-                continue
-            stat = (proc / "stat").read_text()
-            ppid = stat.rsplit(")", 1)[1].split()[1]
-            parent = (Path("/proc") / ppid / "cmdline").read_bytes()
-        except (OSError, IndexError):
+        except OSError:
             continue
-        # Held by a `python -m sijill` process (a worker), or orphaned to a non-Python
-        # reaper: both count. Held by any other Python process (a pytest worker): not.
-        if b"-m\x00sijill" in parent or b"python" not in parent:
+        if b"exiftool\x00-stay_open" not in cmd:
+            continue
+        ancestors = _ancestry(proc.name)
+        # Serving this archive (a worker, or the CLI itself), or cut off from the test run
+        # altogether (its parent died and it was adopted): both count.
+        if any(mark in a for a in ancestors) or not any(b"pytest" in a for a in ancestors):
             n += 1
     return n
 
@@ -100,7 +112,7 @@ def test_sigkill_during_run_then_rerun_finishes_everything_once(
     cli = CLI(tmp_path / "killed", env)
     cli("init")
     cli("ingest", str(src))
-    tools_before = _stay_open_exiftools()
+    tools_before = _stay_open_exiftools(cli.archive)
     kills = 0
     for delay in (2.2, 3.0, 3.8, 4.6, 5.5):
         proc = subprocess.Popen(
@@ -137,7 +149,8 @@ def test_sigkill_during_run_then_rerun_finishes_everything_once(
     leftovers = [p for p in (cli.archive / "tmp").iterdir() if p.name.startswith("job")]
     assert leftovers == []  # decrypted work files do not linger
     time.sleep(0.5)
-    assert _stay_open_exiftools() <= tools_before  # no tool outlives the workers it served
+    # No tool outlives the workers it served.
+    assert _stay_open_exiftools(cli.archive) <= tools_before
 
 
 def test_sigkill_during_ingest_loses_nothing(tmp_path: Path, env: dict[str, str]) -> None:

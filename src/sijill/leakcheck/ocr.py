@@ -56,6 +56,7 @@ PICTURE: tuple[Pass, ...] = (
 # Video frames: many of them, so the level views only (captions, signs, tickers).
 FRAME: tuple[Pass, ...] = (
     ("grey", 11, 0, 2),
+    ("inverted", 11, 0, 2),  # light captions on a dark or saturated bar
     ("chroma", 11, 0, 2),
 )
 
@@ -67,7 +68,9 @@ def _tesseract(grey: np.ndarray, langs: str, psm: int, method: int) -> str:
     ok, png = cv2.imencode(".png", grey, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
         raise StageError("a picture could not be encoded for OCR")
-    cmd = [exe, "stdin", "stdout", "-l", langs, "--psm", str(psm), "--dpi", "300"]
+    # No --dpi: declaring 300 dpi makes sparse-text layout (psm 11) read nothing on a frame
+    # of mostly flat colour; Tesseract's own estimate reads it.
+    cmd = [exe, "stdin", "stdout", "-l", langs, "--psm", str(psm)]
     cmd += ["-c", f"thresholding_method={method}"]
     try:
         proc = run_tool(cmd, input=png.tobytes(), capture_output=True, timeout=TIMEOUT_S)

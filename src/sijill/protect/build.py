@@ -214,7 +214,10 @@ def _media(
                 detector=FaceDetector(),
                 review_dir=review_dir,
                 progress=progress,
+                redactor=inp.redactor,
+                ocr_langs=inp.ocr_langs,
             )
+            built.report["visible_names"] = built.report["faces"].text
         audio: Path | None = None
         # Unknown length (a stream ffprobe cannot time): up to the last spoken word.
         duration = inp.duration or max((s.end or 0.0 for s in segs), default=0.0) + 0.5

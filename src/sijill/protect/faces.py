@@ -103,6 +103,7 @@ class FaceReport:
     filled_frames: int
     borderline: list[float] = field(default_factory=list)
     review_sheet: Path | None = None
+    text: dict[str, Any] | None = None  # video: protected names read in frames and filled
 
 
 def _model_path() -> Path:

@@ -77,9 +77,11 @@ ALL_PASSES: tuple[View, ...] = (
     ("grey", 11, 270, 2),
     ("grey", 11, 180, 2),
 )
-# Video frames: level text (captions, signs, tickers), read fast enough to keep pace.
+# Video frames: level text (captions, signs, tickers), dark on light and light on dark (a
+# white caption on a red bar is read by neither grey view but the inverted one).
 FRAME_PASSES: tuple[View, ...] = (
     ("grey", 11, 0, 2),
+    ("inverted", 11, 0, 2),
     ("white-on-colour", 11, 0, 0),
 )
 # Small print in a large picture: one more level pass at full size.
@@ -120,7 +122,10 @@ def _run_tesseract(image: Image.Image, langs: str, psm: int, method: int) -> str
         raise ToolMissing("tesseract is not installed (Debian packages tesseract-ocr-*)")
     buf = io.BytesIO()
     image.save(buf, "PPM")  # PGM for grey: no compression, fast both ways
-    cmd = [exe, "stdin", "stdout", "-l", langs, "--psm", str(psm), "--dpi", "300"]
+    # No --dpi: a picture has no true resolution, and a declared 300 dpi makes the sparse-text
+    # layout (psm 11) find nothing at all on a frame that is mostly flat colour (a caption
+    # bar over a plain background), at any letter size; left to estimate it, Tesseract reads it.
+    cmd = [exe, "stdin", "stdout", "-l", langs, "--psm", str(psm)]
     cmd += ["-c", f"thresholding_method={method}", "tsv"]
     try:
         proc = run_tool(

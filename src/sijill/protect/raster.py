@@ -192,7 +192,7 @@ def redact_raster(
 
     Returns the filled pixels and one {"pseudonym", "kind"} per filled hit. The reading is
     `pictured_text`'s: several passes (inverted, binarised, turned, other layouts), fuzzy
-    matching; `dpi` is kept for callers, the passes tell Tesseract 300.
+    matching; `dpi` is kept for callers, the passes let Tesseract estimate the resolution.
     """
     from sijill.protect.pictured_text import redact_picture
 

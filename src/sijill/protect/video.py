@@ -52,6 +52,8 @@ from sijill.protect.faces import (
     region_boxes,
 )
 from sijill.protect.media import mux
+from sijill.protect.redact import Redactor
+from sijill.protect.video_text import BurnedInText, fill_text
 from sijill.tools import run_tool, start_tool
 
 Progress = Callable[[int, int], None]
@@ -211,8 +213,12 @@ def anonymise_video(
     detector: FaceDetector | None = None,
     review_dir: Path | None = None,
     progress: Progress | None = None,
+    redactor: Redactor | None = None,
+    ocr_langs: str = "eng+fra+ara",
 ) -> FaceReport:
-    """Write `dst`: the video of `src` with faces and manual regions filled, no audio."""
+    """Write `dst`: the video of `src` with faces and manual regions filled, no audio; with
+    a `redactor` that has terms, protected names burned into the frames are filled too
+    (`video_text`), and `report.text` says what was read."""
     if mode not in MODES:
         raise ConfigError(f"unknown face fill {mode!r} (one of {', '.join(MODES)})")
     info = video_info(src)
@@ -242,7 +248,18 @@ def anonymise_video(
         writer = _Writer(enc.stdin, outbox)
         reader.start()
         writer.start()
-        report = _run(inbox, outbox, info, mode, regions, detector, review_dir, progress)
+        text = (
+            BurnedInText(redactor, float(info.rate), info.width, info.height, langs=ocr_langs)
+            if redactor
+            else None
+        )
+        try:
+            report = _run(inbox, outbox, info, mode, regions, detector, review_dir, progress, text)
+        finally:
+            if text is not None:
+                text.close()
+        if text is not None:
+            report.text = text.report.as_dict()
         outbox.put(_END)
         writer.join()
         if dec.wait() != 0:
@@ -282,6 +299,7 @@ def _run(
     detector: FaceDetector,
     review_dir: Path | None,
     progress: Progress | None,
+    text: BurnedInText | None = None,
 ) -> FaceReport:
     """Detect, track, fill and hand frames on in order; returns what was done."""
     rate = float(info.rate)
@@ -301,6 +319,8 @@ def _run(
         fills = [enlarge(b, w, h) for b in tracker.boxes(i)]
         fills += region_boxes(regions, w, h, t, 1 / rate)
         fill(frame, fills, mode)
+        if text is not None:
+            fill_text(frame, text.boxes(i))
         doubt = [(enlarge((d.x0, d.y0, d.x1, d.y1), w, h), d.score) for d in tracker.doubtful(i)]
         doubt = [(b, s) for b, s in doubt if not covered(b, fills)]
         if doubt:
@@ -317,7 +337,9 @@ def _run(
         frame, fut = pending.popleft()
         tracker.update(report.frames + len(held), fut.result())
         held.append(frame)
-        if len(held) > pad:
+        # A frame waits for `pad` later frames (face tracks) and for the next frame read
+        # for burned-in names (what it shows may already show in this one).
+        while len(held) > pad and (text is None or text.ready(report.frames)):
             emit()
 
     # One detection in flight while this thread fills and hands on the frames before it.
@@ -328,11 +350,15 @@ def _run(
                 raise item
             if item is _END:
                 break
+            if text is not None:
+                text.offer(report.frames + len(held) + len(pending), item)
             pending.append((item, pool.submit(detector.detect, item, min_score=detector.doubt)))
             if len(pending) > 1:
                 searched()
         while pending:
             searched()
+    if text is not None:
+        text.end()
     while held:
         emit()
     report.detections, report.tracks = tracker.detections, tracker.confirmed
