@@ -204,3 +204,27 @@ def test_name_burned_into_video_is_filled_on_every_frame_it_shows(tmp_path: Path
     assert frames[:5, 200:240].mean() > 60
     # And the copy passes the leak check's own reading of its frames.
     assert not [f for f in scan([copy], terms=[LATIN], speech=False) if f.kind == "term"]
+
+
+def test_name_painted_in_a_picture_inside_a_pdf_is_filled(tmp_path: Path) -> None:
+    # A photographed sign placed in a PDF page: white letters on red, which one Tesseract
+    # pass over the rendered page does not read.
+    src = tmp_path / "photo-page.pdf"
+    Image.fromarray(paint_sign(LATIN, fg=(255, 255, 255), bg=(200, 24, 24))).save(
+        src, resolution=100
+    )
+    assert [f for f in scan([src], terms=[LATIN], speech=False) if f.kind == "term"]
+    built = build_copy(
+        BuildInput(kind="pdf", original=src, stem="copy", redactor=REDACTOR), tmp_path / "out"
+    )
+    ((copy, _),) = built.files
+    pdf = built.report["pdf"]
+    assert pdf["rasterised"] == [1] and pdf["redactions"], pdf
+    assert not [f for f in scan([copy], terms=[LATIN], speech=False) if f.kind == "term"]
+    page = tmp_path / "page.png"
+    subprocess.run(
+        ["pdftoppm", "-r", "100", "-png", "-singlefile", str(copy), str(page.with_suffix(""))],
+        check=True,
+        timeout=120,
+    )
+    assert not TermMatcher([LATIN]).find(plain_reading(page, 0.0, "eng"), fuzzy=True)

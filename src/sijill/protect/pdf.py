@@ -254,6 +254,10 @@ def _inspect(
             image.save(probe, dpi=(dpi, dpi), compress_level=1)
             tesseract(probe, tmp / "probe", langs, round(dpi), ("tsv",))
             ocr_boxes = _word_boxes(redactor, tmp / "probe.tsv")
+            # A page that draws a picture (a scan, a photographed sign) is read the way a
+            # picture is: several passes, turned, inverted, white on colour (`pictured_text`).
+            if _draws_image(page):
+                ocr_boxes += _pictured_boxes(image, redactor, langs)
             if ocr_boxes:
                 reasons.append("term in rendered page")
                 boxes += ocr_boxes
@@ -266,6 +270,19 @@ def _inspect(
         return image, boxes, sorted(set(reasons)), face_report
     finally:
         page.close()
+
+
+def _draws_image(page: pdfium.PdfPage) -> bool:
+    """Whether the page draws an image (inline, XObject, or inside a form), as pdfium sees it."""
+    image_type = pdfium.raw.FPDF_PAGEOBJ_IMAGE
+    return next(iter(page.get_objects(filter=[image_type])), None) is not None
+
+
+def _pictured_boxes(image: Image.Image, redactor: Redactor, langs: str) -> list[_Box]:
+    from sijill.protect.pictured_text import find_text_regions
+
+    found = find_text_regions(np.asarray(image.convert("RGB")), redactor, langs)
+    return [_Box(*b.bounds(), label=b.label) for b in found]
 
 
 def _rasterise(
