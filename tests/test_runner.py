@@ -11,6 +11,7 @@ from collections import Counter, deque
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from sijill.archive.archive import Archive
 from tests.conftest import CLI
@@ -180,11 +181,21 @@ def test_sigkill_during_ingest_loses_nothing(tmp_path: Path, env: dict[str, str]
 def test_stage_timeout_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()
-    lines = [f"Line {i} of a scanned page that takes a while to read" for i in range(40)]
-    write_scanned_pdf(src / "scan.pdf", lines, size=32)
+    # Six dense pages take Tesseract well over 4 s; a note's stages take well under that
+    # even on a loaded machine (1 s was not, under a parallel test run).
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 20)
+    pages = []
+    for p in range(6):
+        page = Image.new("L", (2480, 3508), 255)
+        draw = ImageDraw.Draw(page)
+        for i in range(70):
+            line = f"Page {p} line {i} of a scanned page that takes a while to read, word by word"
+            draw.text((150, 200 + i * 44), line, font=font, fill=0)
+        pages.append(page)
+    pages[0].save(src / "scan.pdf", "PDF", resolution=300.0, save_all=True, append_images=pages[1:])
     (src / "note.txt").write_text("a note that is processed in no time at all\n")
     cli("ingest", str(src))
-    res = cli("run", "--timeout", "1")
+    res = cli("run", "--timeout", "4")
     assert "failed" in res.stdout
     status = cli.json("status")
     fails = {f["name"]: f for f in status["failures"]}
@@ -196,7 +207,7 @@ def test_stage_timeout_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> 
     assert "timed out" in items["scan.pdf"]["status_reason"]
     cli("run", "--retry-failed")
     assert cli.json("status")["failures"] == []
-    assert cli.json("search", "scanned page")["total"] == 1
+    assert cli.json("search", "scanned page")["total"] == 6  # one hit per page
 
 
 def test_memory_limit_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> None:

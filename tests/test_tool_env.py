@@ -91,6 +91,10 @@ class _Watcher(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.stop = root, threading.Event()
         self.seen: dict[int, tuple[str, bytes]] = {}
+        try:
+            self.root_cmdline = Path(f"/proc/{root}/cmdline").read_bytes()
+        except OSError:
+            self.root_cmdline = b""
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -109,9 +113,14 @@ class _Watcher(threading.Thread):
                 if up != self.root or pid in self.seen:
                     continue
                 try:
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                    raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if raw == self.root_cmdline:
+                        # Forked and not yet exec'd (subprocess between fork and exec): still
+                        # the command's own image and environment block; looked at again
+                        # once it has become the program it starts.
+                        continue
                     self.seen[pid] = (
-                        cmd.decode("utf-8", "replace"),
+                        raw.replace(b"\0", b" ").decode("utf-8", "replace"),
                         Path(f"/proc/{pid}/environ").read_bytes(),
                     )
                 except OSError:
