@@ -233,3 +233,44 @@ def test_an_inline_image_inside_a_form_is_not_carried(tmp_path: Path) -> None:
     report = rebuild_pdf(src, dst, redactor=Redactor([]), ocr_langs="eng")
     assert report["reasons"]["1"] == ["image inside a form, pattern, font or soft mask"]
     assert sum(haar_faces(p) for p in extracted(dst, tmp_path / "copy")) == 0
+
+
+def test_icc_profiles_do_not_travel_into_the_copy(tmp_path: Path) -> None:
+    """A scanner's ICC profile names its maker, model and date: drawn with device colours."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    pdf = pikepdf.new()
+    icc = pikepdf.Stream(pdf, profile)
+    icc["/N"] = 3
+    space = pdf.make_indirect(pikepdf.Array([pikepdf.Name.ICCBased, icc]))
+    picture = pikepdf.Stream(pdf, bytes([200, 30, 30]) * 64)
+    for key, value in (
+        ("/Type", pikepdf.Name.XObject), ("/Subtype", pikepdf.Name.Image), ("/Width", 8),
+        ("/Height", 8), ("/BitsPerComponent", 8), ("/ColorSpace", space),
+    ):  # fmt: skip
+        picture[key] = value
+    content = b"q /Cs1 cs 0.2 0.4 0.6 sc 50 50 200 100 re f Q q 100 0 0 100 300 300 cm /Im0 Do Q"
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, 612, 792],
+        Resources=pikepdf.Dictionary(
+            ColorSpace=pikepdf.Dictionary(Cs1=space, DefaultRGB=space),
+            XObject=pikepdf.Dictionary(Im0=picture),
+        ),
+        Contents=pikepdf.Stream(pdf, content),
+    )
+    pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+    src = tmp_path / "scan-with-profile.pdf"
+    pdf.save(src)
+    icc_tags = [f for f in leakcheck.scan([src], terms=[], speech=False) if "ICC" in f.where]
+    assert icc_tags, "the hostile input must carry a profile the leak check reads"
+    dst = tmp_path / "copy.pdf"
+    report = rebuild_pdf(src, dst, redactor=Redactor([]), faces=None)
+    assert report["icc_profiles_dropped"] >= 2, report
+    with pikepdf.open(dst) as copy:
+        for obj in copy.objects:
+            assert not (isinstance(obj, pikepdf.Array) and pikepdf.Name.ICCBased in list(obj))
+            if isinstance(obj, pikepdf.Stream):
+                assert b"acsp" not in obj.read_bytes()[:64], "an ICC profile stream is left"
+    assert not leakcheck.scan([dst], terms=[], speech=False)

@@ -158,6 +158,7 @@ def rebuild_pdf(
         "text_layer": "kept",
         "annotations_dropped": 0,
         "jpeg_metadata_stripped": 0,
+        "icc_profiles_dropped": 0,
     }
     face_pages: list[int] = []
     face_reports: list[dict[str, Any] | None] = []
@@ -174,6 +175,7 @@ def rebuild_pdf(
                 # Copy first: the scrub of the copy says whether the page needs rasterising.
                 scrub = append_clean_page(out, source, src_page)
                 report["jpeg_metadata_stripped"] += scrub.jpeg_cleaned
+                report["icc_profiles_dropped"] += scrub.profiles_dropped
                 reasons = sorted(scrub.reasons)
                 if not reasons:
                     reasons = image_reasons(out, out.pages[-1].obj)

@@ -3,8 +3,9 @@
 ``append_clean_page`` copies a page's geometry (inherited attributes included), content
 streams and drawing resources, nothing else; ``_Scrubber`` walks the copied resource graph,
 dropping metadata, action and link keys and references to document-level objects (foreign
-types), strips metadata segments from JPEG images (``strip_jpeg_segments``), and notes what
-forces the page to be rasterised (optional content, JPEG 2000).
+types), strips metadata segments from JPEG images (``strip_jpeg_segments``), draws with the
+device colour spaces instead of ICC profiles (each profile names its maker, device and date),
+and notes what forces the page to be rasterised (optional content, JPEG 2000).
 """
 
 from __future__ import annotations
@@ -64,6 +65,22 @@ _FOREIGN_TYPES = frozenset(
 )
 
 
+# Default colour spaces remap the device ones through a profile: dropped with the profiles.
+_DEFAULT_SPACES = frozenset({"/DefaultRGB", "/DefaultGray", "/DefaultCMYK"})
+_DEVICE_SPACES = {1: pikepdf.Name.DeviceGray, 3: pikepdf.Name.DeviceRGB, 4: pikepdf.Name.DeviceCMYK}
+
+
+def _device_space(obj: Any) -> pikepdf.Name | None:
+    """The device colour space standing in for an ICC-based one ([/ICCBased profile]), else
+    None. An ICC profile is a file of its own, with its maker, device model, description,
+    copyright and date; the copy draws with the plain device space of as many components."""
+    if not (isinstance(obj, pikepdf.Array) and len(obj) == 2 and obj[0] == pikepdf.Name.ICCBased):
+        return None
+    profile = obj[1]
+    n = profile.get("/N") if isinstance(profile, pikepdf.Stream) else None
+    return _DEVICE_SPACES.get(int(n) if isinstance(n, int) else 3, pikepdf.Name.DeviceRGB)
+
+
 def _inherited(page: pikepdf.Dictionary, key: str) -> Any:
     node: Any = page
     for _ in range(64):  # a page tree deeper than this is hostile; stop looking
@@ -82,6 +99,7 @@ class _Scrubber:
         self.seen: set[tuple[int, int]] = set()
         self.reasons: set[str] = set()
         self.jpeg_cleaned = 0
+        self.profiles_dropped = 0
 
     def keep(self, obj: Any) -> bool:
         """False when `obj` must not be referenced at all."""
@@ -100,12 +118,21 @@ class _Scrubber:
             if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image:
                 self._image(obj)
             for key in list(obj.keys()):
-                if key in _DROP_KEYS or not self.keep(obj[key]):
+                if key in _DEFAULT_SPACES:
+                    del obj[key]
+                    self.profiles_dropped += 1
+                elif (device := _device_space(obj[key])) is not None:
+                    obj[key] = device
+                    self.profiles_dropped += 1
+                elif key in _DROP_KEYS or not self.keep(obj[key]):
                     del obj[key]
             return True
         if isinstance(obj, pikepdf.Array):
             for i in range(len(obj)):
-                if not self.keep(obj[i]):
+                if (device := _device_space(obj[i])) is not None:
+                    obj[i] = device
+                    self.profiles_dropped += 1
+                elif not self.keep(obj[i]):
                     obj[i] = pikepdf.Null()
         return True
 
