@@ -78,9 +78,13 @@ class _FileScan:
         found = faces.detect(faces.to_gray(rgb))
         if found:
             f = max(found, key=lambda x: x.w * x.h)
+            # A box from a tilted pass can reach past the picture's edge: shown clipped to it.
+            height, width = rgb.shape[:2]
+            x0, y0 = max(0, f.x), max(0, f.y)
+            w, h = min(width, f.x + f.w) - x0, min(height, f.y + f.h) - y0
             self.add(
                 where,
-                f"{len(found)} face detection(s), largest {f.w}x{f.h} px at ({f.x}, {f.y})",
+                f"{len(found)} face detection(s), largest {w}x{h} px at ({x0}, {y0})",
                 "face",
             )
 
