@@ -239,3 +239,32 @@ def test_publication_copies_lay_out_only_visible_text(cli: CLI, tmp_path: Path) 
     # Comments stay evidence: investigators still find them in the archive.
     hits = cli.json("search", DOCX_MARKS["comment"])["hits"]
     assert hits, "a Word comment is no longer searchable"
+
+
+def test_html_mail_body_hidden_text_is_kept_apart(tmp_path: Path) -> None:
+    """An e-mail's HTML body hides a name the same ways a web page does."""
+    from email.message import EmailMessage
+
+    from sijill.pipeline.stages.email_unpacker import EmailUnpacker
+
+    make_html(tmp_path / "body.html")
+    msg = EmailMessage()
+    msg["Subject"] = "Rapport"
+    msg["From"] = "a@example.org"
+    msg.set_content((tmp_path / "body.html").read_text("utf-8"), subtype="html")
+    path = tmp_path / "mail.eml"
+    path.write_bytes(bytes(msg))
+    stage = EmailUnpacker()
+    item = ItemInfo(
+        "i", "0" * 64, path.stat().st_size, path.name, "message/rfc822", "email", 0, "c"
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    ctx: Any = SimpleNamespace(
+        item=item, config=dict(stage.defaults), input_path=path, workdir=work
+    )
+    seen, unseen = split(stage.run(ctx))
+    assert VISIBLE in seen and "deux" in seen, seen
+    for place, mark in HTML_MARKS.items():
+        assert mark not in seen, place
+        assert mark in unseen["hidden"], (place, unseen)

@@ -11,18 +11,18 @@ from __future__ import annotations
 import email.errors
 import mailbox
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from sijill.errors import InputRejected
 from sijill.pipeline.stage import Stage, StageContext, StageResult, TextUnitOut
+from sijill.pipeline.stages.plain_text import _Html
 from sijill.pipeline.stages.unpack_limits import (
     LIMIT_DEFAULTS,
     LIMIT_HELP,
@@ -70,66 +70,28 @@ def _safe(fn: Callable[[], _T], default: _T) -> _T:
         return default
 
 
-class _HTMLText(HTMLParser):
-    """Visible text of an HTML body: no script or style, line breaks at block elements."""
-
-    BLOCKS = frozenset(
-        {
-            "p",
-            "div",
-            "br",
-            "li",
-            "tr",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "table",
-            "blockquote",
-            "pre",
-            "hr",
-            "section",
-            "article",
-        }
-    )
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._hidden += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self._hidden = max(0, self._hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
 def html_to_text(html: str) -> str:
-    parser = _HTMLText()
+    """The text a reader of an HTML body sees (see `html_parts`)."""
+    return html_parts(html)[0]
+
+
+def html_parts(html: str) -> tuple[str, str]:
+    """(what a reader sees, what they never see) of an HTML body, parsed as a web page is
+    (`plain_text._Html`): elements that are `hidden`, `display:none`, `visibility:hidden`,
+    `font-size:0` or `opacity:0` inline, scripts, styles, templates and comments are kept
+    apart, so a name hidden in a mail's markup never reaches a publication copy."""
+    parser = _Html()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    hidden = " ".join(" ".join(parser.hidden).split())
+    unseen = [hidden] if hidden else []
+    unseen += [c.strip() for c in parser.comments if c.strip()]
+    return parser.text(), "\n".join(unseen)
 
 
-def _body_text(job: Unpacking, subject: str | None, chunks: list[str]) -> list[TextUnitOut]:
+def _body_text(
+    job: Unpacking, subject: str | None, chunks: list[str], hidden: Sequence[str] = ()
+) -> list[TextUnitOut]:
     body = "\n\n".join(c.strip() for c in chunks if c and c.strip())
     text = f"Subject: {subject}\n\n{body}" if subject else body
     text = clean_text(text.strip())
@@ -137,12 +99,20 @@ def _body_text(job: Unpacking, subject: str | None, chunks: list[str]) -> list[T
     if len(text) > limit:
         job.warnings.append(f"body text cut to its first {limit} characters (max_body_chars)")
         text = text[:limit]
-    return [TextUnitOut(kind="body", text=text, method="email")] if text else []
+    units = [TextUnitOut(kind="body", text=text, method="email")] if text else []
+    unseen = clean_text("\n\n".join(h.strip() for h in hidden if h.strip()))[:limit]
+    if unseen:
+        # Evidence to search, never laid out in a copy (kind "hidden", as for documents).
+        units.append(
+            TextUnitOut(kind="hidden", text=unseen, method="email", info={"hidden": "hidden"})
+        )
+    return units
 
 
 class EmailUnpacker(Stage):
     name = "email_unpacker"
-    version = 1
+    # 2: what an HTML body hides (hidden elements, comments) is a unit of kind "hidden".
+    version = 2
     description = "e-mail headers, body text and attachments (.eml, mbox, Outlook .msg)"
     kinds: ClassVar[frozenset[str]] = frozenset({"email"})
     defaults: ClassVar[dict[str, Any]] = {
@@ -279,6 +249,15 @@ def _read_eml(job: Unpacking, path: Path) -> StageResult:
                 (a for a in reversed(ancestors) if a.get_content_subtype() == "alternative"), None
             )
     chunks: list[str] = []
+    hidden: list[str] = []
+
+    def body_text(text: str, ctype: str) -> str:
+        if ctype != "text/html":
+            return text
+        seen, unseen = html_parts(text)
+        hidden.append(unseen)
+        return seen
+
     attachments = 0
     for part, ancestors in leaves:
         ctype = part.get_content_type()
@@ -287,13 +266,13 @@ def _read_eml(job: Unpacking, path: Path) -> StageResult:
         is_text = ctype in ("text/plain", "text/html")
         if part is body:
             text = _text_of(part)
-            chunks.insert(0, html_to_text(text) if ctype == "text/html" else text)
+            chunks.insert(0, body_text(text, ctype))
             continue
         if is_text and alternative is not None and any(a is alternative for a in ancestors):
             continue  # the same body, rendered otherwise
         if is_text and disposition != "attachment" and not filename:
             text = _text_of(part)  # a body in several pieces (a footer, a forward)
-            chunks.append(html_to_text(text) if ctype == "text/html" else text)
+            chunks.append(body_text(text, ctype))
             continue
         attachments += 1
         job.count_entries()
@@ -306,7 +285,7 @@ def _read_eml(job: Unpacking, path: Path) -> StageResult:
     if defects:
         meta["defects"] = defects
     result.metadata = {"email": meta}
-    result.text_units = _body_text(job, meta["subject"], chunks)
+    result.text_units = _body_text(job, meta["subject"], chunks, hidden)
     return result
 
 
@@ -351,10 +330,11 @@ def _read_msg(job: Unpacking, path: Path) -> StageResult:
         date = _msg_attr(msg, "date")
         meta["date"] = date.isoformat() if date is not None else None
         body = _msg_attr(msg, "body")
+        unseen = ""
         if not body:
             html = _msg_attr(msg, "htmlBody")
             if isinstance(html, bytes):
-                body = html_to_text(html.decode("utf-8", "replace"))
+                body, unseen = html_parts(html.decode("utf-8", "replace"))
         atts: list[Any]
         try:
             atts = list(msg.attachments)
@@ -388,5 +368,5 @@ def _read_msg(job: Unpacking, path: Path) -> StageResult:
         msg.close()
     result = job.result(format="msg")
     result.metadata = {"email": meta}
-    result.text_units = _body_text(job, meta["subject"], [str(body)] if body else [])
+    result.text_units = _body_text(job, meta["subject"], [str(body)] if body else [], [unseen])
     return result
