@@ -75,11 +75,16 @@ def test_exif_samples_never_crash(cli: CLI) -> None:
     for f in status["failures"]:
         # Failures are allowed only as clear, recorded outcomes for undecodable files.
         assert "Traceback" not in f["error"] and f["error"], f
-    gps = [i for i in items if "gps" in i["name"].lower() or "GPS" in i["name"]]
-    shown = [cli.json("show", i["id"]) for i in items if i["status"] == "processed"][:40]
+    # The nine photos of jpg/gps/ carry GPS in EXIF: the captured metadata keeps it as sealed
+    # evidence. Each `show` unlocks the archive, so only those photos are shown.
+    gps_photos = [p.name for p in (samples / "jpg" / "gps").iterdir()]
+    shown = [
+        cli.json("show", i["id"])
+        for i in items
+        if i["status"] == "processed" and i["name"] in gps_photos
+    ][:3]
     with_gps = [s for s in shown if any("GPS" in k for k in s["metadata"].get("exiftool", {}))]
-    assert with_gps, "captured metadata must keep GPS tags as sealed evidence"
-    assert gps is not None
+    assert shown and len(with_gps) == len(shown), "captured metadata must keep GPS tags"
     invalid = [i for i in items if "corrupted" in i["name"] or "invalid" in i["name"].lower()]
     for i in invalid:
         assert i["status"] in FLAGGED_OR_DONE | {"failed"}

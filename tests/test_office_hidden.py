@@ -20,6 +20,7 @@ import pytest
 from sijill.pipeline.stage import ItemInfo, StageResult
 from sijill.pipeline.stages.office_text_extractor import DOCX, OfficeTextExtractor
 from tests.conftest import CLI
+from tests.dbutil import connect_catalog
 
 VISIBLE = "Le rapport visible continue ici"
 WNS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -239,6 +240,19 @@ def test_publication_copies_lay_out_only_visible_text(cli: CLI, tmp_path: Path) 
     # Comments stay evidence: investigators still find them in the archive.
     hits = cli.json("search", DOCX_MARKS["comment"])["hits"]
     assert hits, "a Word comment is no longer searchable"
+    # Text extracted by the old extractor (version 1 kept comments in the visible text) is
+    # never laid out: protect refuses until `run` has extracted it again.
+    docx = next(i["id"] for i in cli.json("items")["items"] if i["name"] == "memo.docx")
+    db = connect_catalog(cli.archive)
+    db.execute(
+        "UPDATE jobs SET stage_version=1 WHERE item_id=? AND stage='office_text_extractor'",
+        (docx,),
+    )
+    db.commit()
+    db.close()
+    refused = cli("protect", docx, "--out", str(tmp_path / "stale"), check=False)
+    assert refused.returncode == 2 and "sijill run" in refused.stderr, refused
+    assert not (tmp_path / "stale").exists() or not any((tmp_path / "stale").iterdir())
 
 
 def test_html_mail_body_hidden_text_is_kept_apart(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms, propose
 from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
 from sijill.storage.blobs import sha256_file
-from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
+from sijill.storage.models import Item, Job, ProtectRegion, PublicationCopy, TextUnit
 from sijill.storage.workspace import ram_check
 from sijill.tools import run_tool
 
@@ -146,6 +146,27 @@ def _duration(path: Path) -> float | None:
         return None
 
 
+# The first version of each extractor that keeps what a reader never sees (comments, hidden
+# runs and elements, deletions) out of the visible text units.
+_HIDDEN_APART = {"office_text_extractor": 2, "email_unpacker": 2}
+
+
+def _refuse_stale_text(s: Session, units: list[TextUnit]) -> None:
+    """Text extracted by an older extractor still holds hidden text among what it shows."""
+    jobs = {u.job_id for u in units if u.stage in _HIDDEN_APART}
+    if not jobs:
+        return
+    for stage, version in s.execute(
+        select(Job.stage, Job.stage_version).where(Job.id.in_(jobs))
+    ).all():
+        if version < _HIDDEN_APART[stage]:
+            raise ConfigError(
+                f"this item's text was extracted by {stage} version {version}, which kept "
+                "comments and hidden text in it; run `sijill run` to extract it again, then "
+                "make the copy"
+            )
+
+
 def protect(
     archive: Archive,
     ref: str,
@@ -191,6 +212,7 @@ def protect(
                 .order_by(TextUnit.seq, TextUnit.id)
             ).scalars()
         )
+        _refuse_stale_text(s, units)
         # A person's corrections of the transcript are what gets redacted and re-spoken.
         segments = [
             TimedText(
