@@ -60,6 +60,7 @@ def test_malformed_documents(cli: CLI, tmp_path: Path) -> None:
     assert cli.json("search", "memo")["total"] >= 1  # the mis-named PDF was read
 
 
+@pytest.mark.slow
 def test_exif_samples_never_crash(cli: CLI) -> None:
     samples = shared_data("exif-samples")
     files = [p for p in samples.rglob("*") if p.is_file()]

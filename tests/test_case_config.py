@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI
 from tests.dbutil import connect_catalog
 from tests.pdfgen import write_scanned_pdf, write_text_pdf
 
 
+@pytest.mark.slow
 def test_changing_ocr_languages_reruns_only_ocr(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

@@ -56,6 +56,7 @@ def _corpus(tmp_path: Path) -> Path:
     return src
 
 
+@pytest.mark.slow
 def test_catalog_file_holds_no_marker_bytes(cli: CLI, tmp_path: Path) -> None:
     cli("ingest", str(_corpus(tmp_path)), "--case", "c1")
     cli("terms", "add", MARKER, MARKER_AR, "--case", "c1")
@@ -129,6 +130,7 @@ def _decrypt_to_plain(root: Path) -> None:
     (root / "keys" / "catalog.key.age").unlink()
 
 
+@pytest.mark.slow
 def test_plaintext_catalog_is_encrypted_on_first_unlock(cli: CLI, tmp_path: Path) -> None:
     cli("ingest", str(_corpus(tmp_path)))
     cli("run")

@@ -153,6 +153,7 @@ def _tamper(cli: CLI, sql: str, *params: Any) -> None:
         db.close()
 
 
+@pytest.mark.slow
 def test_a_copy_edited_in_the_catalog_is_checked_again_and_never_released(
     cli: CLI, tmp_path: Path
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI
 from tests.dbutil import connect_catalog
 
@@ -14,6 +16,7 @@ EN = (
 AR = "قال الشاهد إن أبو حمزة الفرنسي وصل إلى الرقة في تموز ٢٠١٤ ثم غادر إلى الموصل."
 
 
+@pytest.mark.slow
 def test_mentions_resolve_to_one_entity_per_case_across_scripts(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

@@ -230,6 +230,7 @@ def test_guard_options() -> None:
         stage.run(ctx)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_cli_run_never_follows_a_reference(cli: CLI, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

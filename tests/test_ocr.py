@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.conftest import CLI, shared_data
@@ -36,6 +37,7 @@ def test_rotated_scans_and_exif_orientation_are_read_upright(cli: CLI, tmp_path:
     assert all(h["method"] == "ocr" and h["lang"] == "en" for h in hits)
 
 
+@pytest.mark.slow
 def test_heic_phone_photo_is_processed(cli: CLI) -> None:
     heic = [p for p in shared_data("exif-samples").rglob("*") if p.suffix.lower() == ".heic"]
     assert heic, "exif-samples has HEIC photos"

@@ -143,6 +143,7 @@ def ingest_all(cli: CLI, folder: Path, files: dict[str, Path]) -> dict[str, str]
     return {key: by_path[path.name] for key, path in files.items()}
 
 
+@pytest.mark.slow
 def test_office_formats_end_to_end(cli: CLI, tmp_path: Path) -> None:
     """One archive holding every format, ingested and processed once, then checked."""
     files = write_inputs(tmp_path / "in")

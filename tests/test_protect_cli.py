@@ -39,6 +39,7 @@ def _item_id(cli: CLI, name: str) -> str:
     return next(i["id"] for i in items if i["name"] == name)
 
 
+@pytest.mark.slow
 def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
     cli: CLI, tmp_path: Path
 ) -> None:
@@ -69,6 +70,7 @@ def test_photo_copy_has_no_face_no_metadata_and_passes_the_leak_check(
     assert report["ok"] and report["blobs_checked"] >= 2
 
 
+@pytest.mark.slow
 def test_pdf_copy_drops_every_hiding_place_of_a_protected_name(cli: CLI, tmp_path: Path) -> None:
     pdf = hostile_pdf(tmp_path / "statement.pdf", NAME)
     cli("ingest", str(pdf))
@@ -148,6 +150,7 @@ def test_testimony_video_faces_filled_voice_respoken_name_replaced(
     assert any(f["kind"] == "speech" for f in json.loads(res.stdout)["findings"])
 
 
+@pytest.mark.slow
 def test_a_corrected_transcript_is_what_gets_redacted_and_respoken(
     cli: CLI, tmp_path: Path
 ) -> None:
@@ -210,6 +213,7 @@ def test_phone_video_loses_its_gps_track_tags_and_second_streams(cli: CLI, tmp_p
     assert not any("GPS" in k or "Location" in k for k in exif_tags(copy))
 
 
+@pytest.mark.slow
 def test_a_copy_that_fails_the_leak_check_never_leaves(cli: CLI, tmp_path: Path) -> None:
     note = tmp_path / "note.txt"
     note.write_text(
@@ -276,6 +280,7 @@ def test_protect_refuses_bad_requests_clearly(cli: CLI, tmp_path: Path) -> None:
         assert words in " ".join(res.stderr.split()), (args, res.stderr)
 
 
+@pytest.mark.slow
 def test_hostile_and_unsuited_items_get_a_clear_refusal(cli: CLI, tmp_path: Path) -> None:
     import zipfile
 

@@ -210,6 +210,7 @@ def test_stage_timeout_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> 
     assert cli.json("search", "scanned page")["total"] == 6  # one hit per page
 
 
+@pytest.mark.slow
 def test_memory_limit_is_recorded_and_run_goes_on(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

@@ -92,6 +92,7 @@ def corpus(cli: CLI, tmp_path: Path) -> dict[str, str]:
     return {Path(o["path"]).name: o["item_id"] for o in doc["items"]}
 
 
+@pytest.mark.slow
 def test_search_end_to_end(cli: CLI, corpus: dict[str, str]) -> None:
     hits = cli.json("search", "Raqqa", "--case", "main")["hits"]
     assert {h["item_id"] for h in hits} == {corpus["fr.txt"], corpus["en.txt"], corpus["memo.pdf"]}

@@ -117,6 +117,7 @@ def test_hamming_distances_and_matched_ranges_on_synthetic_hashes(
     assert m is not None and (m["ranges"][0]["start"], m["ranges"][0]["end"]) == (9.0, 10.0)
 
 
+@pytest.mark.slow
 def test_images_resized_reencoded_cropped_rotated_match(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

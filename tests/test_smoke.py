@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI
 
 
+@pytest.mark.slow
 def test_ingest_run_twice_is_idempotent(cli: CLI, tmp_path: Path) -> None:
     src = tmp_path / "in"
     src.mkdir()

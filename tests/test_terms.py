@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CLI
 from tests.dbutil import connect_catalog
 
 
+@pytest.mark.slow
 def test_terms_get_consistent_pseudonyms_and_never_reach_the_custody_log(cli: CLI) -> None:
     added = cli.json("terms", "add", "Abu Rayyan", "أبو ريان", "--case", "default")["terms"]
     assert [t["pseudonym"] for t in added] == ["Witness A", "Witness A"]
@@ -49,6 +52,7 @@ def test_terms_get_consistent_pseudonyms_and_never_reach_the_custody_log(cli: CL
         assert secret not in details
 
 
+@pytest.mark.slow
 def test_detected_person_names_are_proposed_and_accepted_with_every_spelling(
     cli: CLI, tmp_path: Path
 ) -> None:

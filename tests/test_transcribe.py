@@ -64,6 +64,7 @@ def only_item(cli: CLI) -> dict:
     return items[0]
 
 
+@pytest.mark.slow
 def test_english_voice_memo_transcribed_with_word_times(cli: CLI, tmp_path: Path) -> None:
     wav = speak(tmp_path / "memo.wav", EN)
     memo = tmp_path / "memo.m4a"
@@ -121,6 +122,7 @@ def test_english_voice_memo_transcribed_with_word_times(cli: CLI, tmp_path: Path
     assert "speech is English" in eng.stderr
 
 
+@pytest.mark.slow
 def test_french_testimony_video_is_transcribed_and_translated(cli: CLI, tmp_path: Path) -> None:
     """French speech in a video, language set for the case: espeak's French is so robotic that
     the base model's own detection hears Thai in it (English is detected in the test above)."""
@@ -165,6 +167,7 @@ def test_french_testimony_video_is_transcribed_and_translated(cli: CLI, tmp_path
     assert english.startswith("1\n00:00:")
 
 
+@pytest.mark.slow
 def test_no_speech_and_no_model_are_said_plainly(cli: CLI, tmp_path: Path) -> None:
     """A recording of room tone has no transcript, and says why; a model directory that is
     not a Whisper model is refused before anything runs."""

@@ -165,6 +165,7 @@ def test_run_killed_during_ocr_leaves_no_render_or_original_on_disk(
     assert _holding(mark, [ram.parent], since) == []
 
 
+@pytest.mark.slow
 def test_every_exit_of_protect_leaves_nothing_anywhere(cli: CLI, tmp_path: Path, ram: Path) -> None:
     since = time.time() - 1
     text, mark = _marker()
