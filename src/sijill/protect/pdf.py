@@ -259,7 +259,7 @@ def _inspect(
             # A page that draws a picture (a scan, a photographed sign) is read the way a
             # picture is: several passes, turned, inverted, white on colour (`pictured_text`).
             if _draws_image(page):
-                ocr_boxes += _pictured_boxes(image, redactor, langs)
+                ocr_boxes += _pictured_boxes(image, redactor, langs, ocr_boxes)
             if ocr_boxes:
                 reasons.append("term in rendered page")
                 boxes += ocr_boxes
@@ -280,11 +280,35 @@ def _draws_image(page: pdfium.PdfPage) -> bool:
     return next(iter(page.get_objects(filter=[image_type])), None) is not None
 
 
-def _pictured_boxes(image: Image.Image, redactor: Redactor, langs: str) -> list[_Box]:
+def _pictured_boxes(
+    image: Image.Image, redactor: Redactor, langs: str, known: list[_Box]
+) -> list[_Box]:
+    """Boxes of the terms the picture passes read on a page render that the plain reading
+    (`known`) did not already box. A level box is returned as it is; a turned one (a slanted
+    sign) is filled here as the polygon it is, since its upright rectangle would cover the
+    lines around it, and returned as a dot at its centre (for the report). Readings centred
+    inside a box already found are dropped: their wider margins would black out the letters
+    next to the name, and the text layer read from the filled page would lose them."""
+    from PIL import ImageDraw
+
     from sijill.protect.pictured_text import find_text_regions
 
     found = find_text_regions(np.asarray(image.convert("RGB")), redactor, langs)
-    return [_Box(*b.bounds(), label=b.label) for b in found]
+    out: list[_Box] = []
+    draw = ImageDraw.Draw(image)
+    # Level readings first: a turned reading of a word a level one boxed is dropped.
+    found.sort(key=lambda b: abs(b.points[1][1] - b.points[0][1]) > 1)
+    for b in found:
+        cx = sum(x for x, _ in b.points) / len(b.points)
+        cy = sum(y for _, y in b.points) / len(b.points)
+        if any(o.x0 <= cx <= o.x1 and o.y0 <= cy <= o.y1 for o in [*known, *out]):
+            continue
+        if abs(b.points[1][1] - b.points[0][1]) <= 1:
+            out.append(_Box(*b.bounds(), label=b.label))
+        else:
+            draw.polygon([(round(x), round(y)) for x, y in b.points], fill=0)
+            out.append(_Box(cx, cy, cx, cy, label=b.label))
+    return out
 
 
 def _rasterise(

@@ -255,15 +255,20 @@ class _Matcher:
         self.longest = max((len(t.term.split()) for t in redactor.terms), default=1) + 1
 
     def fuzzy(self, glued: str) -> ProtectedTerm | None:
+        found = self.closest(glued)
+        return found[0] if found is not None else None
+
+    def closest(self, glued: str) -> tuple[ProtectedTerm, int] | None:
+        """The first term within its tolerance of `glued`, and how many edits away."""
         for key, term in self.keys:
             limit = _tolerance(key)
-            if _distance(glued, key, limit) <= limit:
-                return term
+            if (d := _distance(glued, key, limit)) <= limit:
+                return term, d
             # An Arabic proclitic glued to the front (و ب ل ك ف, the article) is no error.
             for clitic in _PROCLITICS:
                 if glued.startswith(clitic) and not key.startswith(clitic):
-                    if _distance(glued[len(clitic) :], key, limit) <= limit:
-                        return term
+                    if (d := _distance(glued[len(clitic) :], key, limit)) <= limit:
+                        return term, d
         return None
 
     def hits(self, words: Sequence[_Word]) -> list[tuple[_Word, ProtectedTerm]]:
@@ -288,11 +293,23 @@ class _Matcher:
                 keys = [_key(words[i].text) for i in window]
                 if not keys[0] or not keys[-1]:
                     continue  # a stray mark ("|", a dot) at either end is not part of a name
-                glued = "".join(keys)
-                term = self.fuzzy(glued)
-                if term is not None:
-                    for i in window:
-                        marked.setdefault(i, term)
+                found = self.closest("".join(keys))
+                if found is None:
+                    continue
+                term, dist = found
+                # "of Ali al-Nakhli" glued is within two letters of the name too: a run is
+                # dropped when one word shorter it reads the same term more closely, so
+                # "of" (or "في") next to a name is not blacked out with it. A name broken
+                # into pieces ("Ka rim Nakhli") is read best whole and stays whole.
+                if n > 1 and any(
+                    (inner := self.closest("".join(part))) is not None
+                    and inner[0] == term
+                    and inner[1] < dist
+                    for part in (keys[1:], keys[:-1])
+                ):
+                    continue
+                for i in window:
+                    marked.setdefault(i, term)
         return [(words[i], t) for i, t in sorted(marked.items())]
 
     def _exact(
