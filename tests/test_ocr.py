@@ -50,3 +50,48 @@ def test_heic_phone_photo_is_processed(cli: CLI) -> None:
     meta = shown["metadata"]["exiftool"]
     assert any(k.endswith(":Model") for k in meta)  # captured as sealed evidence
     assert any(s["stage"] == "tesseract_ocr" and s["state"] == "done" for s in shown["stages"])
+
+
+def _stage_read(pdf: Path, work: Path) -> tuple[str, list[int]]:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from sijill.pipeline.stage import ItemInfo
+    from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
+
+    stage = TesseractOcr()
+    item = ItemInfo(
+        "i", "0" * 64, pdf.stat().st_size, pdf.name, "application/pdf", "document", 0, "c"
+    )
+    ctx: Any = SimpleNamespace(
+        item=item,
+        config=dict(stage.defaults),
+        input_path=pdf,
+        workdir=work,
+        previous={"pdfium_text_extractor": {"ocr_pages": [1]}},
+    )
+    result = stage.run(ctx)
+    return " ".join(u.text for u in result.text_units), result.data["dpi"]
+
+
+def test_a_scan_is_read_at_its_own_resolution(tmp_path: Path) -> None:
+    """A noisy 200 dpi scan, enlarged to 300 dpi, lost about one word in twelve (issue 11):
+    it is read at 200."""
+    import numpy as np
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 31)  # 11 pt
+    page = Image.new("L", (1654, 2339), 250)
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(LINES * 6):
+        draw.text((200, 200 + i * 46), line, font=font, fill=25)
+    rng = np.random.default_rng(4)
+    pixels = np.asarray(page, np.float32) + rng.normal(0, 18, (2339, 1654))
+    specks = rng.random(pixels.shape) < 0.006
+    pixels[specks] = rng.choice([0.0, 255.0], size=int(specks.sum()))
+    scan = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
+    pdf = tmp_path / "scan.pdf"
+    scan.save(pdf, "PDF", resolution=200.0)
+    text, dpis = _stage_read(pdf, tmp_path)
+    assert dpis == [200], dpis
+    read = " ".join(text.split())
+    assert read.count("northern gate") == 6 and read.count("morning of the raid") == 6, read
