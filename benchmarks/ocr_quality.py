@@ -8,12 +8,17 @@ the same run:
 - `sijill`: the `tesseract_ocr` stage as `sijill run` calls it (the page read at its own
   resolution, `scan_dpi`);
 - `old`: the same stage with every page rendered at 300 dpi (the behaviour before issue 11);
-- `raw`: `tesseract` run on the page's embedded image (`pdfimages`), same languages.
+- `raw`: `tesseract` run on the page's embedded image (`pdfimages -png`), same languages.
 
 Word error rate (jiwer, lower case, punctuation removed) against the text drawn, per page,
-and the ratio sijill / raw (goal ≤ 1.05). Usage:
+and the ratio sijill / raw (goal ≤ 1.05).
 
-    .venv/bin/python benchmarks/ocr_quality.py [--quick]
+Real scans: the scanned PDFs of OCRmyPDF's test suite (its sdist; fetch it with `pip download
+ocrmypdf==17.13.0 --no-deps --no-binary :all: -d DIR` and pass `--ocrmypdf DIR/....tar.gz`),
+each page read by `sijill` and by raw Tesseract on its embedded image: their agreement is
+1 - WER of sijill's words against raw's (no true text exists for them). Usage:
+
+    .venv/bin/python benchmarks/ocr_quality.py [--quick] [--ocrmypdf SDIST]
 """
 
 from __future__ import annotations
@@ -95,7 +100,9 @@ def draw_page(text: str, dpi: int, noise: float, seed: int) -> Image.Image:
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
 
 
-def stage_ocr(pdf: Path, work: Path, *, native: bool) -> tuple[str, float]:
+def stage_ocr(
+    pdf: Path, work: Path, *, native: bool, pages: list[int] | None = None
+) -> tuple[str, float]:
     from sijill.pipeline.stage import ItemInfo
     from sijill.pipeline.stages import tesseract_ocr
     from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
@@ -109,7 +116,7 @@ def stage_ocr(pdf: Path, work: Path, *, native: bool) -> tuple[str, float]:
         config=dict(stage.defaults, languages=LANGS),
         input_path=pdf,
         workdir=work,
-        previous={"pdfium_text_extractor": {"ocr_pages": [1]}},
+        previous={"pdfium_text_extractor": {"ocr_pages": pages or [1]}},
     )
     saved = tesseract_ocr.scan_dpi
     if not native:
@@ -123,26 +130,67 @@ def stage_ocr(pdf: Path, work: Path, *, native: bool) -> tuple[str, float]:
     return " ".join(u.text for u in result.text_units), took
 
 
-def raw_ocr(pdf: Path, work: Path) -> tuple[str, float]:
+def raw_ocr(pdf: Path, work: Path, *, every: bool = False) -> tuple[str, float]:
+    """Raw Tesseract on the embedded image(s): the first, or (`every`) each in page order."""
     start = time.perf_counter()
-    subprocess.run(["pdfimages", "-all", str(pdf), str(work / "raw")], check=True, timeout=120)
-    image = sorted(work.glob("raw-*"))[0]
-    out = subprocess.run(
-        ["tesseract", str(image), "stdout", "-l", LANGS],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=600,
-        env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
-    ).stdout
+    subprocess.run(["pdfimages", "-png", str(pdf), str(work / "raw")], check=True, timeout=120)
+    images = sorted(work.glob("raw-*"))
+    texts = []
+    for image in images if every else images[:1]:
+        proc = subprocess.run(
+            ["tesseract", str(image), "stdout", "-l", LANGS],
+            capture_output=True,
+            check=False,
+            timeout=600,
+            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+        )
+        texts.append(proc.stdout.decode("utf-8", "replace"))
     took = time.perf_counter() - start
-    image.unlink()
-    return out, took
+    for image in images:
+        image.unlink()
+    return " ".join(texts), took
+
+
+REAL_SCANS = ("francais.pdf", "c03-29.pdf", "linn.pdf", "cardinal.pdf", "skew.pdf", "epson.pdf")
+
+
+def real_scans(sdist: Path, work: Path) -> list[tuple[str, float, float, float, float]]:
+    """(name, agreement of sijill with raw, sijill s, raw s, agreement of the old way) for
+    each real scanned PDF."""
+    import tarfile
+
+    import pypdfium2 as pdfium
+
+    out = []
+    with tarfile.open(sdist) as tar:
+        members = [m for m in tar.getmembers() if Path(m.name).name in REAL_SCANS]
+        for member in members:
+            data = tar.extractfile(member)
+            assert data is not None
+            pdf = work / Path(member.name).name
+            pdf.write_bytes(data.read())
+            doc = pdfium.PdfDocument(str(pdf))
+            pages = len(doc)
+            doc.close()
+            every = list(range(1, pages + 1))
+            got, t_new = stage_ocr(pdf, work, native=True, pages=every)
+            old, _ = stage_ocr(pdf, work, native=False, pages=every)
+            raw, t_raw = raw_ocr(pdf, work, every=True)
+            agree = 1.0 - min(1.0, wer(raw, got))
+            before = 1.0 - min(1.0, wer(raw, old))
+            out.append((pdf.name, agree, t_new, t_raw, before))
+            print(
+                f"{pdf.name} ({pages} p.): agreement with raw {agree:.3f} (old {before:.3f}) "
+                f"({t_new:.1f} s against {t_raw:.1f} s)",
+                flush=True,
+            )
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="150 and 200 dpi only, one noise")
+    parser.add_argument("--ocrmypdf", type=Path, help="OCRmyPDF sdist (.tar.gz): real scans")
     args = parser.parse_args()
     dpis = (150, 200) if args.quick else (150, 200, 300)
     noises = (0.004,) if args.quick else (0.002, 0.006)
@@ -165,6 +213,7 @@ def main() -> None:
                         f"({t_new:.1f} s, {t_old:.1f} s, {t_raw:.1f} s)",
                         flush=True,
                     )
+        real = real_scans(args.ocrmypdf, work) if args.ocrmypdf else []
     new = float(np.mean([r[3] for r in rows]))
     old = float(np.mean([r[4] for r in rows]))
     raw = float(np.mean([r[5] for r in rows]))
@@ -178,6 +227,17 @@ def main() -> None:
         f"{sum(r[6] for r in rows):.0f}, old {sum(r[7] for r in rows):.0f}, "
         f"raw {sum(r[8] for r in rows):.0f}"
     )
+
+    if real:
+        low = min(real, key=lambda r: r[1])
+        print(
+            f"real scans: mean agreement with raw {np.mean([r[1] for r in real]):.3f} "
+            f"(old {np.mean([r[4] for r in real]):.3f}), "
+            f"lowest {low[1]:.3f} ({low[0]}); seconds sijill "
+            f"{sum(r[2] for r in real):.0f}, raw {sum(r[3] for r in real):.0f}"
+        )
+    elif not args.ocrmypdf:
+        print("real scans: not measured (pass --ocrmypdf SDIST)")
 
 
 if __name__ == "__main__":

@@ -94,9 +94,30 @@ def scan_dpi(page: Any) -> float | None:
     return min(dpi, MAX_SCAN_DPI)
 
 
+def scan_pixels(page: Any, max_pixels: int) -> Any:
+    """The stored pixels of a scanned page's one picture (grey, Pillow), when they are what
+    the page shows as it stands: the page not turned, the picture placed upright and
+    unmirrored, no larger than `max_pixels`. None otherwise (the page is rendered instead)."""
+    import pypdfium2 as pdfium
+
+    if page.get_rotation() % 360:
+        return None
+    obj = next(iter(page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=4)))
+    a, b, c, d, _, _ = obj.get_matrix().get()
+    px_w, px_h = obj.get_px_size()
+    if b or c or a <= 0 or d <= 0 or px_w * px_h > max_pixels:
+        return None
+    try:
+        # pdfium owns this bitmap (closing it by hand is unsafe): it goes with the page.
+        return obj.get_bitmap(render=False).to_pil().convert("L")
+    except pdfium.PdfiumError:
+        return None
+
+
 class TesseractOcr(Stage):
     name = "tesseract_ocr"
-    # 2: scanned PDF pages are read at their own resolution (150-600 dpi), not at 300.
+    # 2: scanned PDF pages are read at their own resolution (150-600 dpi), from their stored
+    # pixels where the page shows them as stored, not rendered at 300.
     version = 2
     description = "Tesseract OCR of images and of PDF pages without a usable text layer"
     kinds: ClassVar[frozenset[str]] = frozenset({"image"})
@@ -205,10 +226,18 @@ class TesseractOcr(Stage):
                     resolutions.append(round(used))
                     pixels = width * height * scale * scale
                     fit = scale * min(1.0, (max_pixels / pixels) ** 0.5) if pixels else scale
-                    bitmap = page.render(scale=fit, grayscale=True)
                     image = ctx.workdir / f"page-{number}.png"
-                    bitmap.to_pil().save(image, compress_level=1)
-                    bitmap.close()
+                    stored = scan_pixels(page, max_pixels) if native is not None else None
+                    if stored is not None:
+                        # The scan's own pixels, as a raw Tesseract on the image would see them.
+                        # With its resolution, as pdfimages writes it: Tesseract reads a
+                        # scan differently when it has to guess.
+                        stored.save(image, compress_level=1, dpi=(round(used), round(used)))
+                        fit = scale
+                    else:
+                        bitmap = page.render(scale=fit, grayscale=True)
+                        bitmap.to_pil().save(image, compress_level=1)
+                        bitmap.close()
                 finally:
                     page.close()
                 # Drawn smaller, the page's text is still the size a scan's is: say so.
