@@ -91,10 +91,18 @@ class _Watcher(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.stop = root, threading.Event()
         self.seen: dict[int, tuple[str, bytes]] = {}
-        try:
-            self.root_cmdline = Path(f"/proc/{root}/cmdline").read_bytes()
-        except OSError:
-            self.root_cmdline = b""
+        # Popen returns once the child has begun its exec, which can be before the kernel has
+        # set up its arguments: /proc then shows an empty command line for a moment. Wait for
+        # the real one, or every fork of the command would look like a new program.
+        self.root_cmdline = b""
+        deadline = time.monotonic() + 5
+        while not self.root_cmdline and time.monotonic() < deadline:
+            try:
+                self.root_cmdline = Path(f"/proc/{root}/cmdline").read_bytes()
+            except OSError:
+                break
+            if not self.root_cmdline:
+                time.sleep(0.001)
 
     def run(self) -> None:
         while not self.stop.is_set():
