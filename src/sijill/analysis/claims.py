@@ -38,9 +38,10 @@ Speed: regexes are compiled once; Arabic connectors match the raw text (no offse
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+from sijill.analysis.claim_words import LATIN_NOISE, arabic_is_noise
 from sijill.storage.textnorm import normalize
 
 __all__ = ["ClaimSpan", "atomic_spans", "looks_factual", "split_claims"]
@@ -66,6 +67,7 @@ _INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u
 _WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _ALNUM_RE = re.compile(r"[^\W_]")
 _DIGIT_RE = re.compile(r"\d")
+_APOSTROPHE_RE = re.compile(r"['’]")
 
 
 def _lang2(lang: str | None) -> str | None:
@@ -347,7 +349,9 @@ _AR_CLAUSE_VERBS = sorted(
         for w in (
             "قام كان تم أخذ نقل اعتقل قتل بدأ أصبح ذهب وضع جاء أطلق وصل رأيت رأينا رأوا "
             "شاهد قصف هاجم ضرب عذب سجن دخل خرج بقي قال أمر طلب حاول هرب درب تدرب احتجز "
-            "أعدم أجبر أرسل جلب استلم سلم فتح أغلق حمل صار عاد رجع"
+            "أعدم أجبر أرسل جلب استلم سلم فتح أغلق حمل صار عاد رجع "
+            "أحرق حرق هدم دمر أعطى سرق نهب خطف اختطف جرح أصاب أخرج أدخل فر غادر ترك "
+            "وجد رفض منع طرد ذبح دفن حاصر اقتحم داهم صادر جلد أحضر اغتصب فجر"
         ).split()
     },
     key=len,
@@ -378,17 +382,23 @@ def _atomic(text: str, s: int, e: int, lang: str | None) -> list[tuple[int, int]
     cuts = _clause_cuts(text, s, e, lang)
     if not cuts:
         return [(s, e)]
-    starts = [m.start() for m in _WORD_RE.finditer(text, s, e)]
+    spans = [m.span() for m in _WORD_RE.finditer(text, s, e)]
+    starts = [a for a, _b in spans]
+    ends = [b for _a, b in spans]
 
     def words(a: int, b: int) -> int:
-        return bisect_left(starts, b) - bisect_left(starts, a)
+        # Words with any letter in [a, b): a cut can fall inside one ("وأحرقوا" loses its و).
+        return bisect_left(starts, b) - bisect_right(ends, a)
 
+    # Arabic writes articles, prepositions and pronouns onto the word: "قصفوا السوق" is a
+    # whole clause in two.
+    least = 2 if lang == "ar" or (lang is None and _AR_ANY_RE.search(text, s, e)) else 3
     out: list[tuple[int, int]] = []
     seg = s
     for a, b in cuts:
         if a < seg or b >= e:
             continue
-        if words(seg, a) >= 3 and words(b, e) >= 3:
+        if words(seg, a) >= least and words(b, e) >= least:
             out.append((seg, a))
             seg = b
     out.append((seg, e))
@@ -617,7 +627,11 @@ def looks_factual(sentence: str, lang: str | None = None) -> bool:
     key = _KEY_RE.sub(" ", norm.replace("’", "'")).strip()
     if key in _FILLERS or _META_RE.match(key):
         return False
-    if len(_WORD_RE.findall(s)) < 4:
+    words = _WORD_RE.findall(s)
+    arabic = _AR_ANY_RE.search(s) is not None
+    # Arabic writes articles, prepositions and pronouns onto the word: two or three words
+    # say as much as an English four ("قصفوا السوق", "أخذ سامي المال": "Sami took the money").
+    if len(words) < (2 if arabic else 4):
         return False
     if _DIGIT_RE.search(s):
         return True
@@ -630,4 +644,19 @@ def looks_factual(sentence: str, lang: str | None = None) -> bool:
             continue
         if m.group() not in _CAP_IGNORE:
             return True
-    return _AR_ANY_RE.search(s) is not None and _AR_MARKER_RE.search(norm) is not None
+    if arabic and _AR_MARKER_RE.search(norm) is not None:
+        return True
+    return _content_words(norm) >= 2
+
+
+def _content_words(norm: str) -> int:
+    """Words of a normalised sentence that are not grammar, feeling or vagueness."""
+    count = 0
+    for word in _WORD_RE.findall(norm):
+        if _AR_ANY_RE.search(word):
+            count += len(word) >= 2 and not arabic_is_noise(word)
+            continue
+        for part in _APOSTROPHE_RE.split(word):
+            if len(part) >= 2 and part not in LATIN_NOISE and not part.isdigit():
+                count += 1
+    return count
