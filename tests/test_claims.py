@@ -562,7 +562,7 @@ def test_statements_in_arabic_and_french_are_claims_as_often_as_their_english() 
         other = (folder / f"tatoeba.{pair}.{lang}").read_text("utf-8").splitlines()
         english = (folder / f"tatoeba.{pair}.eng").read_text("utf-8").splitlines()
         assert len(other) == len(english) >= 500
-        judged = [(looks_factual(x), looks_factual(e)) for x, e in zip(other, english)]
+        judged = [(looks_factual(x), looks_factual(e)) for x, e in zip(other, english, strict=True)]
         kept_in_english = sum(e for _x, e in judged)
         kept_in_both = sum(x and e for x, e in judged)
         assert kept_in_english >= 300, pair
