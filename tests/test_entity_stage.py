@@ -11,9 +11,12 @@ from tests.dbutil import connect_catalog
 
 EN = (
     "Report of 12 March 2024. Abu Hamza al-Firansi met the commander in Raqqa. "
-    "The convoy then drove to Mosul."
+    "The convoy then drove to Mosul. Daesh fighters held the bridge."
 )
-AR = "قال الشاهد إن أبو حمزة الفرنسي وصل إلى الرقة في تموز ٢٠١٤ ثم غادر إلى الموصل."
+AR = (
+    "قال الشاهد إن أبو حمزة الفرنسي وصل إلى الرقة في تموز ٢٠١٤ ثم غادر إلى الموصل. "
+    "وكان عناصر داعش عند الجسر."
+)
 
 
 @pytest.mark.slow
@@ -46,6 +49,14 @@ def test_mentions_resolve_to_one_entity_per_case_across_scripts(cli: CLI, tmp_pa
     assert kunya, ents
     assert any(e["label"] == "DATE" for e in ents)
     assert any(e["label"] == "TERM" and e["name"] == "convoy" for e in ents)
+    # One organisation under two names (the alias table), merged with the table's reason.
+    group = [
+        e for e in ents if e["label"] == "ORG" and {"Daesh", "داعش"} & {e["name"], *e["aliases"]}
+    ]
+    assert len(group) == 1 and {"Daesh", "داعش"} <= {group[0]["name"], *group[0]["aliases"]}
+    merged = cli.json("entities", "merges", "--case", "c1")["merges"]
+    alias = [m for m in merged if any(r.startswith("alias table: ") for r in m["reasons"])]
+    assert len(alias) == 1 and alias[0]["status"] == "auto", merged
 
     # Every mention points at its text unit, with exact offsets.
     db = connect_catalog(cli.archive)

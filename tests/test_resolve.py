@@ -8,9 +8,11 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from sijill.analysis.aliases import AliasTable, alias_key
 from sijill.analysis.mentions import name_key
 from sijill.analysis.resolve import (
     AUTO_MERGE,
@@ -26,6 +28,7 @@ from sijill.analysis.translit import (
     skeleton,
     skeleton_tokens,
 )
+from sijill.errors import ConfigError
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -65,6 +68,9 @@ def check_invariants(props: list[MergeProposal]) -> None:
     folded = {p.entity_id for p in props if per_entity[p.entity_id] == 1}
     for p in props:
         assert p.into_id not in folded, p
+
+
+NO_ALIASES = AliasTable(())
 
 
 def merges(entities: list[EntityRecord], **kw: object) -> dict[int, MergeProposal]:
@@ -382,6 +388,7 @@ def test_labels_must_match_and_dates_and_terms_never_merge() -> None:
 
 
 def test_acronyms_by_initials_wait_for_review() -> None:
+    # Without the alias table (which knows ISIS, EI, ASL and FSA): initials alone.
     got = merges(
         [
             ent(1, "ORG", "FSA", 9),
@@ -393,7 +400,8 @@ def test_acronyms_by_initials_wait_for_review() -> None:
             ent(7, "ORG", "ASL"),
             ent(8, "ORG", "l'Armée syrienne libre"),
             ent(9, "ORG", "SDF"),
-        ]
+        ],
+        aliases=NO_ALIASES,
     )
     assert {k: v.into_id for k, v in got.items()} == {1: 2, 3: 4, 5: 6, 7: 8}
     assert got[1].reasons == ("'FSA' is the initials of 'Free Syrian Army'",)
@@ -405,7 +413,7 @@ def test_acronym_defined_in_a_text_is_automatic() -> None:
     entities = [ent(1, "ORG", "FSA"), ent(2, "ORG", "Free Syrian Army")]
     defs = acronym_definitions("Fighters of the Free Syrian Army (FSA) withdrew.")
     assert defs == {"FSA": "Free Syrian Army"}
-    got = merges(entities, definitions=defs)
+    got = merges(entities, definitions=defs, aliases=NO_ALIASES)
     assert got[1].into_id == 2
     assert got[1].confidence >= AUTO_MERGE
     assert got[1].reasons[0] == "defined in the text: 'Free Syrian Army (FSA)'"
@@ -413,16 +421,19 @@ def test_acronym_defined_in_a_text_is_automatic() -> None:
     got = merges(
         [ent(1, "ORG", "HTS"), ent(2, "ORG", "Hayat Tahrir al-Sham")],
         definitions={"hts": "hayat tahrir sham"},
+        aliases=NO_ALIASES,
     )
     assert got[1].confidence >= AUTO_MERGE
     got = merges(
         [ent(1, "ORG", "ASL"), ent(2, "ORG", "l'Armée syrienne libre")],
         definitions=acronym_definitions("Des combattants de l'Armée syrienne libre (ASL)."),
+        aliases=NO_ALIASES,
     )
     assert got[1].into_id == 2 and got[1].confidence >= AUTO_MERGE
     got = merges(
         [ent(1, "ORG", "Daesh"), ent(2, "ORG", "Islamic State")],
         definitions={"DAESH": "the Islamic State"},
+        aliases=NO_ALIASES,
     )
     assert got[1].into_id == 2 and got[1].confidence >= AUTO_MERGE
 
@@ -523,7 +534,9 @@ def test_chains_point_to_the_final_root_with_the_weakest_confidence() -> None:
             ent(7, "ORG", "الجيش السوري الحر"),
         ]
     )
-    assert {k: v.into_id for k, v in got.items()} == {1: 3, 2: 3, 4: 3, 5: 6}
+    # الجيش السوري الحر is the Free Syrian Army by the alias table, not by its letters.
+    assert {k: v.into_id for k, v in got.items()} == {1: 3, 2: 3, 4: 3, 5: 6, 7: 6}
+    assert got[7].reasons[0].startswith("alias table: ")
     assert got[1].confidence <= min(got[2].confidence, 0.9)
     assert len(got[1].reasons) >= 1
 
@@ -584,3 +597,99 @@ def test_many_entities_block_candidates() -> None:
     orgs = [p for p in props if p.entity_id > 4600]
     assert len(orgs) == 100
     assert all(p.into_id == p.entity_id - 1 and p.confidence < AUTO_MERGE for p in orgs)
+
+
+# ---------------------------------------------------------------------------------------------
+# the alias table
+
+
+def test_one_organisation_under_its_names_in_three_languages_is_one() -> None:
+    names = ["Islamic State", "ISIS", "ISIL", "Daesh", "داعش", "الدولة الإسلامية",
+             "État islamique", "l'État islamique", "EI", "Daech", "تنظيم الدولة"]  # fmt: skip
+    entities = [ent(i + 1, "ORG", n, 3 if n == "Islamic State" else 1) for i, n in enumerate(names)]
+    entities.append(ent(50, "ORG", "Free Syrian Army"))
+    entities.append(ent(51, "ORG", "الجيش الحر"))
+    entities.append(ent(52, "ORG", "Jaysh al-Islam"))  # another group: never with them
+    got = merges(entities)
+    assert {k: v.into_id for k, v in got.items() if k < 50} == {k: 1 for k in range(2, 12)}
+    assert got[51].into_id == 50 and 52 not in got
+    for p in got.values():
+        assert p.confidence >= AUTO_MERGE
+    reason = got[4].reasons[0]
+    assert reason.startswith("alias table: 'Daesh' and 'Islamic State' are names of ")
+    assert "resolution 2249" in reason  # the source is shown
+    # Another label is another thing: a person called "Daesh" in a text is not the group.
+    assert not merges([ent(1, "ORG", "Islamic State"), ent(2, "PERSON", "Daesh")])
+
+
+def test_an_acronym_alias_stays_in_doubt_where_the_case_has_other_initials() -> None:
+    props = propose_merges(
+        [
+            ent(1, "ORG", "SDF"),
+            ent(2, "ORG", "Syrian Democratic Forces"),
+            ent(3, "ORG", "قوات سوريا الديمقراطية"),
+            ent(4, "ORG", "Southern Defence Front"),
+        ]
+    )
+    check_invariants(props)
+    sdf = [p for p in props if p.entity_id == 1]
+    assert sorted(p.into_id for p in sdf) == [2, 4]
+    assert all(p.confidence < AUTO_MERGE for p in sdf)
+    arabic = [p for p in props if p.entity_id == 3]
+    assert [p.into_id for p in arabic] == [2] and arabic[0].confidence >= AUTO_MERGE
+
+
+def test_a_case_extends_the_alias_table(tmp_path: Path) -> None:
+    extra = tmp_path / "aliases.yaml"
+    extra.write_text(
+        "entries:\n"
+        "  - id: jamaat-al-sarab\n"
+        "    label: ORG\n"
+        "    name: Jama'at al-Sarab\n"
+        "    aliases:\n"
+        "      - {name: Jama'at al-Sarab, source: its own name (fictional)}\n"
+        "      - {name: Mirage Brigade, lang: en, source: case notes (fictional)}\n"
+        "      - {name: JAS, exact_case: true, source: case notes (fictional)}\n",
+        encoding="utf-8",
+    )
+    table = AliasTable.for_case(str(extra))
+    assert table.lookup("Daesh") is not None  # the shipped entries stay
+    got = merges(
+        [
+            ent(1, "ORG", "Jama'at al-Sarab", 2),
+            ent(2, "ORG", "Mirage Brigade"),
+            ent(3, "ORG", "JAS"),
+        ],
+        aliases=table,
+    )
+    assert {k: v.into_id for k, v in got.items()} == {2: 1, 3: 1}
+    assert "case notes (fictional)" in got[2].reasons[0]
+    found = table.find(
+        "The Mirage Brigade, known as JAS, with the SDF. Then see THE JAS HQ ADDRESS."
+    )
+    assert [(m.text, m.info["alias_of"]) for m in found] == [
+        ("Mirage Brigade", "jamaat-al-sarab"),
+        ("JAS", "jamaat-al-sarab"),
+        ("SDF", "syrian-democratic-forces"),
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {id: x, name: X, aliases: [{name: Y}]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="needs a source"):
+        AliasTable.load(bad)
+
+
+def test_the_shipped_alias_table_is_sound() -> None:
+    table = AliasTable.default()
+    assert len(table.entries) >= 20
+    seen: dict[str, str] = {}
+    for entry in table.entries:
+        for alias in entry.aliases:
+            assert alias.source, (entry.id, alias.name)
+            key = alias.name if alias.exact_case else alias_key(alias.name)
+            assert seen.setdefault(key, entry.id) == entry.id, f"{alias.name} in two entries"
+    # Common words are not aliases, in any language (the header of aliases.yaml says why).
+    text = (
+        "This is the base of the rule. Les jeunes et le parti. The youth (الشباب) met at "
+        "القاعدة العسكرية. Richard Wagner wrote operas. Is it? IS IT? Ei, ei!"
+    )
+    assert table.find(text) == []

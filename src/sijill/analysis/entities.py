@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from sijill.analysis.aliases import AliasTable
 from sijill.analysis.entity_dates import find_dates
 from sijill.analysis.entity_rules import find_names
 from sijill.analysis.gazetteer import Gazetteer, find_glossary
@@ -45,6 +46,7 @@ _EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "morphologizer"
 _PRIORITY = {
     "glossary": 0,
     "gazetteer": 0,
+    "alias": 0,
     "rule:unit": 0,
     "rule:kunya": 1,
     "rule:nisba": 1,
@@ -90,12 +92,16 @@ def _spacy_mentions(doc: Any, source: str) -> list[Mention]:
 
 
 def _rule_mentions(
-    text: str, gazetteer: Gazetteer | None, glossary: Mapping[str, str] | None
+    text: str,
+    gazetteer: Gazetteer | None,
+    glossary: Mapping[str, str] | None,
+    aliases: AliasTable | None = None,
 ) -> list[Mention]:
     found: list[Mention] = []
     if glossary:
         found += find_glossary(text, glossary)
     found += (gazetteer if gazetteer is not None else Gazetteer.default()).find(text)
+    found += (aliases if aliases is not None else AliasTable.default()).find(text)
     found += find_names(text)
     found += find_dates(text)
     return found
@@ -122,10 +128,12 @@ def extract(
     lang: str | None,
     gazetteer: Gazetteer | None = None,
     glossary: dict[str, str] | None = None,
+    aliases: AliasTable | None = None,
 ) -> list[Mention]:
-    """Mentions in `text`. `gazetteer` None means the default one; offsets index `text`."""
+    """Mentions in `text`. `gazetteer` and `aliases` None mean the shipped ones; offsets
+    index `text`."""
     code = _lang_code(lang)
-    found = _rule_mentions(text, gazetteer, glossary)
+    found = _rule_mentions(text, gazetteer, glossary, aliases)
     if code in SPACY_MODELS and text.strip():
         found += _spacy_mentions(spacy_model(code)(text), f"spacy:{code}")
     return _resolve(found)
@@ -136,10 +144,11 @@ def extract_many(
     gazetteer: Gazetteer | None = None,
     glossary: dict[str, str] | None = None,
     batch_size: int = 64,
+    aliases: AliasTable | None = None,
 ) -> list[list[Mention]]:
     """`extract` for many (text, lang) pairs, with spaCy batching units of one language."""
     pairs = list(units)
-    results = [_rule_mentions(text, gazetteer, glossary) for text, _ in pairs]
+    results = [_rule_mentions(text, gazetteer, glossary, aliases) for text, _ in pairs]
     by_lang: dict[str, list[int]] = {}
     for i, (text, lang) in enumerate(pairs):
         code = _lang_code(lang)

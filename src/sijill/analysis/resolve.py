@@ -15,6 +15,10 @@ database):
   for/in, de/du/des/la/le/l'/d'/et/en, al-/el- are skipped). Higher when a text defines it:
   pass ``definitions`` (see `acronym_definitions`).
 
+* **alias**: names that the alias table (`aliases`, reviewed, with a source for each name)
+  lists under one organisation ("Daesh", "État islamique", داعش): 0.95, the reason naming
+  the table's sources.
+
 Labels must match (acronyms: ORG with ORG); DATE and TERM entities never merge, nor two
 gazetteer entities (the gazetteer says they are different places).
 
@@ -48,6 +52,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sijill.analysis.aliases import Alias, AliasTable
 from sijill.analysis.mentions import name_key
 from sijill.analysis.translit import (
     SkelToken,
@@ -252,10 +257,10 @@ class _Ent:
 class _Edge:
     src: int
     dst: int
-    kind: str  # defined, kunya, acronym, variant
+    kind: str  # alias, defined, kunya, acronym, variant
     conf: float
     reasons: tuple[str, ...]
-    detail: str = ""  # kunya: how the prefix matched
+    detail: str = ""  # kunya: how the prefix matched; alias: "acronym" for one
 
 
 def _ent(rec: EntityRecord) -> _Ent:
@@ -504,7 +509,38 @@ def _reasons(option: _Option, names: Mapping[int, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*own, *option.via.reasons)))
 
 
-_KIND_ORDER = {"defined": 3, "kunya": 2, "acronym": 1, "variant": 0}
+_KIND_ORDER = {"alias": 4, "defined": 3, "kunya": 2, "acronym": 1, "variant": 0}
+ALIAS_CONFIDENCE = 0.95
+
+
+def _alias_edges(
+    ents: list[_Ent], skip: set[tuple[int, int]], table: AliasTable
+) -> Iterable[_Edge]:
+    """Entities whose names are aliases of one entry of the table fold into its best-ranked."""
+    groups: dict[str, list[tuple[_Ent, str, Alias]]] = defaultdict(list)
+    for e in ents:
+        for surface in dict.fromkeys((e.rec.name, *e.rec.aliases)):
+            hit = table.lookup(surface)
+            if hit is not None and hit[0].label == e.rec.label:
+                groups[hit[0].id].append((e, surface, hit[1]))
+                break
+    entries = {entry.id: entry for entry in table.entries}
+    for entry_id, members in groups.items():
+        if len(members) < 2:
+            continue
+        top, top_surface, top_alias = max(members, key=lambda m: m[0].rank)
+        for e, surface, alias in members:
+            if e is top or _pair(e.rec.id, top.rec.id) in skip or (e.gaz and top.gaz):
+                continue
+            reason = (
+                f"alias table: '{surface}' and '{top_surface}' are names of "
+                f"{entries[entry_id].name} ('{alias.name}': {alias.source}; "
+                f"'{top_alias.name}': {top_alias.source})"
+            )
+            # An acronym stays open to doubt: if the case also holds another name with those
+            # initials ("Southern Defence Front" for SDF), a person chooses.
+            detail = "acronym" if alias.exact_case else ""
+            yield _Edge(e.rec.id, top.rec.id, "alias", ALIAS_CONFIDENCE, (reason,), detail)
 
 
 def propose_merges(
@@ -512,8 +548,11 @@ def propose_merges(
     *,
     definitions: Mapping[str, str] | None = None,
     skip: Collection[tuple[int, int]] = (),
+    aliases: AliasTable | None = None,
 ) -> list[MergeProposal]:
     """Merge proposals among the entities of one case (see the module's docstring).
+
+    ``aliases``: the alias table (None: the shipped one); names of one entry fold together.
 
     ``definitions``: acronym → full name found in the case's texts (`acronym_definitions`).
     Both sides are normalised here (acronym: case, accents, dots; full name: `name_key`, with
@@ -534,17 +573,22 @@ def propose_merges(
     names = {e.rec.id: e.rec.name for e in ents}
 
     out_edges: dict[int, dict[int, _Edge]] = defaultdict(dict)
+    table = aliases if aliases is not None else AliasTable.default()
     for edge in (
+        *_alias_edges(ents, skip_pairs, table),
         *_acronym_edges(ents, skip_pairs, definitions),
         *_kunya_edges(ents, skip_pairs),
         *_variant_edges(ents, skip_pairs),
     ):
         have = out_edges[edge.src].get(edge.dst)
-        if have is None or (edge.conf, _KIND_ORDER[edge.kind]) > (
-            have.conf,
-            _KIND_ORDER[have.kind],
-        ):
+        if have is None:
             out_edges[edge.src][edge.dst] = edge
+        elif (edge.conf, _KIND_ORDER[edge.kind]) > (have.conf, _KIND_ORDER[have.kind]):
+            if have.kind != "kunya":  # every reason for the same pair is shown
+                edge.reasons = tuple(dict.fromkeys((*edge.reasons, *have.reasons)))
+            out_edges[edge.src][edge.dst] = edge
+        elif edge.kind != "kunya":
+            have.reasons = tuple(dict.fromkeys((*have.reasons, *edge.reasons)))
 
     root: dict[int, int] = {}
     folded: dict[int, MergeProposal] = {}
@@ -566,7 +610,10 @@ def propose_merges(
         def order(o: _Option) -> tuple[float, int, tuple[int, int, int, int]]:
             return (o.conf, _KIND_ORDER[o.edge.kind], by_id[o.root].rank)
 
-        if not any(o.edge.kind == "defined" for o in options):
+        if not any(
+            o.edge.kind == "defined" or (o.edge.kind == "alias" and not o.edge.detail)
+            for o in options
+        ):
             amb = _ambiguous(options)
             if amb:
                 onto = [
@@ -598,7 +645,10 @@ def _ambiguous(options: list[_Option]) -> list[_Option]:
     for kind in ("kunya", "acronym"):
         per_root: dict[int, _Option] = {}
         for o in options:
-            if o.edge.kind != kind:
+            is_kind = o.edge.kind == kind or (
+                kind == "acronym" and o.edge.kind == "alias" and o.edge.detail == "acronym"
+            )
+            if not is_kind:
                 continue
             have = per_root.get(o.root)
             if have is None or o.conf > have.conf:

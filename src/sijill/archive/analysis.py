@@ -100,6 +100,7 @@ def resolve_entities(
     Returns (applied, waiting for review). A pair once decided (by the machine or a person)
     is never proposed again, so a split stays split.
     """
+    from sijill.analysis.aliases import AliasTable
     from sijill.analysis.resolve import AUTO_MERGE, EntityRecord, propose_merges
 
     live = (
@@ -116,8 +117,11 @@ def resolve_entities(
         )
     ).all()
     definitions = _definitions(session, case_id)
+    case = session.get(Case, case_id)
+    config = ((case.config if case is not None else None) or {}).get("entity_extractor", {})
+    aliases = AliasTable.for_case(str(config.get("aliases") or ""))
     live_keys = sorted((e.id, e.key, int(n)) for e, n in rows)
-    fp = _fingerprint(live_keys, sorted(decided), definitions, 1)
+    fp = _fingerprint(live_keys, sorted(decided), definitions, aliases.digest(), 1)
     if not force and _state(session, case_id, "entities").get("fingerprint") == fp:
         return 0, 0
     records = [
@@ -134,7 +138,7 @@ def resolve_entities(
         if e.label not in ("DATE",)
     ]
     skip = {(a, b) for a, b, _s in decided}
-    proposals = propose_merges(records, definitions=definitions, skip=skip)
+    proposals = propose_merges(records, definitions=definitions, skip=skip, aliases=aliases)
     splits = [(a, b) for a, b, status in decided if status == "split"]
     applied = waiting = 0
     for p in proposals:
@@ -170,7 +174,7 @@ def resolve_entities(
             EntityMerge.case_id == case_id
         )
     ).all()
-    fp = _fingerprint(live_keys, sorted(after), definitions, 1)
+    fp = _fingerprint(live_keys, sorted(after), definitions, aliases.digest(), 1)
     _set_state(session, case_id, "entities", {"fingerprint": fp})
     return applied, waiting
 

@@ -35,7 +35,8 @@ def _parse_glossary(raw: str) -> dict[str, str]:
 
 class EntityExtractor(Stage):
     name = "entity_extractor"
-    version = 1
+    # 2: the alias table (organisations under their other names, kept as their own entities)
+    version = 2
     description = "people, places, organisations, dates and glossary terms in every text unit"
     kinds: ClassVar[frozenset[str]] = frozenset({"document", "email", "image", "audio", "video"})
     after: ClassVar[tuple[str, ...]] = (
@@ -45,11 +46,13 @@ class EntityExtractor(Stage):
         "email_unpacker",
         "whisper_transcriber",
     )
-    defaults: ClassVar[dict[str, Any]] = {"gazetteer": "", "glossary": ""}
+    defaults: ClassVar[dict[str, Any]] = {"gazetteer": "", "glossary": "", "aliases": ""}
     config_help: ClassVar[dict[str, str]] = {
         "gazetteer": "a YAML or CSV gazetteer of the case (places, units, people with their "
         "variants in any script), added to the built-in one",
         "glossary": "the case's jargon as 'term=meaning; term=meaning'",
+        "aliases": "a YAML alias table of the case (organisations under their other names, "
+        "each with its source), added to the built-in one (src/sijill/analysis/aliases.yaml)",
     }
     timeout_s = 1800
     reads_text = True
@@ -64,6 +67,7 @@ class EntityExtractor(Stage):
             spacy_model(lang)
 
     def run(self, ctx: StageContext) -> StageResult:
+        from sijill.analysis.aliases import AliasTable
         from sijill.analysis.entities import extract_many
         from sijill.analysis.gazetteer import Gazetteer
 
@@ -71,9 +75,12 @@ class EntityExtractor(Stage):
         if ctx.config["gazetteer"]:
             gazetteer = gazetteer.extended(Gazetteer.load(str(ctx.config["gazetteer"])))
         glossary = _parse_glossary(str(ctx.config["glossary"] or ""))
+        aliases = AliasTable.for_case(str(ctx.config["aliases"] or ""))
         # Translations are names in English of names already found in the original.
         units = [u for u in ctx.text_units if u.kind != "translation" and u.text.strip()]
-        found = extract_many([(u.text, u.lang) for u in units], gazetteer, glossary or None)
+        found = extract_many(
+            [(u.text, u.lang) for u in units], gazetteer, glossary or None, aliases=aliases
+        )
         mentions: list[MentionOut] = []
         for unit, ms in zip(units, found, strict=True):
             for m in ms:
