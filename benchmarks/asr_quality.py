@@ -62,7 +62,8 @@ NUMBERS = {
 RAW = r"""
 import json, sys, time
 from faster_whisper import WhisperModel, decode_audio
-path, threads, clips, kw = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+path, threads = sys.argv[1], int(sys.argv[2])
+clips, kw = json.loads(sys.argv[3]), json.loads(sys.argv[4])
 model = WhisperModel(path, device="cpu", compute_type="int8", cpu_threads=threads,
                      local_files_only=True)
 out = {}
