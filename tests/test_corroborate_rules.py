@@ -118,3 +118,29 @@ def test_corroborate_uses_groups_and_the_index() -> None:
     assert (0, 1) not in pairs  # same group
     assert {(0, 2), (1, 2)} <= pairs
     assert all(lk.relation == "supports" for lk in links)
+
+
+def test_a_shared_duration_is_no_evidence_of_one_event() -> None:
+    # Two stays of "two weeks", nothing else in common: close in meaning, but no link.
+    a = _facts(1, 0, who=None, where=None, year=None, count=2, unit="week")
+    b = _facts(2, 1, who=None, where=None, year=None, count=2, unit="week")
+    assert cor.decide(a, b, 0.91, 0.05) is None
+    # Far above both neighbourhoods, a pair may still be linked on meaning alone...
+    link = cor.decide(a, b, 0.97, 0.2)
+    assert link is not None and link.relation == "supports"
+    # ...but the duration is never given as a reason.
+    assert not any("same number" in r for r in link.reasons)
+    # A shared count of people is evidence (with a place in common it supports).
+    a = _facts(3, 0, who=None, year=None, count=40, unit="fighter")
+    b = _facts(4, 1, who=None, year=None, count=40, unit="fighter")
+    link = cor.decide(a, b, 0.91, 0.01)
+    assert link is not None and any("same number" in r for r in link.reasons)
+
+
+def test_counts_of_one_event_conflict_whatever_noun_counts_them() -> None:
+    for unit_a, unit_b in (("brother", "fighter"), ("man", "fighter"), ("brother", "man")):
+        a = _facts(1, 0, who=None, count=150, unit=unit_a)
+        b = _facts(2, 1, who=None, count=40, unit=unit_b)
+        link = cor.decide(a, b, 0.92, 0.03)
+        assert link is not None and link.relation == "contradicts", (unit_a, unit_b)
+        assert any("different number" in r for r in link.reasons)

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 # Bump when the scoring changes: stored links are recomputed when it does.
-VERSION = 1
+VERSION = 2
 
 # Neighbours fetched per claim, and the cosine below which a pair is never looked at.
 NEIGHBOURS = 10
@@ -43,6 +43,8 @@ R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
 SUPPORT_MATCH = 0.0
 SUPPORT_MATCH_SHARED = -0.08
+# A support with no fact in common needs this much (set on the dev half).
+SUPPORT_MATCH_ALONE = 0.10
 # CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
 # case (few, varied claims) from linking loosely related ones.
 SUPPORT_FLOOR = 0.86
@@ -221,8 +223,12 @@ def _tolerance(q: Quantity) -> tuple[float, float]:
 
 # Counted things that a witness may name differently for the same people.
 PEOPLE = frozenset(
-    {"fighter", "man", "person", "prisoner", "soldier", "recruit", "guard", "detainee"}
-)
+    {"fighter", "man", "person", "prisoner", "soldier", "recruit", "guard", "detainee",
+     "brother"}
+)  # fmt: skip
+# A length of time ("two weeks", "three days") is said of countless different events: it is
+# never, on its own, a sign that two claims tell the same one.
+DURATIONS = frozenset({"minute", "hour", "day", "week", "month", "year", "time"})
 
 
 def _known_unit(unit: str) -> bool:
@@ -263,7 +269,10 @@ def _counts(q: list[Quantity]) -> list[Quantity]:
 
 
 def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
-    """(agreements, conflicts) between the numbers of two claims, for the same counted thing."""
+    """(agreements, conflicts) between the numbers of two claims, for the same counted thing.
+
+    Agreeing durations ("two weeks" and "deux semaines") are not listed: they are no evidence
+    of one event (see `DURATIONS`); differing ones still conflict."""
     agree: list[str] = []
     conflict: list[str] = []
     bn = _counts(b.numbers)
@@ -277,7 +286,8 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
         ]
         what = f" of {qa.unit}s" if qa.unit and _known_unit(qa.unit) else ""
         if matched:
-            agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
+            if qa.unit not in DURATIONS or matched[0].unit not in DURATIONS:
+                agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
         elif len(comparable) == 1 and qa.unit and comparable[0].unit == qa.unit:
             conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
         elif len(comparable) == 1 and _counts_alike(qa, comparable[0]):
@@ -421,6 +431,11 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
             return _link(a, b, "contradicts", score, reasons + conflicts)
         return None
     if cosine < SUPPORT_FLOOR:
+        return None
+    # Closeness in meaning alone is not enough: two stays of "two weeks" read alike. A
+    # support needs one fact in common (who, where, when, how many) or a match far above
+    # both neighbourhoods.
+    if evidence <= 0 and match < SUPPORT_MATCH_ALONE:
         return None
     if match >= SUPPORT_MATCH or (match >= SUPPORT_MATCH_SHARED and evidence >= SUPPORT_EVIDENCE):
         score = _score(match, evidence)

@@ -93,6 +93,10 @@ UNITS: dict[str, tuple[str, ...]] = {
     "man": (
         "man", "men", "homme", "hommes", "رجل", "رجال", "رجلا", "شاب", "شبان", "شباب", "شابا",
     ),
+    "brother": (  # in testimonies, often the fighters of one's own side
+        "brother", "brothers", "brethren", "frère", "frères", "أخ", "أخا", "إخوة", "إخوان",
+        "اخوة", "اخوان",
+    ),
     "checkpoint": (
         "checkpoint", "checkpoints", "check-point", "check-points", "barrage", "barrages",
         "حاجز", "حواجز", "حاجزا",
@@ -589,7 +593,8 @@ _MULTIWORD_UNITS = [
 ]
 _WORD_AT = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?|[%٪$]")
 _OF = re.compile(
-    r"\s*(?:(?:of|among)\s+(?:the\s+|these\s+|those\s+)?|de\s+(?:ces\s+|les\s+)?|d['’]|des\s+"
+    r"\s*(?:(?:of|among)\s+(?:the\s+|these\s+|those\s+|our\s+|their\s+|his\s+|her\s+|my\s+)?"
+    r"|de\s+(?:ces\s+|les\s+|nos\s+|leurs\s+|mes\s+|ses\s+)?|d['’]|des\s+"
     r"|du\s+|parmi\s+(?:les\s+)?|من\s+)"
 )
 _SPACE = re.compile(r"\s*-?\s*")
