@@ -258,3 +258,19 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
         assert job.state == "failed" and "result not recorded" in (job.error or "")
         item = s.get_one(Item, job.item_id)
         assert item.status == "failed"
+
+
+def test_a_free_worker_takes_a_job_of_an_item_no_other_worker_is_on() -> None:
+    """One item's long jobs (the entities and the translation of a huge table) must not hold
+    every worker while other items wait: the scheduler's choice, on its own."""
+    from collections import deque
+
+    from sijill.pipeline.runner import choose_job
+
+    queue = deque([11, 12, 21, 31])
+    item_of = {11: "big", 12: "big", 21: "small-1", 31: "small-2"}
+    assert choose_job(queue, item_of, busy={"big"}) == 2  # small-1 first, big waits
+    assert choose_job(queue, item_of, busy={"small-1"}) == 0  # nothing busy ahead: the head
+    assert choose_job(queue, item_of, busy=set()) == 0
+    assert choose_job(deque([11, 12]), item_of, busy={"big"}) == 0  # only big left: go on
+    assert choose_job(queue, item_of, busy={"big"}, lookahead=2) == 0  # looks only so far

@@ -191,6 +191,14 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
     )
 
 
+def items_of(session: Session, job_ids: Iterable[int]) -> dict[int, str]:
+    """The item of each job."""
+    ids = list(job_ids)
+    return dict(
+        session.execute(select(Job.id, Job.item_id).where(Job.id.in_(ids))).tuples().all()
+    )
+
+
 def mark_running(session: Session, job_id: int) -> None:
     session.execute(
         update(Job)

@@ -9,6 +9,7 @@ jobs left 'running' and carries on: results are keyed, so nothing is done twice.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import multiprocessing as mp
 import os
 import shutil
@@ -51,6 +52,23 @@ class Progress:
 
 
 PREFETCH = 2  # jobs a worker holds: the next one waits in its pipe while the parent commits
+# How far down the queue a free worker looks for a job of an item no other worker is on.
+LOOKAHEAD = 256
+
+
+def choose_job(
+    queue: deque[int], item_of: dict[int, str], busy: set[str], lookahead: int = LOOKAHEAD
+) -> int:
+    """The position in `queue` of the next job to hand out: the first whose item no other
+    worker is processing, so that one item's long jobs (entities and translation of a huge
+    table, say) never hold every worker while other items wait; the head if every job near
+    it belongs to a busy item."""
+    for pos, job_id in enumerate(queue):
+        if pos >= lookahead:
+            break
+        if item_of.get(job_id) not in busy:
+            return pos
+    return 0
 
 
 class _Worker:
@@ -146,6 +164,7 @@ class Runner:
                 s.execute(update(Job).where(Job.state == "failed").values(state="pending"))
             self.queue: deque[int] = deque(jobs.plan(s, self.registry))
         self.queued = set(self.queue)
+        self.item_of: dict[int, str] = {}
         self.total = len(self.queue)
         progress.total(self.total)
         if not self.queue:
@@ -174,7 +193,7 @@ class Runner:
             while self.queue or any(w.inflight for w in pool):
                 for w in pool:
                     while w.ready and len(w.inflight) < PREFETCH and self.queue:
-                        self._dispatch(w, self.queue.popleft())
+                        self._dispatch(w, self._take(w, pool))
                 soonest = min(w.deadline for w in pool)
                 timeout = None if soonest == float("inf") else max(0.0, soonest - time.monotonic())
                 ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
@@ -270,6 +289,21 @@ class Runner:
             return float(self.timeout_override)
         st = self.registry.get(stage)
         return float(st.timeout_s or self.timeout_s)
+
+    def _take(self, w: _Worker, pool: list[_Worker]) -> int:
+        """Remove and return the job `w` should run next (see `choose_job`)."""
+        head = list(itertools.islice(self.queue, LOOKAHEAD))
+        unknown = [j for j in head if j not in self.item_of]
+        if unknown:
+            with self.archive.catalog.session() as s:
+                self.item_of.update(jobs.items_of(s, unknown))
+        busy = {
+            self.item_of.get(j, "") for other in pool if other is not w for j, _s in other.inflight
+        }
+        pos = choose_job(self.queue, self.item_of, busy)
+        job_id = self.queue[pos]
+        del self.queue[pos]
+        return job_id
 
     def _dispatch(self, w: _Worker, job_id: int) -> None:
         with self.archive.catalog.session() as s:
