@@ -51,7 +51,10 @@ class Progress:
         """A long job's own progress (0..1); None when it has finished."""
 
 
-PREFETCH = 2  # jobs a worker holds: the next one waits in its pipe while the parent commits
+# A worker holds one job at a time: a job queued behind a long one would wait for it while
+# another worker sat idle. The next job is sent as soon as the last is reported done, before
+# the parent commits its result, so catalog writes still overlap stage work.
+PREFETCH = 1
 # How far down the queue a free worker looks for a job of an item no other worker is on.
 LOOKAHEAD = 256
 
@@ -199,7 +202,7 @@ class Runner:
                 ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
                 for i, w in enumerate(pool):
                     if w.conn in ready:
-                        self._drain(w, stats, progress)
+                        self._drain(w, pool, stats, progress)
                     if w.proc.sentinel in ready and not w.proc.is_alive():
                         if not w.ready and not w.inflight:
                             raise StageError(
@@ -239,7 +242,9 @@ class Runner:
         stats.elapsed_s = time.monotonic() - started
         return stats
 
-    def _drain(self, w: _Worker, stats: RunStats, progress: Progress) -> None:
+    def _drain(
+        self, w: _Worker, pool: list[_Worker], stats: RunStats, progress: Progress
+    ) -> None:
         """Handle every message a worker has sent so far."""
         try:
             while w.conn.poll():
@@ -257,6 +262,8 @@ class Runner:
                     _job, stage = w.inflight.popleft()
                     w.started, w.deadline = None, float("inf")
                     progress.job_progress(outcome.job_id, stage, None)
+                    if not w.inflight and self.queue:
+                        self._dispatch(w, self._take(w, pool))  # it works while we commit
                     self._commit(outcome, stats, progress, stage)
         except (EOFError, OSError):
             return  # the sentinel tells the rest
