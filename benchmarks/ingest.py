@@ -11,6 +11,13 @@ of any process. Usage:
     .venv/bin/python benchmarks/ingest.py [--docs 40] [--pages 20] [--scans 16] [--workers 2]
 
 Targets (issue 2): text-layer ratio <= 1.5, OCR ratio <= 1.15.
+
+`--prose N` (issue 11) measures N three-page PDFs of ordinary prose (real English sentences
+from Tatoeba, ../shared/data) the way a user meets them: from the first command (`sijill
+ingest`) to *searchable* (the last text-extraction job committed, read from the catalog's job
+times) and to *done* (`sijill run` returns: entities, claims with their embeddings, case
+passes), both against `pdftotext` on the same files in the same run, one file at a time.
+Targets: searchable <= 1.5x, done <= 10x.
 """
 
 from __future__ import annotations
@@ -100,6 +107,77 @@ def pdfium_alone(pdfs: list[Path]) -> float:
     return time.perf_counter() - t
 
 
+def make_prose_pdfs(d: Path, docs: int) -> list[Path]:
+    """Three-page PDFs of running prose: paragraphs of real sentences, wrapped like a letter."""
+    source = Path(__file__).resolve().parents[2] / "shared" / "data" / "tatoeba"
+    sentences: list[str] = []
+    for name in ("tatoeba.fra-eng.eng", "tatoeba.ara-eng.eng"):
+        if (source / name).is_file():
+            sentences += (source / name).read_text("utf-8").splitlines()
+    if not sentences:
+        sys.exit(f"--prose needs the Tatoeba sentences in {source}")
+    out, k = [], 0
+    for i in range(docs):
+        body = []
+        for _page in range(3):
+            lines: list[str] = []
+            while len(lines) < 50:
+                para = " ".join(sentences[(k + j) % len(sentences)] for j in range(5))
+                k += 5
+                cur = ""
+                for w in para.split():
+                    if len(cur) + len(w) > 88:
+                        lines.append(cur)
+                        cur = w
+                    else:
+                        cur = f"{cur} {w}".strip()
+                lines += [cur, ""]
+            body.append(lines[:50])
+        out.append(write_text_pdf(d / f"letter{i:04}.pdf", body))
+    return out
+
+
+def prose(docs: int, workers: int, env: dict[str, str], work: Path) -> None:
+    from tests.dbutil import connect_catalog
+
+    folder = work / "prose"
+    folder.mkdir()
+    pdfs = make_prose_pdfs(folder, docs)
+    raw = timed([["pdftotext", str(p), str(work / "prose.txt")] for p in pdfs], env, 1)
+    archive = work / "archive-prose"
+    sijill = [sys.executable, "-m", "sijill", "--archive", str(archive)]
+    subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
+    from datetime import UTC, datetime
+
+    began = datetime.now(UTC)
+    t = time.perf_counter()
+    for cmd in ([*sijill, "ingest", str(folder)], [*sijill, "run", "--workers", str(workers)]):
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+    done = time.perf_counter() - t
+    db = connect_catalog(archive, env["SIJILL_PASSPHRASE"])
+    rows = db.execute(
+        "SELECT stage, count(*), sum(duration_s), max(finished_at) FROM jobs GROUP BY stage"
+    ).fetchall()
+    claims = db.execute("SELECT count(*) FROM claims").fetchone()[0]
+    text_done = max(
+        datetime.fromisoformat(str(last)).replace(tzinfo=UTC)
+        for stage, _n, _s, last in rows
+        if stage == "pdfium_text_extractor"
+    )
+    searchable = (text_done - began).total_seconds()
+    print(f"prose: {docs} three-page PDFs, sijill --workers {workers}, pdftotext one at a time")
+    print(
+        f"  pdftotext {raw:.2f} s; sijill searchable after {searchable:.1f} s (ratio "
+        f"{searchable / raw:.1f}, target <= 1.5), done after {done:.1f} s (ratio "
+        f"{done / raw:.0f}, target <= 10)"
+    )
+    for stage, n, seconds, _last in sorted(rows, key=lambda r: -(r[2] or 0)):
+        print(f"    {stage:24} {n:5} jobs {seconds or 0:8.1f} s of job time")
+    claim_s = next((sec for st, _n, sec, _l in rows if st == "claim_extractor"), 0) or 0
+    if claims and claim_s:
+        print(f"  {claims} claims, {claims / claim_s:.0f} claims per second of claim-stage time")
+
+
 def peak_children_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -143,12 +221,19 @@ def main() -> None:
         help="also measure this many at a time (both sides); 1 is always measured",
     )
     ap.add_argument("--languages", default="eng+fra+ara")
+    ap.add_argument("--prose", type=int, default=0, help="only the prose measure, N documents")
     args = ap.parse_args()
     env = dict(os.environ, SIJILL_PASSPHRASE="benchmark", SIJILL_USER="bench", OMP_THREAD_LIMIT="1")
     for tool in ("pdftotext", "tesseract"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed")
     work = Path(tempfile.mkdtemp(prefix="sijill-bench-"))
+    if args.prose:
+        try:
+            prose(args.prose, args.workers, env, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         pdf_dir = work / "pdfs"
         scan_dir = work / "scans"
