@@ -194,9 +194,8 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
 def items_of(session: Session, job_ids: Iterable[int]) -> dict[int, str]:
     """The item of each job."""
     ids = list(job_ids)
-    return dict(
-        session.execute(select(Job.id, Job.item_id).where(Job.id.in_(ids))).tuples().all()
-    )
+    rows = session.execute(select(Job.id, Job.item_id).where(Job.id.in_(ids))).all()
+    return {int(job_id): str(item_id) for job_id, item_id in rows}
 
 
 def mark_running(session: Session, job_id: int) -> None:
