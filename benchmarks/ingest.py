@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,8 +148,6 @@ def prose(docs: int, workers: int, env: dict[str, str], work: Path) -> None:
     archive = work / "archive-prose"
     sijill = [sys.executable, "-m", "sijill", "--archive", str(archive)]
     subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
-    from datetime import UTC, datetime
-
     began = datetime.now(UTC)
     t = time.perf_counter()
     for cmd in ([*sijill, "ingest", str(folder)], [*sijill, "run", "--workers", str(workers)]):

@@ -23,9 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sijill.analysis.gazetteer import GAZETTEER_LABELS, PhraseMatcher
+from sijill.analysis.gazetteer import GAZETTEER_LABELS, PhraseMatcher, yaml_entries
 from sijill.analysis.mentions import Mention, name_key
 from sijill.errors import ConfigError
 
@@ -63,24 +61,40 @@ class AliasEntry:
     note: str = ""
 
 
-@dataclass(frozen=True)
 class AliasTable:
-    entries: tuple[AliasEntry, ...] = ()
+    """The entries, with their lookup index and matchers built once per table."""
+
+    def __init__(self, entries: tuple[AliasEntry, ...] = ()) -> None:
+        self.entries = entries
+        self._folded: dict[str, tuple[int, int]] = {}
+        self._exact: dict[str, tuple[int, int]] = {}
+        phrases: list[tuple[str, int]] = []
+        self._order: list[tuple[int, int]] = []
+        for e, entry in enumerate(entries):
+            for a, alias in enumerate(entry.aliases):
+                if alias.exact_case:
+                    self._exact.setdefault(alias.name, (e, a))
+                else:
+                    self._folded.setdefault(alias_key(alias.name), (e, a))
+                    phrases.append((_ELISION.sub("", alias.name), len(self._order)))
+                    self._order.append((e, a))
+        self._matcher = PhraseMatcher(phrases)
+        exact = sorted(self._exact, key=len, reverse=True)
+        self._exact_re = (
+            re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, exact)) + r")(?![^\W_])")
+            if exact
+            else None
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> AliasTable:
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read alias table {path}: {exc}") from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"alias table {path} is not valid YAML: {exc}") from exc
-        if isinstance(data, dict):
-            data = data.get("entries")
-        if not isinstance(data, list):
-            raise ConfigError(f"alias table {path}: expected a list of entries")
-        return cls(tuple(_entry(row, f"{path} entry {n + 1}") for n, row in enumerate(data)))
+        rows = yaml_entries(raw, f"alias table {path}")
+        return cls(tuple(_entry(row, f"{path} entry {n + 1}") for n, row in enumerate(rows)))
 
     @classmethod
     def default(cls) -> AliasTable:
@@ -105,10 +119,9 @@ class AliasTable:
 
     def lookup(self, name: str) -> tuple[AliasEntry, Alias] | None:
         """The entry and alias that `name` is (exact-case aliases only as written)."""
-        folded, exact = _index(self)
-        hit = exact.get(name.strip())
+        hit = self._exact.get(name.strip())
         if hit is None:
-            hit = folded.get(alias_key(name))
+            hit = self._folded.get(alias_key(name))
         if hit is None:
             return None
         e, a = hit
@@ -117,16 +130,14 @@ class AliasTable:
     def find(self, text: str) -> list[Mention]:
         """ORG (or the entry's label) mentions of every alias in `text`, keyed by own name."""
         out: list[Mention] = []
-        matcher, exact_re, order = _matchers(self)
-        for start, end, idx in matcher.finditer(text):
-            e, a = order[idx]
+        for start, end, idx in self._matcher.finditer(text):
+            e, a = self._order[idx]
             out.append(self._mention(text, start, end, e, a))
-        if exact_re is not None:
-            exact = _index(self)[1]
-            for m in exact_re.finditer(text):
-                if _in_capitals(text, m.start(), m.end(), exact):
+        if self._exact_re is not None:
+            for m in self._exact_re.finditer(text):
+                if _in_capitals(text, m.start(), m.end(), self._exact):
                     continue
-                e, a = exact[m.group()]
+                e, a = self._exact[m.group()]
                 out.append(self._mention(text, m.start(), m.end(), e, a))
         return out
 
@@ -179,47 +190,8 @@ def _entry(row: Any, where: str) -> AliasEntry:
     return AliasEntry(entry_id, label, name, tuple(aliases), str(row.get("note") or ""))
 
 
-@lru_cache(maxsize=32)
-def _index(
-    table: AliasTable,
-) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
-    folded: dict[str, tuple[int, int]] = {}
-    exact: dict[str, tuple[int, int]] = {}
-    for e, entry in enumerate(table.entries):
-        for a, alias in enumerate(entry.aliases):
-            if alias.exact_case:
-                exact.setdefault(alias.name, (e, a))
-            else:
-                folded.setdefault(alias_key(alias.name), (e, a))
-    return folded, exact
-
-
-@lru_cache(maxsize=32)
-def _matchers(
-    table: AliasTable,
-) -> tuple[PhraseMatcher, re.Pattern[str] | None, list[tuple[int, int]]]:
-    order: list[tuple[int, int]] = []
-    phrases: list[tuple[str, int]] = []
-    for e, entry in enumerate(table.entries):
-        for a, alias in enumerate(entry.aliases):
-            if not alias.exact_case:
-                phrases.append((_ELISION.sub("", alias.name), len(order)))
-                order.append((e, a))
-    exact = sorted(_index(table)[1], key=len, reverse=True)
-    exact_re = (
-        re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, exact)) + r")(?![^\W_])")
-        if exact
-        else None
-    )
-    return PhraseMatcher(phrases), exact_re, order
-
-
-def _load_default() -> AliasTable:
+@lru_cache(maxsize=1)
+def _default_table() -> AliasTable:
     ref = resources.files("sijill.analysis").joinpath("aliases.yaml")
     with resources.as_file(ref) as path:
         return AliasTable.load(path)
-
-
-@lru_cache(maxsize=1)
-def _default_table() -> AliasTable:
-    return _load_default()

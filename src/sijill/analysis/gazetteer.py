@@ -127,6 +127,19 @@ class PhraseMatcher:
             yield start, end, idx
 
 
+def yaml_entries(raw: str, what: str) -> list[Any]:
+    """The entries of a YAML list file: a list, or a mapping with an `entries` list."""
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{what} is not valid YAML: {exc}") from exc
+    if isinstance(data, dict):
+        data = data.get("entries")
+    if not isinstance(data, list):
+        raise ConfigError(f"{what}: expected a list of entries")
+    return data
+
+
 @dataclass
 class Gazetteer:
     entries: list[Entry] = field(default_factory=list)
@@ -141,15 +154,7 @@ class Gazetteer:
         if path.suffix.lower() == ".csv":
             rows: list[Mapping[str, Any]] = list(csv.DictReader(raw.splitlines()))
         else:
-            try:
-                data = yaml.safe_load(raw)
-            except yaml.YAMLError as exc:
-                raise ConfigError(f"gazetteer {path} is not valid YAML: {exc}") from exc
-            if isinstance(data, dict):
-                data = data.get("entries")
-            if not isinstance(data, list):
-                raise ConfigError(f"gazetteer {path}: expected a list of entries")
-            rows = data
+            rows = yaml_entries(raw, f"gazetteer {path}")
         return cls([_entry(row, f"{path} entry {n + 1}") for n, row in enumerate(rows)])
 
     @classmethod
