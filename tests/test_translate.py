@@ -97,3 +97,69 @@ def test_new_source_text_is_translated_again_not_twice(cli: CLI, tmp_path: Path)
     assert {u["source_unit_id"] for u in translations} == {u["id"] for u in originals}
     states = [s["state"] for s in after["stages"] if s["stage"] == "text_translator"]
     assert states.count("done") == 1, after["stages"]
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, corrupt: str | None = None) -> list[int]:
+    """Count Apertium passes (the real Apertium runs); with `corrupt`, drop the boundary mark
+    of the text containing it from the output of any pass that holds it, as a misbehaving
+    translator would."""
+    import re
+
+    from sijill.pipeline.stages import text_translator as tt
+
+    real = tt._apertium
+    calls: list[int] = []
+
+    def wrapped(text: str, modes: tuple[str, ...], timeout: float) -> str:
+        calls.append(len(text))
+        out = real(text, modes, timeout)
+        if corrupt and corrupt in text:
+            mark = re.findall(r"¶\d+¶", text[: text.index(corrupt)])[-1]
+            out = out.replace(mark, "")
+        return out
+
+    monkeypatch.setattr(tt, "_apertium", wrapped)
+    return calls
+
+
+def test_forged_boundary_marks_cannot_shift_translations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Texts that carry the translator's own boundary mark (a hostile table's cells) still come
+    back one translation per text, in order, in a single pass."""
+    from sijill.pipeline.stages.text_translator import PAIRS, translate
+
+    texts = [f"Le rapport {i} ¶{i + 1}¶ est arrivé.\n\n¶0¶\n\nLa maison brûle." for i in range(40)]
+    calls = _counting(monkeypatch)
+    out = translate(texts, PAIRS["fr"], timeout=120)
+    assert len(calls) == 1
+    assert len(out) == len(texts)
+    for i, english in enumerate(out):
+        assert str(i) in english.split()[:4], (i, english)
+        assert "¶" not in english
+
+
+def test_huge_input_is_translated_in_bounded_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table of thousands of short rows: a handful of bounded passes, never one per row."""
+    from sijill.pipeline.stages.text_translator import BATCH_CHARS, PAIRS, translate
+
+    rows = [f"Ligne {i} : trois camions sont partis vers le nord." for i in range(3000)]
+    calls = _counting(monkeypatch)
+    out = translate(rows, PAIRS["fr"], timeout=300)
+    assert len(out) == len(rows) and all(out)
+    assert 2 <= len(calls) <= 12, len(calls)
+    assert max(calls) <= BATCH_CHARS + 20 * 400  # the batch plus its boundary marks
+
+
+def test_a_lost_boundary_costs_a_few_passes_not_one_per_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Apertium is made to lose one text's boundary (mocked: real Apertium keeps them since the
+    mark is taken out of the input). That text alone is left untranslated, found by halving."""
+    from sijill.pipeline.stages.text_translator import PAIRS, translate
+
+    texts = [f"Le témoin numéro {i} a vu le convoi." for i in range(64)]
+    calls = _counting(monkeypatch, corrupt="numéro 5 a vu")
+    out = translate(texts, PAIRS["fr"], timeout=120)
+    assert len(out) == 64
+    assert [i for i, t in enumerate(out) if not t] == [5]
+    assert all(str(i) in t for i, t in enumerate(out) if i != 5)
+    assert len(calls) <= 2 * 7 + 1, len(calls)  # one failed pass per halving level

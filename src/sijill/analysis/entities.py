@@ -156,7 +156,30 @@ def extract_many(
             by_lang.setdefault(code, []).append(i)
     for code, idxs in by_lang.items():
         nlp = spacy_model(code)
-        docs = nlp.pipe((pairs[i][0] for i in idxs), batch_size=batch_size)
-        for i, doc in zip(idxs, docs, strict=True):
-            results[i] += _spacy_mentions(doc, f"spacy:{code}")
+        for batch in _char_batches(idxs, [len(pairs[i][0]) for i in idxs], batch_size):
+            docs = nlp.pipe((pairs[i][0] for i in batch), batch_size=len(batch))
+            for i, doc in zip(batch, docs, strict=True):
+                results[i] += _spacy_mentions(doc, f"spacy:{code}")
     return [_resolve(r) for r in results]
+
+
+# spaCy's memory grows with the tokens of a whole batch: 61 table sections of 20,000 characters
+# in one batch peaked at 4.4 GB (issue 11: a 1.2 MB CSV hit the 3 GB job limit). A batch holds
+# at most this many characters (one longer text goes alone).
+SPACY_BATCH_CHARS = 40_000
+
+
+def _char_batches(idxs: list[int], sizes: list[int], max_docs: int) -> list[list[int]]:
+    """`idxs` in order, cut into runs of at most `max_docs` and SPACY_BATCH_CHARS."""
+    out: list[list[int]] = []
+    cur: list[int] = []
+    chars = 0
+    for i, n in zip(idxs, sizes, strict=True):
+        if cur and (chars + n > SPACY_BATCH_CHARS or len(cur) >= max_docs):
+            out.append(cur)
+            cur, chars = [], 0
+        cur.append(i)
+        chars += n
+    if cur:
+        out.append(cur)
+    return out

@@ -61,10 +61,15 @@ def available_pairs() -> dict[str, tuple[str, ...]]:
     }
 
 
-def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[str]:
-    """Translate several texts in one pass through the pipeline of modes."""
-    joined = "".join(f"\n\n¶{i}¶\n\n{t}" for i, t in enumerate(texts))
-    out = joined
+# One Apertium pass takes at most this much text: a huge table is translated in bounded
+# pieces, and a piece whose boundaries get lost is halved, never retried unit by unit (a
+# 1 MB table of short rows would otherwise start thousands of Apertium pipelines).
+BATCH_CHARS = 60_000
+BATCH_UNITS = 400
+
+
+def _apertium(text: str, modes: tuple[str, ...], timeout: float) -> str:
+    out = text
     for mode in modes:
         try:
             proc = run_tool(
@@ -80,15 +85,52 @@ def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[
             msg = proc.stderr.decode("utf-8", "replace").strip()[-300:]
             raise StageError(f"apertium {mode} failed: {msg}")
         out = proc.stdout.decode("utf-8", "replace")
-    parts = _SEP.split(out)
+    return out
+
+
+def _batches(texts: list[str]) -> list[tuple[int, int]]:
+    """[start, end) ranges of `texts`, each within BATCH_CHARS and BATCH_UNITS."""
+    out, start, size = [], 0, 0
+    for i, t in enumerate(texts):
+        if i > start and (size + len(t) > BATCH_CHARS or i - start >= BATCH_UNITS):
+            out.append((start, i))
+            start, size = i, 0
+        size += len(t)
+    if start < len(texts):
+        out.append((start, len(texts)))
+    return out
+
+
+def _translate_batch(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[str]:
+    """One pass for `texts`, halved where Apertium loses a boundary; "" where even a single
+    text comes back without its own."""
+    joined = "".join(f"\n\n¶{i}¶\n\n{t}" for i, t in enumerate(texts))
+    parts = _SEP.split(_apertium(joined, modes, timeout))
     # parts: [before, idx0, text0, idx1, text1, ...]
     found = {int(parts[i]): parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
-    if sorted(found) != list(range(len(texts))):
-        if len(texts) == 1:
-            raise StageError("apertium lost the text's boundaries")
-        # A separator did not survive: translate one by one instead.
-        return [translate([t], modes, timeout)[0] for t in texts]
-    return [found[i] for i in range(len(texts))]
+    if sorted(found) == list(range(len(texts))):
+        return [found[i] for i in range(len(texts))]
+    if len(texts) == 1:
+        return [""]
+    half = len(texts) // 2
+    return _translate_batch(texts[:half], modes, timeout) + _translate_batch(
+        texts[half:], modes, timeout
+    )
+
+
+def translate(texts: list[str], modes: tuple[str, ...], timeout: float) -> list[str]:
+    """Translate several texts through the pipeline of modes, in bounded passes.
+
+    The boundary mark (a pilcrow) is taken out of the texts first, so that no text can forge
+    one. A text whose boundaries Apertium still loses comes back as "" (left untranslated);
+    with a single text that is an error."""
+    clean = [t.replace("¶", " ") for t in texts]
+    out: list[str] = []
+    for start, end in _batches(clean):
+        out += _translate_batch(clean[start:end], modes, timeout)
+    if len(texts) == 1 and not out[0] and texts[0].strip():
+        raise StageError("apertium lost the text's boundaries")
+    return out
 
 
 def to_english(
@@ -143,11 +185,13 @@ class TextTranslator(Stage):
                 missing[u.lang] = missing.get(u.lang, 0) + 1
         units: list[TextUnitOut] = []
         used: dict[str, str] = {}
+        lost = 0
         for lang, group in todo.items():
             english, method = to_english(lang, [u.text for u in group], pairs, packages)
             used[lang] = method
             for src, text in zip(group, english, strict=True):
                 if not text:
+                    lost += any(ch.isalnum() for ch in src.text)
                     continue
                 units.append(
                     TextUnitOut(
@@ -166,6 +210,12 @@ class TextTranslator(Stage):
             engine = "Argos" if method.startswith("argos:") else "Apertium"
             n = sum(1 for u in units if u.method == method)
             notes.append(f"{engine} ({_NAMES.get(lang, lang)} → English), {n} units")
+        if lost:
+            were = "were" if lost != 1 else "was"
+            notes.append(
+                f"{lost} text unit{'s' if lost != 1 else ''} came back empty or garbled from "
+                f"the translator and {were} left untranslated"
+            )
         for lang, n in sorted(missing.items()):
             notes.append(
                 f"no translation model for {_NAMES.get(lang, lang)} → English "
