@@ -140,26 +140,42 @@ def resolve_entities(
     skip = {(a, b) for a, b, _s in decided}
     proposals = propose_merges(records, definitions=definitions, skip=skip, aliases=aliases)
     splits = [(a, b) for a, b, status in decided if status == "split"]
+    # Merges are applied in memory and written at once: one UPDATE per merge (and the queries
+    # to find each root) took 5 minutes for 4,000 merges among 40,000 entities.
+    forest = _Forest(
+        session.execute(
+            select(Entity.id, Entity.merged_into_id).where(Entity.case_id == case_id)
+        ).all()
+    )
+    rows_out: list[dict[str, Any]] = []
     applied = waiting = 0
     for p in proposals:
-        if splits and _crosses_split(session, p.entity_id, p.into_id, splits):
+        if splits and forest.crosses(p.entity_id, p.into_id, splits):
             continue  # a person kept these apart: not even through a third spelling
         status = "auto" if p.confidence >= AUTO_MERGE else "proposed"
-        session.add(
-            EntityMerge(
-                case_id=case_id,
-                entity_id=p.entity_id,
-                into_id=p.into_id,
-                confidence=round(p.confidence, 3),
-                reasons=list(p.reasons),
-                status=status,
-            )
+        rows_out.append(
+            {
+                "case_id": case_id,
+                "entity_id": p.entity_id,
+                "into_id": p.into_id,
+                "confidence": round(p.confidence, 3),
+                "reasons": list(p.reasons),
+                "status": status,
+            }
         )
         if status == "auto":
-            _apply_merge(session, case_id, p.entity_id, p.into_id)
+            forest.fold(p.entity_id, p.into_id)
             applied += 1
         else:
             waiting += 1
+    if rows_out:
+        session.execute(insert(EntityMerge), rows_out)
+    if forest.changed:
+        session.execute(
+            update(Entity),
+            [{"id": i, "merged_into_id": forest.parent[i]} for i in sorted(forest.changed)],
+        )
+        session.expire_all()
     session.flush()
     if applied or waiting:
         custody.append(
@@ -192,18 +208,50 @@ def _definitions(session: Session, case_id: str) -> dict[str, str]:
     return out
 
 
-def _cluster(session: Session, entity_id: int) -> set[int]:
-    root = _root(session, entity_id)
-    members = set(session.execute(select(Entity.id).where(Entity.merged_into_id == root)).scalars())
-    return members | {root}
+class _Forest:
+    """A case's merges in memory: each entity points at its cluster's root, or at nothing."""
 
+    def __init__(self, pairs: Any) -> None:
+        self.parent: dict[int, int | None] = {int(e): (int(i) if i else None) for e, i in pairs}
+        self.children: dict[int, set[int]] = {}
+        for e, into in self.parent.items():
+            if into:
+                self.children.setdefault(into, set()).add(e)
+        self.changed: set[int] = set()
 
-def _crosses_split(
-    session: Session, entity_id: int, into_id: int, splits: list[tuple[int, int]]
-) -> bool:
-    """Whether joining these two would put a pair a person split into one cluster."""
-    joined = _cluster(session, entity_id) | _cluster(session, into_id) | {entity_id}
-    return any(a in joined and b in joined for a, b in splits)
+    def root(self, x: int) -> int:
+        seen = set()
+        while x not in seen:
+            seen.add(x)
+            nxt = self.parent.get(x)
+            if not nxt:
+                return x
+            x = nxt
+        return x
+
+    def cluster(self, x: int) -> set[int]:
+        r = self.root(x)
+        return self.children.get(r, set()) | {r}
+
+    def crosses(self, entity_id: int, into_id: int, splits: list[tuple[int, int]]) -> bool:
+        joined = self.cluster(entity_id) | self.cluster(into_id) | {entity_id}
+        return any(a in joined and b in joined for a, b in splits)
+
+    def fold(self, entity_id: int, into_id: int) -> None:
+        """As `_apply_merge`: `entity_id` and what was folded into it go to into's root."""
+        if entity_id not in self.parent or into_id not in self.parent:
+            raise ValueError("entities of different cases are never merged")
+        root = self.root(into_id)
+        if root == entity_id:
+            return
+        moved = self.children.pop(entity_id, set()) | {entity_id}
+        old = self.parent.get(entity_id)
+        if old:
+            self.children.get(old, set()).discard(entity_id)
+        for m in moved:
+            self.parent[m] = root
+            self.changed.add(m)
+        self.children.setdefault(root, set()).update(moved)
 
 
 def _root(session: Session, entity_id: int) -> int:
@@ -229,10 +277,10 @@ def _apply_merge(session: Session, case_id: str, entity_id: int, into_id: int) -
     root = _root(session, into_id)
     if root == entity_id:
         return
+    # By merged_into_id alone (its index): with the case in the filter too, SQLite may scan
+    # the whole case. Entities only ever point into their own case.
     session.execute(
-        update(Entity)
-        .where(Entity.case_id == case_id, Entity.merged_into_id == entity_id)
-        .values(merged_into_id=root)
+        update(Entity).where(Entity.merged_into_id == entity_id).values(merged_into_id=root)
     )
     a.merged_into_id = root
     session.flush()
