@@ -567,3 +567,33 @@ def test_statements_in_arabic_and_french_are_claims_as_often_as_their_english() 
         kept_in_both = sum(x and e for x, e in judged)
         assert kept_in_english >= 300, pair
         assert kept_in_both / kept_in_english >= floor, (pair, kept_in_both, kept_in_english)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "7 1 9 6 -1.</_>",
+        "-3.0117601156234741e-01 2.3818799853324890e-01</leafValues></_>",
+        "0 -1 2463 3.6238998174667358e-02</internalNodes>",
+        "12 15 11 2 2.</_></rects></_>",
+        "0x7f3a 0x7f3b 0x7f3c 0x7f3d 0x7f3e",
+        "2013 2014 2015 2016 totals 340 512 618 790",
+    ],
+)
+def test_rows_of_numbers_and_markup_are_not_claims(data: str) -> None:
+    """A classifier's XML made 12,000 'claims' in issue 11's corpus; data is not testimony."""
+    assert not looks_factual(data)
+    assert split_claims(data, "en") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "At 06:30 on 12.03.2013, 4 T-72 tanks entered the town.",
+        "Coordinates 36.2021, 37.1343 were confirmed by the team.",
+        "Rows 12, 14 and 19 list 340 detainees.",
+        "قتل 150 شخصا",
+    ],
+)
+def test_numbers_in_prose_still_make_claims(sentence: str) -> None:
+    assert looks_factual(sentence)

@@ -633,6 +633,8 @@ def looks_factual(sentence: str, lang: str | None = None) -> bool:
     # say as much as an English four ("قصفوا السوق", "أخذ سامي المال": "Sami took the money").
     if len(words) < (2 if arabic else 4):
         return False
+    if not _reads_as_prose(s, arabic):
+        return False
     if _DIGIT_RE.search(s):
         return True
     if not _LATIN_MARKERS.isdisjoint(_LATIN_TOKEN_RE.findall(s.casefold())):
@@ -647,6 +649,29 @@ def looks_factual(sentence: str, lang: str | None = None) -> bool:
     if arabic and _AR_MARKER_RE.search(norm) is not None:
         return True
     return _content_words(norm) >= 2
+
+
+_TAG_RE = re.compile(r"</?[A-Za-z_][^<>]{0,200}>|</?_>")
+# Below this share of letters among its visible characters, a "sentence" is data (a table of
+# numbers, coordinates of a classifier in XML, a symbol map), not something a person said:
+# issue 11's corpus made 12,000 claims such as "7 1 9 6 -1.</_>" out of one XML file.
+PROSE_LETTERS = 0.35
+
+
+def _reads_as_prose(s: str, arabic: bool) -> bool:
+    """Words of letters, not a run of numbers and markup."""
+    text = _TAG_RE.sub(" ", s)
+    letters = 0
+    lettered = 0
+    for w in _WORD_RE.findall(text):
+        n = sum(ch.isalpha() for ch in w)
+        if n >= 2 and n > len(w) - n:  # "0x7f3a" and "3e-01" are not words
+            lettered += 1
+            letters += n
+    if lettered < (1 if arabic else 2):
+        return False
+    visible = sum(not ch.isspace() for ch in text)
+    return letters >= PROSE_LETTERS * visible
 
 
 def _content_words(norm: str) -> int:
