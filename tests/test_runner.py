@@ -241,7 +241,7 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
     f.write_text("a perfectly ordinary note for the archive\n")
     ingest(archive, [f], actor="tester")
     runner = Runner(archive, workers=1, actor="tester")
-    runner.queued, runner.queue, runner.total = set(), deque(), 0
+    runner.queued, runner.total = set(), 0
     with archive.catalog.session() as s:
         job_id = jobs.plan(s, runner.registry)[0]
         jobs.mark_running(s, job_id)
@@ -263,7 +263,6 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
 def test_a_free_worker_takes_a_job_of_an_item_no_other_worker_is_on() -> None:
     """One item's long jobs (the entities and the translation of a huge table) must not hold
     every worker while other items wait: the scheduler's choice, on its own."""
-    from collections import deque
 
     from sijill.pipeline.runner import choose_job
 
@@ -274,3 +273,69 @@ def test_a_free_worker_takes_a_job_of_an_item_no_other_worker_is_on() -> None:
     assert choose_job(queue, item_of, busy=set()) == 0
     assert choose_job(deque([11, 12]), item_of, busy={"big"}) == 0  # only big left: go on
     assert choose_job(queue, item_of, busy={"big"}, lookahead=2) == 0  # looks only so far
+
+
+def test_the_queue_makes_every_file_readable_first_then_the_biggest_text_first() -> None:
+    """Readable stages (extraction, OCR, transcription) before the stages that read their
+    text; among those the biggest item first, so a huge table's claim job does not start
+    last and run alone; arrival order otherwise; a dead worker's jobs go back in place."""
+    from sijill.pipeline.runner import JobQueue, choose_job
+
+    q = JobQueue()
+    q.add(1, tier=2, size=10)  # claims of a small letter
+    q.add(2, tier=0, size=10)  # text of another file
+    q.add(3, tier=2, size=5_000_000)  # claims of a huge table
+    q.add(6, tier=1, size=10)  # metadata of a file
+    q.add(4, tier=0, size=99)
+    q.add(5, tier=2, size=10)
+    assert list(q) == [2, 4, 6, 3, 1, 5]
+    assert q.pop(0) == 2 and q.pop(2) == 3
+    q.requeue([3, 2])
+    assert list(q) == [2, 4, 6, 3, 1, 5] and len(q) == 6
+    # The busy-item rule works on it as on any sequence.
+    item_of = {2: "a", 4: "b", 6: "b", 3: "big", 1: "a", 5: "c"}
+    assert q[choose_job(q, item_of, busy={"a"})] == 4
+
+
+def test_ingest_run_seals_and_processes_in_one_command(
+    cli: CLI, tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`sijill ingest --run` leaves the archive exactly as `ingest` then `run` do (same jobs,
+    text, custody), unlocks once, and refuses to seal anything while another run holds the
+    archive."""
+    import fcntl
+    import json
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        write_text_pdf(src / f"memo{i}.pdf", [[f"Memo {i}: the convoy left the depot at dawn."]])
+    (src / "note.txt").write_text("The witness saw the convoy cross the bridge.\n")
+    out = cli.json("ingest", "--run", "--workers", "1", str(src))
+    assert out["new"] == 4 and out["run"]["failed"] == 0 and out["run"]["done"] > 4
+    hits = cli.json("search", "convoy")["hits"]
+    assert {h["name"] for h in hits} == {"memo0.pdf", "memo1.pdf", "memo2.pdf", "note.txt"}
+
+    two = CLI(tmp_path / "two", env)
+    two("init")
+    two("ingest", str(src))
+    two("run", "--workers", "1")
+    one_snap, two_snap = _snapshot(cli.archive), _snapshot(two.archive)
+    for key in ("jobs", "units", "processed", "fts"):
+        assert one_snap[key] == two_snap[key], key
+
+    bad = cli("ingest", "--workers", "2", str(src), check=False)
+    assert bad.returncode == 2 and "--workers goes with --run" in bad.stderr
+
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "late.txt").write_text("Another note about the depot.\n")
+    fd = os.open(cli.archive / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a `sijill run` in progress holds it
+        busy = cli("ingest", "--run", str(more), check=False)
+    finally:
+        os.close(fd)
+    assert busy.returncode != 0 and "another `sijill run`" in busy.stderr
+    names = {i["name"] for i in json.loads(cli("items", "--json").stdout)["items"]}
+    assert "late.txt" not in names  # nothing was sealed

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sijill import __version__
 from sijill.archive.archive import Archive
+from sijill.archive.ingest import IngestReport
 from sijill.archive.ingest import ingest as ingest_service
 from sijill.archive.queries import status_summary
 from sijill.cli.common import (
@@ -84,6 +85,19 @@ def init(c: Ctx) -> None:
     help="When the files were recorded or written: relative dates in them ('six weeks ago') "
     "count from it (default: the files' own metadata).",
 )
+@click.option(
+    "--run",
+    "then_run",
+    is_flag=True,
+    help="Then process them, as `sijill run` does, in this one command: the archive is "
+    "unlocked once and the workers start while the files are sealed.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="With --run: worker processes (default: SIJILL_WORKERS or the number of cores, max 4).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 @pass_ctx
 def ingest(
@@ -93,10 +107,83 @@ def ingest(
     source: str | None,
     witness: str | None,
     date: str | None,
+    then_run: bool,
+    workers: int | None,
     as_json: bool,
 ) -> None:
     """Seal files and folders (recursively) into the archive."""
+    if workers is not None and not then_run:
+        raise click.UsageError("--workers goes with --run")
     archive = c.archive()
+    r = None
+    if then_run:
+        # The lock first: with another run going, nothing is sealed and the user is told.
+        r = runner_mod.Runner(
+            archive, workers=workers or c.settings.workers, actor=c.settings.actor()
+        )
+        r.start_workers()
+    try:
+        report = _seal(c, archive, paths, case, source, witness, date, as_json)
+    except BaseException:
+        if r is not None:
+            r.stop_workers()
+        raise
+    if as_json and r is None:
+        emit_json(_ingest_json(report))
+    elif not as_json:
+        for o in report.outcomes:
+            if o.status in ("skipped", "error"):
+                err.print(
+                    f"[yellow]{o.status}[/] {escape(str(o.path), line=True)}: {escape(o.message)}"
+                )
+        out.print(
+            f"{report.count('new')} new, {report.count('duplicate')} already in the "
+            f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
+        )
+        if report.count("new") and r is None:
+            out.print("Next: `sijill run` processes them.")
+    if r is not None:
+        stats, analysis = _process(c, archive, r, retry_failed=False, quiet=as_json)
+        if as_json:
+            emit_json(
+                {
+                    **_ingest_json(report),
+                    "run": {
+                        "done": stats.done,
+                        "failed": stats.failed,
+                        "elapsed_s": round(stats.elapsed_s, 3),
+                        "failures": [
+                            {"job": j, "stage": st, "error": e} for j, st, e in stats.failures
+                        ],
+                    },
+                }
+            )
+        else:
+            _print_run(stats, analysis)
+    if report.count("error"):
+        sys.exit(1)
+
+
+def _ingest_json(report: IngestReport) -> dict[str, object]:
+    return {
+        "items": [o.to_json() for o in report.outcomes],
+        "new": report.count("new"),
+        "duplicate": report.count("duplicate"),
+        "skipped": report.count("skipped"),
+        "errors": report.count("error"),
+    }
+
+
+def _seal(
+    c: Ctx,
+    archive: Archive,
+    paths: tuple[Path, ...],
+    case: str | None,
+    source: str | None,
+    witness: str | None,
+    date: str | None,
+    as_json: bool,
+) -> IngestReport:
     with Progress(
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -111,7 +198,7 @@ def ingest(
         def on_file(p: Path) -> None:
             bar.update(task, advance=1, description=p.name[:40])
 
-        report = ingest_service(
+        return ingest_service(
             archive,
             list(paths),
             case=case,
@@ -121,30 +208,6 @@ def ingest(
             witness=witness,
             date=date,
         )
-    if as_json:
-        emit_json(
-            {
-                "items": [o.to_json() for o in report.outcomes],
-                "new": report.count("new"),
-                "duplicate": report.count("duplicate"),
-                "skipped": report.count("skipped"),
-                "errors": report.count("error"),
-            }
-        )
-    else:
-        for o in report.outcomes:
-            if o.status in ("skipped", "error"):
-                err.print(
-                    f"[yellow]{o.status}[/] {escape(str(o.path), line=True)}: {escape(o.message)}"
-                )
-        out.print(
-            f"{report.count('new')} new, {report.count('duplicate')} already in the "
-            f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
-        )
-        if report.count("new"):
-            out.print("Next: `sijill run` processes them.")
-    if report.count("error"):
-        sys.exit(1)
 
 
 @cli.command()
@@ -213,15 +276,27 @@ def run(
         memory_mb=memory_mb,
         device=device,
     )
+    _print_run(*_process(c, archive, r, retry_failed=retry_failed))
+
+
+def _process(
+    c: Ctx, archive: Archive, r: runner_mod.Runner, *, retry_failed: bool, quiet: bool = False
+) -> tuple[runner_mod.RunStats, AnalysisReport]:
+    """The runner's jobs, then the case-level passes, under one progress display."""
     with Progress(
         TextColumn("[bold]{task.description:<24}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
+        disable=quiet,
     ) as bar:
         stats = r.run(BarProgress(bar), retry_failed=retry_failed)
         analysis = _analyse(archive, c.settings.actor(), bar)
+    return stats, analysis
+
+
+def _print_run(stats: runner_mod.RunStats, analysis: AnalysisReport) -> None:
     if stats.recovered:
         err.print(f"resumed {stats.recovered} job(s) left unfinished by an interrupted run")
     out.print(f"{stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")

@@ -191,11 +191,18 @@ def spec_for(session: Session, job: Job, default_memory_mb: int, registry: Regis
     )
 
 
-def items_of(session: Session, job_ids: Iterable[int]) -> dict[int, str]:
-    """The item of each job."""
+def queue_facts(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str, str, int]]:
+    """(item id, stage, item size in bytes) of each job: what the runner orders its queue by."""
     ids = list(job_ids)
-    rows = session.execute(select(Job.id, Job.item_id).where(Job.id.in_(ids))).all()
-    return {int(job_id): str(item_id) for job_id, item_id in rows}
+    out: dict[int, tuple[str, str, int]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Job.id, Job.item_id, Job.stage, Item.size)
+            .join(Item, Item.id == Job.item_id)
+            .where(Job.id.in_(ids[start : start + 500]))
+        ).all()
+        out.update({int(j): (str(i), str(st), int(sz or 0)) for j, i, st, sz in rows})
+    return out
 
 
 def mark_running(session: Session, job_id: int) -> None:

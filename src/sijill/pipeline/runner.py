@@ -8,6 +8,7 @@ jobs left 'running' and carries on: results are keyed, so nothing is done twice.
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import itertools
 import multiprocessing as mp
@@ -16,6 +17,7 @@ import shutil
 import signal
 import time
 from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -25,7 +27,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sijill.archive.archive import Archive
-from sijill.errors import RunnerBusy, StageError
+from sijill.errors import ConfigError, RunnerBusy, StageError
 from sijill.pipeline import jobs
 from sijill.pipeline.registry import Registry, default_registry
 from sijill.pipeline.worker import JobOutcome, WorkerInit, worker_main
@@ -60,7 +62,10 @@ LOOKAHEAD = 256
 
 
 def choose_job(
-    queue: deque[int], item_of: dict[int, str], busy: set[str], lookahead: int = LOOKAHEAD
+    queue: Sequence[int] | JobQueue,
+    item_of: dict[int, str],
+    busy: set[str],
+    lookahead: int = LOOKAHEAD,
 ) -> int:
     """The position in `queue` of the next job to hand out: the first whose item no other
     worker is processing, so that one item's long jobs (entities and translation of a huge
@@ -72,6 +77,52 @@ def choose_job(
         if item_of.get(job_id) not in busy:
             return pos
     return 0
+
+
+class JobQueue:
+    """Pending jobs in the order they are handed out.
+
+    Jobs that make an item readable (text extraction, OCR, transcription, unpacking) come
+    first, then those that only describe the file (metadata, perceptual hashes), then the
+    jobs that read the text (entities, claims, translation): every file is searchable before
+    any is understood. Among the jobs that read text, the biggest item's
+    go first, so the one long claim job of a huge table starts early instead of running alone
+    at the end while the other workers have nothing left. Ties keep the order of arrival."""
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[int, int, int]] = []
+        self._ids: list[int] = []
+        self._key_of: dict[int, tuple[int, int, int]] = {}
+        self._seq = itertools.count()
+
+    def add(self, job_id: int, tier: int, size: int) -> None:
+        """`tier` 0: makes text or items; 1: only describes the file; 2: reads text."""
+        key = (tier, -size if tier == 2 else 0, next(self._seq))
+        self._key_of[job_id] = key
+        self._insert(job_id, key)
+
+    def _insert(self, job_id: int, key: tuple[int, int, int]) -> None:
+        pos = bisect.bisect_right(self._keys, key)
+        self._keys.insert(pos, key)
+        self._ids.insert(pos, job_id)
+
+    def requeue(self, job_ids: list[int]) -> None:
+        """Jobs taken out and given back (their worker died): in their old places."""
+        for j in job_ids:
+            self._insert(j, self._key_of.get(j, (0, 0, -1)))
+
+    def pop(self, pos: int = 0) -> int:
+        del self._keys[pos]
+        return self._ids.pop(pos)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._ids)
+
+    def __getitem__(self, pos: int) -> int:
+        return self._ids[pos]
 
 
 class _Worker:
@@ -131,6 +182,9 @@ class Runner:
         self.timeout_s = timeout_s or archive.settings.stage_timeout_s
         self.memory_mb = memory_mb or archive.settings.stage_memory_mb
         self._lock_fd: int | None = None
+        self._spare: list[_Worker] = []  # started by start_workers, not yet in use
+        self.queue = JobQueue()
+        self.item_of: dict[int, str] = {}
 
     def _lock(self) -> None:
         fd = os.open(self.archive.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -146,16 +200,46 @@ class Runner:
             os.close(self._lock_fd)
             self._lock_fd = None
 
+    def start_workers(self) -> None:
+        """Start the worker processes now, before there is work (`sijill ingest --run`):
+        their imports and models load while the files are sealed. Takes the run lock."""
+        if self._lock_fd is None:
+            self._lock()
+        if not self._spare:
+            ctx = mp.get_context("spawn")
+            self._spare = [_Worker(ctx) for _ in range(self.workers)]
+
+    def stop_workers(self) -> None:
+        """Stop workers started early and never used, and give back the lock."""
+        for w in self._spare:
+            w.stop()
+        self._spare = []
+        self._unlock()
+
     def run(self, progress: Progress | None = None, retry_failed: bool = False) -> RunStats:
-        self._lock()
+        if self._lock_fd is None:
+            self._lock()
         self.pool: list[_Worker] = []
         try:
             return self._run(progress or Progress(), retry_failed)
         finally:
-            for w in self.pool:
+            for w in self.pool + self._spare:
                 if w.proc.is_alive():
                     w.kill()
+            self._spare = []
             self._unlock()
+
+    def _enqueue(self, session: Any, job_ids: list[int]) -> None:
+        facts = jobs.queue_facts(session, job_ids)
+        for j in job_ids:
+            item_id, stage, size = facts.get(j, ("", "", 0))
+            self.item_of[j] = item_id
+            try:
+                st = self.registry.get(stage)
+                tier = 2 if st.reads_text else 1 if st.describes else 0
+            except ConfigError:
+                tier = 2
+            self.queue.add(j, tier, size)
 
     def _run(self, progress: Progress, retry_failed: bool) -> RunStats:
         stats = RunStats()
@@ -165,9 +249,11 @@ class Runner:
             stats.recovered = jobs.recover(s)
             if retry_failed:
                 s.execute(update(Job).where(Job.state == "failed").values(state="pending"))
-            self.queue: deque[int] = deque(jobs.plan(s, self.registry))
-        self.queued = set(self.queue)
-        self.item_of: dict[int, str] = {}
+            self.queue = JobQueue()
+            self.item_of = {}
+            planned = jobs.plan(s, self.registry)
+            self._enqueue(s, planned)
+        self.queued = set(planned)
         self.total = len(self.queue)
         progress.total(self.total)
         if not self.queue:
@@ -179,7 +265,12 @@ class Runner:
         pool = self.pool
         # The RAM work space first: workers inherit its TMPDIR from their first instruction.
         tmp_root = str(self.archive.work_dir())
-        pool.extend(_Worker(ctx) for _ in range(min(self.workers, len(self.queue))))
+        wanted = min(self.workers, len(self.queue))
+        spare, self._spare = self._spare, []
+        for w in spare[wanted:]:
+            w.stop()
+        pool.extend(spare[:wanted])
+        pool.extend(_Worker(ctx) for _ in range(wanted - len(pool)))
         self.archive.unlock()
         init = WorkerInit(
             keys_dir=str(self.archive.keys.dir),
@@ -242,9 +333,7 @@ class Runner:
         stats.elapsed_s = time.monotonic() - started
         return stats
 
-    def _drain(
-        self, w: _Worker, pool: list[_Worker], stats: RunStats, progress: Progress
-    ) -> None:
+    def _drain(self, w: _Worker, pool: list[_Worker], stats: RunStats, progress: Progress) -> None:
         """Handle every message a worker has sent so far."""
         try:
             while w.conn.poll():
@@ -288,7 +377,7 @@ class Runner:
             waiting = [j for j, _s in w.inflight]
             with self.archive.catalog.session() as s:
                 s.execute(update(Job).where(Job.id.in_(waiting)).values(state="pending"))
-            self.queue.extendleft(reversed(waiting))
+            self.queue.requeue(waiting)
         return _Worker(ctx, init)
 
     def _timeout_for(self, stage: str) -> float:
@@ -299,18 +388,10 @@ class Runner:
 
     def _take(self, w: _Worker, pool: list[_Worker]) -> int:
         """Remove and return the job `w` should run next (see `choose_job`)."""
-        head = list(itertools.islice(self.queue, LOOKAHEAD))
-        unknown = [j for j in head if j not in self.item_of]
-        if unknown:
-            with self.archive.catalog.session() as s:
-                self.item_of.update(jobs.items_of(s, unknown))
         busy = {
             self.item_of.get(j, "") for other in pool if other is not w for j, _s in other.inflight
         }
-        pos = choose_job(self.queue, self.item_of, busy)
-        job_id = self.queue[pos]
-        del self.queue[pos]
-        return job_id
+        return self.queue.pop(choose_job(self.queue, self.item_of, busy))
 
     def _dispatch(self, w: _Worker, job_id: int) -> None:
         with self.archive.catalog.session() as s:
@@ -342,7 +423,8 @@ class Runner:
         fresh = [j for j in new if j not in self.queued]
         if fresh:
             self.queued.update(fresh)
-            self.queue.extend(fresh)
+            with self.archive.catalog.session() as s:
+                self._enqueue(s, fresh)
             self.total += len(fresh)
             progress.total(self.total)
         progress.advance(stage, outcome.ok)

@@ -198,6 +198,9 @@ class Stage:
     # than on the original: it receives them in ctx.text_units, and is planned again when
     # those stages' results are replaced.
     reads_text: ClassVar[bool] = False
+    # A stage that only describes the file (metadata, perceptual hashes) and makes no text
+    # and no items: the runner queues it after the stages that make the item searchable.
+    describes: ClassVar[bool] = False
 
     def accepts(self, item: ItemInfo, previous: dict[str, dict[str, Any]]) -> bool:
         """Whether this stage has work for `item`, given results of the stages in `after`."""

@@ -10,6 +10,7 @@ from sijill.pipeline.tools import exiftool
 
 class ExiftoolMetadata(Stage):
     name = "exiftool_metadata"
+    describes = True
     version = 1
     description = "exiftool JSON (-G1 -a -u -ee) of the original, kept in the sealed record"
     tools: ClassVar[tuple[str, ...]] = ("exiftool",)

@@ -67,6 +67,7 @@ def _read_ppm(stream: IO[bytes]) -> np.ndarray[Any, Any] | None:
 
 class PdqHasher(Stage):
     name = "pdq_hasher"
+    describes = True
     version = 1
     description = "PDQ perceptual hashes of images and of video frames (vPDQ), for `similar`"
     kinds: ClassVar[frozenset[str]] = frozenset({"image", "video"})
