@@ -144,3 +144,26 @@ def test_counts_of_one_event_conflict_whatever_noun_counts_them() -> None:
         link = cor.decide(a, b, 0.92, 0.03)
         assert link is not None and link.relation == "contradicts", (unit_a, unit_b)
         assert any("different number" in r for r in link.reasons)
+
+
+def test_the_one_count_of_the_same_thing_conflicts_beside_bare_numbers() -> None:
+    """"100 dollars a month, 50 more per wife" against "400 dollars a month, 50 more per
+    wife": the bare 50s agree, and the one number of dollars on each side differs."""
+    a = _facts(1, 0, who=None, count=100, unit="dollar")
+    b = _facts(2, 1, who=None, count=400, unit="dollar")
+    a.numbers.append(Quantity(50, False, "", "50"))
+    b.numbers.append(Quantity(50, False, "", "cinquante"))
+    link = cor.decide(a, b, 0.93, 0.04)
+    assert link is not None and link.relation == "contradicts"
+    assert any("different number of dollars" in r for r in link.reasons), link.reasons
+    # Two numbers of dollars on the other side: which one answers is not known, no conflict.
+    b.numbers.append(Quantity(35, False, "dollar", "35 dollars"))
+    link = cor.decide(a, b, 0.93, 0.04)
+    assert link is None or not any("different number" in r for r in link.reasons)
+
+
+def test_french_corps_are_bodies() -> None:
+    from sijill.analysis.numbers import find_quantities
+
+    (q,) = find_quantities("une quarantaine de corps ont été jetés dans le puits", "fr")
+    assert (q.value, q.unit) == (40, "body")

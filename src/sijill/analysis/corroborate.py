@@ -288,8 +288,12 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
         if matched:
             if qa.unit not in DURATIONS or matched[0].unit not in DURATIONS:
                 agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
-        elif len(comparable) == 1 and qa.unit and comparable[0].unit == qa.unit:
-            conflict.append(f"different number{what}: {qa.text!r} against {comparable[0].text!r}")
+            continue
+        # The one number of the other side that counts the same thing ("100 dollars" and
+        # "400 dollars", though both also give bare numbers) differs: a conflict.
+        same = [qb for qb in comparable if qa.unit and qb.unit == qa.unit]
+        if len(same) == 1:
+            conflict.append(f"different number{what}: {qa.text!r} against {same[0].text!r}")
         elif len(comparable) == 1 and _counts_alike(qa, comparable[0]):
             conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict

