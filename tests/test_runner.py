@@ -292,9 +292,12 @@ def test_the_queue_makes_every_file_readable_first_then_the_biggest_text_first()
     assert q.pop(0) == 2 and q.pop(2) == 3
     q.requeue([3, 2])
     assert list(q) == [2, 4, 6, 3, 1, 5] and len(q) == 6
+    q.discard({4, 1})
+    q.add(7, tier=0, size=1)
+    assert list(q) == [2, 7, 6, 3, 5]
     # The busy-item rule works on it as on any sequence.
-    item_of = {2: "a", 4: "b", 6: "b", 3: "big", 1: "a", 5: "c"}
-    assert q[choose_job(q, item_of, busy={"a"})] == 4
+    item_of = {2: "a", 7: "b", 6: "b", 3: "big", 5: "c"}
+    assert q[choose_job(q, item_of, busy={"a"})] == 7
 
 
 def test_ingest_run_seals_and_processes_in_one_command(

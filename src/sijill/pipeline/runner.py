@@ -111,6 +111,15 @@ class JobQueue:
         for j in job_ids:
             self._insert(j, self._key_of.get(j, (0, 0, -1)))
 
+    def discard(self, job_ids: set[int]) -> None:
+        """Take these jobs out, wherever they are."""
+        if job_ids:
+            kept = [(k, j) for k, j in zip(self._keys, self._ids, strict=True) if j not in job_ids]
+            self._keys = [k for k, _j in kept]
+            self._ids = [j for _k, j in kept]
+            for j in job_ids:
+                self._key_of.pop(j, None)
+
     def pop(self, pos: int = 0) -> int:
         del self._keys[pos]
         return self._ids.pop(pos)
@@ -228,6 +237,10 @@ class Runner:
                     w.kill()
             self._spare = []
             self._unlock()
+
+    def _forget(self, job_ids: list[int]) -> None:
+        """Take out jobs queued by a transaction that was then rolled back."""
+        self.queue.discard(set(job_ids))
 
     def _enqueue(self, session: Any, job_ids: list[int]) -> None:
         facts = jobs.queue_facts(session, job_ids)
@@ -404,27 +417,31 @@ class Runner:
         w.conn.send(spec)
 
     def _commit(self, outcome: JobOutcome, stats: RunStats, progress: Progress, stage: str) -> None:
+        fresh: list[int] = []
+
+        def record(s: Any, outcome: JobOutcome) -> None:
+            touched = jobs.commit_outcome(s, outcome, self.actor)
+            fresh[:] = [j for j in jobs.plan(s, self.registry, touched) if j not in self.queued]
+            if fresh:
+                self._enqueue(s, fresh)  # in the same transaction: one per job
+
         try:
             with self.archive.catalog.session() as s:
-                touched = jobs.commit_outcome(s, outcome, self.actor)
-                new = jobs.plan(s, self.registry, touched)
+                record(s, outcome)
         except (ValueError, OverflowError, UnicodeError, SQLAlchemyError) as exc:
             # A result the catalog cannot hold (an odd date, unencodable text...) fails that
             # job only; the transaction above was rolled back as a whole.
+            self._forget(fresh)
             outcome = JobOutcome(outcome.job_id, False, error=f"result not recorded: {exc}")
             with self.archive.catalog.session() as s:
-                touched = jobs.commit_outcome(s, outcome, self.actor)
-                new = jobs.plan(s, self.registry, touched)
+                record(s, outcome)
         if outcome.ok:
             stats.done += 1
         else:
             stats.failed += 1
             stats.failures.append((outcome.job_id, stage, outcome.error or ""))
-        fresh = [j for j in new if j not in self.queued]
         if fresh:
             self.queued.update(fresh)
-            with self.archive.catalog.session() as s:
-                self._enqueue(s, fresh)
             self.total += len(fresh)
             progress.total(self.total)
         progress.advance(stage, outcome.ok)
