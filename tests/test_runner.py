@@ -327,6 +327,9 @@ def test_ingest_run_seals_and_processes_in_one_command(
     for key in ("jobs", "units", "processed", "fts"):
         assert one_snap[key] == two_snap[key], key
 
+    again = cli.json("ingest", "--run", str(src))  # nothing new: nothing to run, no hang
+    assert again["duplicate"] == 4 and again["run"]["done"] == 0
+
     bad = cli("ingest", "--workers", "2", str(src), check=False)
     assert bad.returncode == 2 and "--workers goes with --run" in bad.stderr
 

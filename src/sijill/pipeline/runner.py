@@ -85,9 +85,9 @@ class JobQueue:
     Jobs that make an item readable (text extraction, OCR, transcription, unpacking) come
     first, then those that only describe the file (metadata, perceptual hashes), then the
     jobs that read the text (entities, claims, translation): every file is searchable before
-    any is understood. Among the jobs that read text, the biggest item's
-    go first, so the one long claim job of a huge table starts early instead of running alone
-    at the end while the other workers have nothing left. Ties keep the order of arrival."""
+    any is understood. Among the jobs that read text, the biggest item's go first, so the one
+    long claim job of a huge table starts early instead of running alone at the end while the
+    other workers have nothing left. Ties keep the order of arrival."""
 
     def __init__(self) -> None:
         self._keys: list[tuple[int, int, int]] = []
