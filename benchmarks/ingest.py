@@ -149,15 +149,13 @@ def make_prose_pdfs(d: Path, docs: int) -> list[Path]:
     return out
 
 
-def first_command(
-    folder: Path, text_stage: str, workers: int, env: dict[str, str], work: Path, one: bool
-) -> tuple[float, float, Path]:
-    """(seconds to searchable, seconds to done, archive) from the first command a user types:
-    `sijill ingest --run` when `one`, else `sijill ingest` then `sijill run`. Searchable is
-    when the last `text_stage` job was committed (the catalog's job times)."""
-    from tests.dbutil import connect_catalog
-
-    archive = work / f"archive-{folder.name}-{'one' if one else 'two'}"
+def run_sijill(
+    folder: Path, workers: int, env: dict[str, str], work: Path, *, one: bool, tag: str
+) -> tuple[float, datetime, Path]:
+    """A new archive, then `sijill ingest --run` (`one`) or `sijill ingest` and `sijill run`,
+    as a user types them: (seconds from the first command to the last one's exit, when the
+    first began, the archive)."""
+    archive = work / f"archive-{tag}-{workers}-{'one' if one else 'two'}"
     sijill = [sys.executable, "-m", "sijill", "--archive", str(archive)]
     subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
     commands = (
@@ -169,7 +167,18 @@ def first_command(
     t = time.perf_counter()
     for cmd in commands:
         subprocess.run(cmd, env=env, check=True, capture_output=True)
-    done = time.perf_counter() - t
+    return time.perf_counter() - t, began, archive
+
+
+def first_command(
+    folder: Path, text_stage: str, workers: int, env: dict[str, str], work: Path, one: bool
+) -> tuple[float, float, Path]:
+    """(seconds to searchable, seconds to done, archive) from the first command a user types
+    (see `run_sijill`). Searchable is when the last `text_stage` job was committed (the
+    catalog's job times)."""
+    from tests.dbutil import connect_catalog
+
+    done, began, archive = run_sijill(folder, workers, env, work, one=one, tag=folder.name)
     db = connect_catalog(archive, env["SIJILL_PASSPHRASE"])
     last = db.execute(
         "SELECT max(finished_at) FROM jobs WHERE stage = ? AND state = 'done'", (text_stage,)
@@ -281,15 +290,7 @@ def peak_children_mb() -> float:
 
 def ours(files: Path, workers: int, env: dict[str, str], work: Path, tag: str) -> float:
     """`sijill ingest` then `sijill run` on a new archive, as a user would type them."""
-    archive = work / f"archive-{tag}-{workers}"
-    sijill = [sys.executable, "-m", "sijill", "--archive", str(archive)]
-    subprocess.run([*sijill, "init"], env=env, check=True, capture_output=True)
-    t = time.perf_counter()
-    for cmd in ([*sijill, "ingest", str(files)], [*sijill, "run", "--workers", str(workers)]):
-        subprocess.run(
-            cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-    return time.perf_counter() - t
+    return run_sijill(files, workers, env, work, one=False, tag=tag)[0]
 
 
 def report(

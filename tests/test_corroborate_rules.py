@@ -147,7 +147,7 @@ def test_counts_of_one_event_conflict_whatever_noun_counts_them() -> None:
 
 
 def test_the_one_count_of_the_same_thing_conflicts_beside_bare_numbers() -> None:
-    """"100 dollars a month, 50 more per wife" against "400 dollars a month, 50 more per
+    """ "100 dollars a month, 50 more per wife" against "400 dollars a month, 50 more per
     wife": the bare 50s agree, and the one number of dollars on each side differs."""
     a = _facts(1, 0, who=None, count=100, unit="dollar")
     b = _facts(2, 1, who=None, count=400, unit="dollar")

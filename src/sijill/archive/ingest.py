@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -238,8 +240,6 @@ class _Batch:
         self._since = 0.0
 
     def session(self) -> Session:
-        import time
-
         if self._s is None:
             self._cm = self._archive.catalog.session()
             self._s = self._cm.__enter__()
@@ -247,8 +247,6 @@ class _Batch:
         return self._s
 
     def after_file(self) -> None:
-        import time
-
         self._count += 1
         if self._count >= self.BATCH_FILES or time.monotonic() - self._since > self.BATCH_SECONDS:
             self._commit()
@@ -261,8 +259,6 @@ class _Batch:
     def close(self) -> None:
         """Commit what the batch's files sealed, also when an error ends the ingest (the
         failing file's savepoint is already rolled back)."""
-        import sys
-
         failing = sys.exc_info()[0] is not None
         try:
             self._commit()

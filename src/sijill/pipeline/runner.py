@@ -238,10 +238,6 @@ class Runner:
             self._spare = []
             self._unlock()
 
-    def _forget(self, job_ids: list[int]) -> None:
-        """Take out jobs queued by a transaction that was then rolled back."""
-        self.queue.discard(set(job_ids))
-
     def _enqueue(self, session: Any, job_ids: list[int]) -> None:
         facts = jobs.queue_facts(session, job_ids)
         for j in job_ids:
@@ -431,7 +427,7 @@ class Runner:
         except (ValueError, OverflowError, UnicodeError, SQLAlchemyError) as exc:
             # A result the catalog cannot hold (an odd date, unencodable text...) fails that
             # job only; the transaction above was rolled back as a whole.
-            self._forget(fresh)
+            self.queue.discard(set(fresh))  # queued by the transaction rolled back
             outcome = JobOutcome(outcome.job_id, False, error=f"result not recorded: {exc}")
             with self.archive.catalog.session() as s:
                 record(s, outcome)
