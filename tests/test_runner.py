@@ -251,7 +251,7 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
         ]
     )
     stats = RunStats()
-    runner._commit(JobOutcome(job_id, True, result=bad), stats, Progress(), "some_stage")
+    runner._commit([(JobOutcome(job_id, True, result=bad), "some_stage")], stats, Progress())
     assert stats.failed == 1 and stats.done == 0
     with archive.catalog.session() as s:
         job = s.get_one(Job, job_id)

@@ -189,3 +189,68 @@ def test_postgresql_chain_is_anchored_too(pg_url: str, tmp_path: Path) -> None: 
         assert any(r.startswith("item ") and "was edited after" in r for r in reasons), reasons
     finally:
         archive.close()
+
+
+def test_events_of_one_transaction_chain_and_a_rolled_back_savepoint_leaves_no_gap(
+    archive: Archive,
+) -> None:
+    """A runner batch appends many events in one transaction without reading the head back;
+    an ingest batch rolls one file's savepoint back. The chain must stay one unbroken line
+    and the record digests must land on an event that was committed."""
+    from sijill.archive import custody
+    from sijill.storage.models import CustodyEvent
+
+    with archive.catalog.session() as s:
+        first = custody.append(s, "tester", "note", None, {"n": 1})
+        second = custody.append(s, "tester", "note", None, {"n": 2})
+        assert second.seq == first.seq + 1 and second.prev_hash == first.hash
+        with pytest.raises(RuntimeError), s.begin_nested():
+            custody.append(s, "tester", "note", None, {"n": "rolled back"})
+            raise RuntimeError("this file failed")
+        third = custody.append(s, "tester", "note", None, {"n": 3})
+        with s.begin_nested():
+            custody.append(s, "tester", "note", None, {"n": "kept"})
+        with pytest.raises(RuntimeError), s.begin_nested():
+            custody.append(s, "tester", "note", None, {"n": "last, rolled back"})
+            raise RuntimeError("the batch's last file failed")
+    assert third.seq == second.seq + 1 and third.prev_hash == second.hash
+    with archive.catalog.session() as s:
+        checked, broken = custody.verify_chain(s)
+        assert broken is None
+        rows = s.query(CustodyEvent).order_by(CustodyEvent.seq).all()
+        assert [r.details.get("n") for r in rows[-4:]] == [1, 2, 3, "kept"]
+        assert checked == len(rows)
+
+
+def test_a_file_that_fails_mid_batch_leaves_the_earlier_files_records_covered(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ingest seals files in batches, one savepoint per file. When one file's records fail
+    (here: a catalog error while registering the third file, forced because no real input
+    triggers it on demand), its savepoint is rolled back; the earlier files' records are
+    committed and must still be covered by digests in their custody events, or `verify`
+    could not tell an edit of them from the original."""
+    from sijill.archive import ingest as ingest_mod
+    from sijill.archive.verify import verify
+
+    src = tmp_path / "batch"
+    src.mkdir()
+    for i in range(3):
+        (src / f"n{i}.txt").write_text(f"Statement number {i} about the checkpoint at dawn.\n")
+    real = ingest_mod.register_item
+    calls = {"n": 0}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        out = real(*args, **kwargs)
+        if calls["n"] == 3:
+            raise RuntimeError("the catalog refused this file's records")
+        return out
+
+    monkeypatch.setattr(ingest_mod, "register_item", flaky)
+    with pytest.raises(RuntimeError):
+        ingest_mod.ingest(archive, [src], actor="tester")
+    report = verify(archive)
+    assert report.problems == [], report.problems
+    assert report.not_covered == {}, report.warnings
+    assert report.records_checked >= 4  # two items and their receipts

@@ -85,14 +85,20 @@ def append(
     details: dict[str, Any] | None = None,
 ) -> CustodyEvent:
     """Append one event inside the caller's transaction (which holds the write lock)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # SQLite transactions take the write lock at BEGIN IMMEDIATE; PostgreSQL ones take
-        # this lock (held to commit or rollback), so "read the last hash, append" never
-        # interleaves between writers, on one machine or many.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-    last = session.execute(
-        select(CustodyEvent.seq, CustodyEvent.hash).order_by(CustodyEvent.seq.desc()).limit(1)
-    ).first()
+    mine = _live_events(session)
+    if mine:
+        # This transaction appended the last event and holds the lock since: it is the head
+        # (a batch of a runner's results appends one per job).
+        last: Any = (mine[-1].seq, mine[-1].hash)
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            # SQLite transactions take the write lock at BEGIN IMMEDIATE; PostgreSQL ones
+            # take this lock (held to commit or rollback), so "read the last hash, append"
+            # never interleaves between writers, on one machine or many.
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        last = session.execute(
+            select(CustodyEvent.seq, CustodyEvent.hash).order_by(CustodyEvent.seq.desc()).limit(1)
+        ).first()
     seq = (last[0] + 1) if last else 1
     prev = last[1] if last else GENESIS
     at = utcnow()
@@ -108,9 +114,16 @@ def append(
         hash=event_hash(prev, seq, at, actor, action, item_id, det),
     )
     session.add(ev)
-    session.flush()
-    session.info.setdefault(_EVENTS, []).append(ev)
+    mine.append(ev)
+    session.info[_EVENTS] = mine
     return ev
+
+
+def _live_events(session: Session) -> list[CustodyEvent]:
+    """The events this transaction appended that are still in it: a savepoint rolled back
+    (one file of an ingest batch that failed) takes its events out of the session."""
+    events: list[CustodyEvent] = session.info.get(_EVENTS) or []
+    return [ev for ev in events if ev in session]
 
 
 def _watched_changed(obj: Any) -> bool:
@@ -137,7 +150,8 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _seal_records(session: Session) -> None:
     """Put the digests of what this transaction wrote into its last custody event."""
-    events: list[CustodyEvent] = session.info.get(_EVENTS) or []
+    events = _live_events(session)
+    session.info[_EVENTS] = events
     if not events:
         session.info.pop(_RECORDS, None)
         return
@@ -147,8 +161,11 @@ def _seal_records(session: Session) -> None:
     found: dict[str, str] = {}
     for obj, deleted in (session.info.pop(_RECORDS, None) or {}).values():
         if deleted is not None:
-            found[deleted] = digests.DELETED
+            if obj not in session:  # in the session again: the delete was rolled back
+                found[deleted] = digests.DELETED
             continue
+        if obj not in session:
+            continue  # added in a savepoint that was rolled back
         d = digests.digest_of(obj, term_key)
         if d is not None:
             found[digests.key_of(obj)] = d

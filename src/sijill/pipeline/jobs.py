@@ -205,10 +205,11 @@ def queue_facts(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str
     return out
 
 
-def mark_running(session: Session, job_id: int) -> None:
+def mark_running(session: Session, job_ids: int | list[int]) -> None:
+    ids = [job_ids] if isinstance(job_ids, int) else job_ids
     session.execute(
         update(Job)
-        .where(Job.id == job_id)
+        .where(Job.id.in_(ids))
         .values(state="running", started_at=datetime.now(UTC), attempts=Job.attempts + 1)
     )
 

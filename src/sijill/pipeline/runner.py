@@ -57,6 +57,16 @@ class Progress:
 # another worker sat idle. The next job is sent as soon as the last is reported done, before
 # the parent commits its result, so catalog writes still overlap stage work.
 PREFETCH = 1
+# Except jobs that proved quick in this run: a stage that does not read text, whose jobs took
+# under QUICK_S on average over at least QUICK_AFTER of them (text extraction of small PDFs,
+# metadata). A worker then holds up to QUICK_PREFETCH of them, handed out in one catalog
+# transaction, and their results are committed together: with hundreds of small files the
+# parent's per-transaction work, not the stage, was what the user waited for. Jobs that read
+# text are never held this way: their specs carry the text, and a pipe filled both ways at
+# once would stall.
+QUICK_S = 0.25
+QUICK_AFTER = 4
+QUICK_PREFETCH = 4
 # How far down the queue a free worker looks for a job of an item no other worker is on.
 LOOKAHEAD = 256
 
@@ -194,6 +204,8 @@ class Runner:
         self._spare: list[_Worker] = []  # started by start_workers, not yet in use
         self.queue = JobQueue()
         self.item_of: dict[int, str] = {}
+        self.stage_of: dict[int, str] = {}
+        self._times: dict[str, tuple[int, float]] = {}  # stage: (jobs done, seconds)
 
     def _lock(self) -> None:
         fd = os.open(self.archive.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -243,6 +255,7 @@ class Runner:
         for j in job_ids:
             item_id, stage, size = facts.get(j, ("", "", 0))
             self.item_of[j] = item_id
+            self.stage_of[j] = stage
             try:
                 st = self.registry.get(stage)
                 tier = 2 if st.reads_text else 1 if st.describes else 0
@@ -259,7 +272,7 @@ class Runner:
             if retry_failed:
                 s.execute(update(Job).where(Job.state == "failed").values(state="pending"))
             self.queue = JobQueue()
-            self.item_of = {}
+            self.item_of, self.stage_of, self._times = {}, {}, {}
             planned = jobs.plan(s, self.registry)
             self._enqueue(s, planned)
         self.queued = set(planned)
@@ -294,15 +307,14 @@ class Runner:
             w.conn.send(init)
         try:
             while self.queue or any(w.inflight for w in pool):
-                for w in pool:
-                    while w.ready and len(w.inflight) < PREFETCH and self.queue:
-                        self._dispatch(w, self._take(w, pool))
+                self._fill(pool)
                 soonest = min(w.deadline for w in pool)
                 timeout = None if soonest == float("inf") else max(0.0, soonest - time.monotonic())
                 ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
+                done: list[tuple[JobOutcome, str]] = []
                 for i, w in enumerate(pool):
                     if w.conn in ready:
-                        self._drain(w, pool, stats, progress)
+                        self._receive(w, done, progress)
                     if w.proc.sentinel in ready and not w.proc.is_alive():
                         if not w.ready and not w.inflight:
                             raise StageError(
@@ -331,6 +343,9 @@ class Runner:
                         pool[i] = self._fail_worker(
                             w, ctx, init, stats, progress, f"timed out after {limit:g} s"
                         )
+                if done:
+                    self._fill(pool)  # they work while we commit
+                    self._commit(done, stats, progress)
         except BaseException:
             for w in pool:
                 w.kill()
@@ -342,8 +357,8 @@ class Runner:
         stats.elapsed_s = time.monotonic() - started
         return stats
 
-    def _drain(self, w: _Worker, pool: list[_Worker], stats: RunStats, progress: Progress) -> None:
-        """Handle every message a worker has sent so far."""
+    def _receive(self, w: _Worker, done: list[tuple[JobOutcome, str]], progress: Progress) -> None:
+        """Handle every message a worker has sent so far; finished jobs go to `done`."""
         try:
             while w.conn.poll():
                 msg = w.conn.recv()
@@ -360,9 +375,9 @@ class Runner:
                     _job, stage = w.inflight.popleft()
                     w.started, w.deadline = None, float("inf")
                     progress.job_progress(outcome.job_id, stage, None)
-                    if not w.inflight and self.queue:
-                        self._dispatch(w, self._take(w, pool))  # it works while we commit
-                    self._commit(outcome, stats, progress, stage)
+                    n, seconds = self._times.get(stage, (0, 0.0))
+                    self._times[stage] = (n + 1, seconds + outcome.duration_s)
+                    done.append((outcome, stage))
         except (EOFError, OSError):
             return  # the sentinel tells the rest
 
@@ -381,7 +396,7 @@ class Runner:
         shutil.rmtree(Path(init.tmp_root) / f"w{w.proc.pid}", ignore_errors=True)
         if w.inflight:
             job_id, stage = w.inflight.popleft()
-            self._commit(JobOutcome(job_id, False, error=error), stats, progress, stage)
+            self._commit([(JobOutcome(job_id, False, error=error), stage)], stats, progress)
         if w.inflight:
             waiting = [j for j, _s in w.inflight]
             with self.archive.catalog.session() as s:
@@ -395,49 +410,93 @@ class Runner:
         st = self.registry.get(stage)
         return float(st.timeout_s or self.timeout_s)
 
-    def _take(self, w: _Worker, pool: list[_Worker]) -> int:
-        """Remove and return the job `w` should run next (see `choose_job`)."""
-        busy = {
-            self.item_of.get(j, "") for other in pool if other is not w for j, _s in other.inflight
-        }
-        return self.queue.pop(choose_job(self.queue, self.item_of, busy))
+    def _quick(self, stage: str) -> bool:
+        """Jobs of this stage may be held several at a time by one worker (see QUICK_S)."""
+        n, seconds = self._times.get(stage, (0, 0.0))
+        if n < QUICK_AFTER or seconds / n >= QUICK_S:
+            return False
+        try:
+            return not self.registry.get(stage).reads_text
+        except ConfigError:
+            return False
 
-    def _dispatch(self, w: _Worker, job_id: int) -> None:
+    def _fill(self, pool: list[_Worker]) -> None:
+        """Hand every ready worker with room the jobs it should run next: the first whose
+        item no other worker is on (see `choose_job`); more than PREFETCH only of quick
+        stages."""
+        for w in pool:
+            if not w.ready or not self.queue:
+                continue
+            held = [stage for _j, stage in w.inflight]
+            busy = {
+                self.item_of.get(j, "")
+                for other in pool
+                if other is not w
+                for j, _s in other.inflight
+            }
+            taken: list[int] = []
+            while self.queue and len(held) < QUICK_PREFETCH:
+                pos = choose_job(self.queue, self.item_of, busy)
+                stage = self.stage_of.get(self.queue[pos], "")
+                if len(held) >= PREFETCH and not all(map(self._quick, [*held, stage])):
+                    break
+                taken.append(self.queue.pop(pos))
+                held.append(stage)
+            if taken:
+                self._dispatch(w, taken)
+
+    def _dispatch(self, w: _Worker, job_ids: list[int]) -> None:
+        specs = []
         with self.archive.catalog.session() as s:
-            job = s.get_one(Job, job_id)
-            spec = jobs.spec_for(s, job, self.memory_mb, self.registry)
-            if self.memory_override:
-                spec.memory_mb = self.memory_override
-            jobs.mark_running(s, job_id)
-        w.inflight.append((job_id, spec.stage))
-        w.conn.send(spec)
+            for job_id in job_ids:
+                job = s.get_one(Job, job_id)
+                spec = jobs.spec_for(s, job, self.memory_mb, self.registry)
+                if self.memory_override:
+                    spec.memory_mb = self.memory_override
+                specs.append(spec)
+            jobs.mark_running(s, job_ids)
+        for spec in specs:
+            w.inflight.append((spec.job_id, spec.stage))
+            w.conn.send(spec)
 
-    def _commit(self, outcome: JobOutcome, stats: RunStats, progress: Progress, stage: str) -> None:
+    def _commit(
+        self, done: list[tuple[JobOutcome, str]], stats: RunStats, progress: Progress
+    ) -> None:
+        """Record finished jobs in one transaction, with the jobs they make possible."""
         fresh: list[int] = []
 
-        def record(s: Any, outcome: JobOutcome) -> None:
-            touched = jobs.commit_outcome(s, outcome, self.actor)
-            fresh[:] = [j for j in jobs.plan(s, self.registry, touched) if j not in self.queued]
+        def record(s: Any, outcomes: list[JobOutcome]) -> None:
+            touched: list[str] = []
+            for outcome in outcomes:
+                touched.extend(jobs.commit_outcome(s, outcome, self.actor))
+            planned = jobs.plan(s, self.registry, list(dict.fromkeys(touched)))
+            fresh[:] = [j for j in planned if j not in self.queued]
             if fresh:
-                self._enqueue(s, fresh)  # in the same transaction: one per job
+                self._enqueue(s, fresh)  # in the same transaction
 
         try:
             with self.archive.catalog.session() as s:
-                record(s, outcome)
+                record(s, [o for o, _stage in done])
         except (ValueError, OverflowError, UnicodeError, SQLAlchemyError) as exc:
             # A result the catalog cannot hold (an odd date, unencodable text...) fails that
             # job only; the transaction above was rolled back as a whole.
             self.queue.discard(set(fresh))  # queued by the transaction rolled back
-            outcome = JobOutcome(outcome.job_id, False, error=f"result not recorded: {exc}")
+            if len(done) > 1:
+                for one in done:  # which one it was: each on its own
+                    self._commit([one], stats, progress)
+                return
+            ((failed, stage),) = done
+            done = [(JobOutcome(failed.job_id, False, error=f"result not recorded: {exc}"), stage)]
             with self.archive.catalog.session() as s:
-                record(s, outcome)
-        if outcome.ok:
-            stats.done += 1
-        else:
-            stats.failed += 1
-            stats.failures.append((outcome.job_id, stage, outcome.error or ""))
+                record(s, [done[0][0]])
+        for outcome, stage in done:
+            if outcome.ok:
+                stats.done += 1
+            else:
+                stats.failed += 1
+                stats.failures.append((outcome.job_id, stage, outcome.error or ""))
+            progress.advance(stage, outcome.ok)
         if fresh:
             self.queued.update(fresh)
             self.total += len(fresh)
             progress.total(self.total)
-        progress.advance(stage, outcome.ok)
