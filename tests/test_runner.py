@@ -345,3 +345,69 @@ def test_ingest_run_seals_and_processes_in_one_command(
     assert busy.returncode != 0 and "another `sijill run`" in busy.stderr
     names = {i["name"] for i in json.loads(cli("items", "--json").stdout)["items"]}
     assert "late.txt" not in names  # nothing was sealed
+
+
+def test_results_committed_together_one_the_catalog_cannot_hold_fails_alone(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Quick jobs' results are committed in one transaction; one result SQLite cannot store
+    must fail that job only, and the others of the batch are recorded as done."""
+    from sijill.archive.ingest import ingest
+    from sijill.pipeline import jobs
+    from sijill.pipeline.runner import Progress, Runner, RunStats
+    from sijill.pipeline.stage import StageResult, TextUnitOut
+    from sijill.pipeline.worker import JobOutcome
+    from sijill.storage.models import Job, TextUnit
+
+    for i in range(3):
+        (tmp_path / f"n{i}.txt").write_text(f"ordinary note number {i} for the archive\n")
+    ingest(archive, sorted(tmp_path.glob("n*.txt")), actor="tester")
+    runner = Runner(archive, workers=1, actor="tester")
+    runner.queued, runner.total = set(), 0
+    with archive.catalog.session() as s:
+        planned = jobs.plan(s, runner.registry)
+        text_jobs = [j for j in planned if s.get_one(Job, j).stage == "office_text_extractor"]
+        jobs.mark_running(s, text_jobs)
+    assert len(text_jobs) == 3
+
+    def result(text: str) -> StageResult:
+        return StageResult(text_units=[TextUnitOut(kind="body", text=text, method="x", norm=text)])
+
+    done = [
+        (JobOutcome(text_jobs[0], True, result=result("first fine text")), "office_text_extractor"),
+        (JobOutcome(text_jobs[1], True, result=result("bad \ud800 text")), "office_text_extractor"),
+        (JobOutcome(text_jobs[2], True, result=result("third fine text")), "office_text_extractor"),
+    ]
+    stats = RunStats()
+    runner._commit(done, stats, Progress())
+    assert (stats.done, stats.failed) == (2, 1)
+    with archive.catalog.session() as s:
+        states = [s.get_one(Job, j).state for j in text_jobs]
+        assert states == ["done", "failed", "done"]
+        texts = {u.text for u in s.query(TextUnit).filter(TextUnit.job_id.in_(text_jobs))}
+        assert texts == {"first fine text", "third fine text"}
+    # What the two good results made possible is queued once each, not lost with the batch.
+    assert runner.queued and len(runner.queue) == len(runner.queued)
+
+
+def test_quick_jobs_go_out_several_at_a_time_and_all_finish(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """After a few quick jobs, a worker is handed several of that stage at once (one
+    transaction marks them running: they share a start time); every file is still done."""
+    from sijill.archive.ingest import ingest
+    from tests.conftest import process
+
+    for i in range(16):
+        (tmp_path / f"m{i:02}.txt").write_text(f"The convoy passed checkpoint {i} at dawn.\n")
+    ingest(archive, sorted(tmp_path.glob("m*.txt")), actor="tester")
+    stats = process(archive, workers=1)
+    assert stats.failed == 0
+    db = connect_catalog(archive.root)
+    rows = db.execute(
+        "SELECT started_at, state FROM jobs WHERE stage = 'office_text_extractor'"
+    ).fetchall()
+    db.close()
+    assert len(rows) == 16 and {state for _t, state in rows} == {"done"}
+    together = Counter(t for t, _s in rows)
+    assert max(together.values()) > 1, together
