@@ -192,11 +192,13 @@ def main() -> int:
         "--engine", choices=ENGINES, default=None, help="embedding engine (default: the archive's)"
     )
     args = ap.parse_args()
+    if args.fresh != FRESH and not args.fresh.is_file():
+        ap.error(f"--fresh {args.fresh}: no such file")
     EMBEDDER.append(embedder_for(args.engine) if args.engine else default_embedder())
     print(f"embedding engine: {EMBEDDER[0].name}")
 
     pairs, same_witness = load(args.data)
-    fresh = load(args.fresh)[0] if args.fresh and args.fresh.exists() else []
+    fresh = load(args.fresh)[0] if args.fresh.is_file() else []
     t0 = time.perf_counter()
     sides = [side for p in pairs + same_witness + fresh for side in (p["a"], p["b"])]
     facts, vectors, r = build_facts(sides)
