@@ -133,7 +133,7 @@ def test_a_shared_duration_is_no_evidence_of_one_event() -> None:
     # A shared count of people is evidence (with a place in common it supports).
     a = _facts(3, 0, who=None, year=None, count=40, unit="fighter")
     b = _facts(4, 1, who=None, year=None, count=40, unit="fighter")
-    link = cor.decide(a, b, 0.91, 0.01)
+    link = cor.decide(a, b, 0.91, cor.SUPPORT_MATCH + 0.01)
     assert link is not None and any("same number" in r for r in link.reasons)
 
 

@@ -29,8 +29,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sijill.analysis.acts import acts_of
+
 # Bump when the scoring changes: stored links are recomputed when it does.
-VERSION = 2
+VERSION = 3
 
 # Neighbours fetched per claim, and the cosine below which a pair is never looked at.
 NEIGHBOURS = 10
@@ -41,18 +43,20 @@ MIN_COSINE = 0.80
 # high. Slots a small case cannot fill count as R_PRIOR, a typical neighbour cosine.
 R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
-SUPPORT_MATCH = 0.0
+SUPPORT_MATCH = 0.03
 SUPPORT_MATCH_SHARED = -0.08
 # A support with no fact in common needs this much (set on the dev half).
 SUPPORT_MATCH_ALONE = 0.10
 # CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
 # case (few, varied claims) from linking loosely related ones.
 SUPPORT_FLOOR = 0.86
-CONTRADICT_FLOOR = 0.86
+CONTRADICT_FLOOR = 0.85
 # Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
-CONTRADICT_MATCH = -0.06
+CONTRADICT_MATCH = -0.08
 # How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
 PLACE_WEIGHT = 0.5
+# The same act ("killed" and "قتل") is weak evidence too: acts are few, events many.
+ACT_WEIGHT = 0.5
 # A pair this far above both neighbourhoods is the same event on less slot evidence.
 CONTRADICT_STRONG_MATCH = 0.02
 SUPPORT_EVIDENCE = 2.0
@@ -221,14 +225,27 @@ def _tolerance(q: Quantity) -> tuple[float, float]:
     return q.value, q.value
 
 
-# Counted things that a witness may name differently for the same people.
+# Counted things that a witness may name differently for the same people: one battle's
+# losses are "150 brothers", "about 40 fighters", "over 300 martyrs" (dead), "men", "members".
 PEOPLE = frozenset(
     {"fighter", "man", "person", "prisoner", "soldier", "recruit", "guard", "detainee",
-     "brother"}
+     "brother", "member", "dead", "wounded", "civilian"}
 )  # fmt: skip
 # A length of time ("two weeks", "three days") is said of countless different events: it is
 # never, on its own, a sign that two claims tell the same one.
 DURATIONS = frozenset({"minute", "hour", "day", "week", "month", "year", "time"})
+
+
+_PLURALS = {
+    "man": "men", "woman": "women", "child": "children", "person": "people", "dead": "dead",
+    "wounded": "wounded", "family": "families", "body": "bodies", "%": "percent",
+    "bus": "buses", "time": "times",
+}  # fmt: skip
+
+
+def _plural(unit: str) -> str:
+    """How a reason names what was counted: "men", "dead", "fighters"."""
+    return _PLURALS.get(unit, unit + "s")
 
 
 def _known_unit(unit: str) -> bool:
@@ -260,23 +277,37 @@ def _counts_alike(a: Quantity, b: Quantity) -> bool:
 
 
 def _counts(q: list[Quantity]) -> list[Quantity]:
-    """Numbers that count something: a bare four-digit year is a date, not a count."""
+    """Numbers that count something: a bare four-digit year is a date, not a count, and a
+    bare "one" ("in one night", "بليلة وحدة") is an article more often than a count."""
     return [
         x
         for x in q
         if not (x.text.strip().isdigit() and len(x.text.strip()) == 4 and 1900 <= x.value <= 2100)
+        and not (x.value == 1 and not x.unit)
     ]
 
 
-def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
+def _numbers(
+    a: ClaimFacts, b: ClaimFacts, *, same_act: bool = False
+) -> tuple[list[str], list[str]]:
     """(agreements, conflicts) between the numbers of two claims, for the same counted thing.
 
     Agreeing durations ("two weeks" and "deux semaines") are not listed: they are no evidence
-    of one event (see `DURATIONS`); differing ones still conflict."""
+    of one event (see `DURATIONS`); differing ones still conflict. When both claims state
+    the same act and each gives one count, two counts that may count the same people
+    conflict whatever nouns count them ("twelve of the drivers' guards were killed" against
+    "sept morts")."""
     agree: list[str] = []
     conflict: list[str] = []
     bn = _counts(b.numbers)
-    for qa in _counts(a.numbers):
+    an = _counts(a.numbers)
+    one_each = same_act and len(an) == 1 and len(bn) == 1
+    # One count of people on each side ("eighty brothers" / "over 200 martyrs"), whatever
+    # else is counted: the same event's losses, so differing is a conflict.
+    people_a = [x for x in an if x.unit in PEOPLE]
+    people_b = [x for x in bn if x.unit in PEOPLE]
+    one_people = len(people_a) == 1 and len(people_b) == 1
+    for qa in an:
         comparable = [qb for qb in bn if _comparable(qa, qb)]
         if not comparable:
             continue
@@ -284,7 +315,7 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
         matched = [
             qb for qb in comparable if _tolerance(qb)[0] <= hi_a and lo_a <= _tolerance(qb)[1]
         ]
-        what = f" of {qa.unit}s" if qa.unit and _known_unit(qa.unit) else ""
+        what = f" of {_plural(qa.unit)}" if qa.unit and _known_unit(qa.unit) else ""
         if matched:
             if qa.unit not in DURATIONS or matched[0].unit not in DURATIONS:
                 agree.append(f"same number{what}: {qa.text!r} and {matched[0].text!r}")
@@ -294,7 +325,9 @@ def _numbers(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
         same = [qb for qb in comparable if qa.unit and qb.unit == qa.unit]
         if len(same) == 1:
             conflict.append(f"different number{what}: {qa.text!r} against {same[0].text!r}")
-        elif len(comparable) == 1 and _counts_alike(qa, comparable[0]):
+        elif one_people and qa is people_a[0]:
+            conflict.append(f"different number of people: {qa.text!r} against {people_b[0].text!r}")
+        elif len(comparable) == 1 and (one_each or _counts_alike(qa, comparable[0])):
             conflict.append(f"different number: {qa.text!r} against {comparable[0].text!r}")
     return agree, conflict
 
@@ -352,7 +385,7 @@ def _maybe_same(a: str, b: str) -> bool:
     from sijill.analysis.translit import similarity
 
     ta, tb = _significant(a), _significant(b)
-    return any(similarity(x, y) >= 0.85 for x in ta for y in tb)
+    return any(similarity(x, y) >= 0.8 for x in ta for y in tb)
 
 
 def _slot(
@@ -407,12 +440,19 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         return None
     if match is None:
         match = 2 * cosine - 2 * R_PRIOR
+    # What was done: forty men arrested and forty men executed are two events, however
+    # much else the claims share. Unknown acts say nothing.
+    acts_a, acts_b = acts_of(a.text), acts_of(b.text)
+    shared_acts = acts_a.keys() & acts_b.keys()
+    if acts_a and acts_b and not shared_acts:
+        return None
     who_agree, who_conflict = _slot(a, b, ("PERSON", "ORG"), "people or units")
     where_agree, where_conflict = _place_slot(a, b)
-    n_agree, n_conflict = _numbers(a, b)
+    n_agree, n_conflict = _numbers(a, b, same_act=bool(shared_acts))
     d_agree, d_conflict = _dates(a, b)
     term_agree, _t = _slot(a, b, ("TERM",), "terms")
-    agree = who_agree + where_agree + d_agree + n_agree + term_agree
+    act_agree = [f"same act: {acts_a[k]!r} and {acts_b[k]!r}" for k in sorted(shared_acts)[:1]]
+    agree = who_agree + where_agree + d_agree + n_agree + term_agree + act_agree
     conflicts = who_conflict + where_conflict + d_conflict + n_conflict
     reasons = [
         f"close in meaning across the two texts (cosine {cosine:.2f}; "
@@ -426,9 +466,11 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         + (1.0 if d_agree else 0.0)
         + (1.0 if n_agree else 0.0)
     )
+    facts_in_common = evidence > 0  # who, where, when or how many; an act alone is not one
+    evidence += ACT_WEIGHT if shared_acts else 0.0
     if conflicts:
         same_event = evidence >= CONTRADICT_EVIDENCE or (
-            match >= CONTRADICT_STRONG_MATCH and evidence > 0
+            match >= CONTRADICT_STRONG_MATCH and facts_in_common
         )
         if cosine >= CONTRADICT_FLOOR and match >= CONTRADICT_MATCH and same_event:
             score = _score(match, evidence)
@@ -439,7 +481,7 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
     # Closeness in meaning alone is not enough: two stays of "two weeks" read alike. A
     # support needs one fact in common (who, where, when, how many) or a match far above
     # both neighbourhoods.
-    if evidence <= 0 and match < SUPPORT_MATCH_ALONE:
+    if not facts_in_common and match < SUPPORT_MATCH_ALONE:
         return None
     if match >= SUPPORT_MATCH or (match >= SUPPORT_MATCH_SHARED and evidence >= SUPPORT_EVIDENCE):
         score = _score(match, evidence)

@@ -91,8 +91,10 @@ UNITS: dict[str, tuple[str, ...]] = {
     ),
     "woman": ("woman", "women", "femme", "femmes", "امرأة", "نساء", "سيدة", "سيدات", "امرأه"),
     "man": (
-        "man", "men", "homme", "hommes", "رجل", "رجال", "رجلا", "شاب", "شبان", "شباب", "شابا",
+        "man", "men", "guy", "guys", "homme", "hommes", "رجل", "رجال", "رجلا", "شاب", "شبان",
+        "شباب", "شابا",
     ),
+    "member": ("member", "members", "membre", "membres", "عضو", "أعضاء", "عضوا"),
     "brother": (  # in testimonies, often the fighters of one's own side
         "brother", "brothers", "brethren", "frère", "frères", "أخ", "أخا", "إخوة", "إخوان",
         "اخوة", "اخوان",

@@ -1,0 +1,143 @@
+"""What was done in a claim: the act (killed, arrested, flogged, fled…), in three languages.
+
+Two claims that share a place, a date and a number can still tell different events: forty
+men *arrested* in October and forty men *executed* in October; ten prisoners who *escaped*
+and ten who were *shot*. Corroboration reads the act of each claim and never links two whose
+acts are known and different (see `corroborate.decide`). An act is only a class of a few
+unmistakable verbs and nouns; a claim whose act is not recognised says nothing either way,
+so a missing word can cost a link but never makes one.
+
+Words are matched on normalised text (`storage.textnorm.normalize`: case and accents folded,
+Arabic letter forms unified). Latin words match by stem (`execut` finds executed, execution,
+exécutés); Arabic stems allow the clitics and verb prefixes (و ف ب ل ك ال, ي ت ن ا, است)
+in front and up to four letters of endings after.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sijill.storage.textnorm import normalize
+
+# act -> (Latin stems or phrases, English and French; Arabic stems). A Latin entry ending in
+# "*" is a stem; others are whole words or phrases. Written with accents: they are folded.
+_ACTS: dict[str, tuple[str, str]] = {
+    "kill": (
+        "kill* dead death* died die dying execut* behead* martyr* massacr* slaughter* murder* "
+        "hanged lost losing lose shot dead "
+        "tue tues tuee tuees tuer tuait tuaient tuant mort morts morte mortes mourir mouru* "
+        "décapit* fusill* égorg* perdu perdus perdre pendu pendus abattu abattus",
+        "قتل قتيل مقتل اعدم اعدام ذبح شهيد شهداء استشهد خسر مات موت",
+    ),
+    "arrest": (
+        "arrest* detain* detention jailed imprison* kidnap* abduct* "
+        "arrêté arrêtés arrêtée arrêtées arrêter arrêtait arrestation* détenu détenus "
+        "emprisonn* incarcér* enlevé enlevés enlevée enlevées kidnapp*",
+        "اعتقل اعتقال احتجز احتجاز خطف اختطف قبض مسك",
+    ),
+    "flog": ("flog* lash* whip* fouett* flagell*", "جلد"),
+    "ambush": ("ambush* embuscade*", "كمين"),
+    "flee": (  # deserting is fleeing one's own side
+        "escap* fled flee* ran away évad* enfui* fuir fui fuyai* desert* defect* déserté* déserter",
+        "هرب نزح انشق",
+    ),
+    "return": ("returned return* came back revenu* rentré* retourn*", "رجع رجعت"),
+    "bomb": (
+        "bombed bombing* bombard* shelled shelling air strike* airstrike* frappe* pilonn*",
+        "قصف غاره غارات",
+    ),
+    "confiscate": ("confiscat* seiz* confisqu* saisi*", "صادر مصادره"),
+    "fine": ("fined fine for a fine the fine amende*", "غرامه"),
+    "pay": (
+        "salary salaries wage* paid earn* salaire* touchait touchaient payé payés paie",
+        "راتب رواتب معاش",
+    ),
+    "burn": ("burn* set fire torch* brûl* incendi*", "حرق احرق"),
+    "train": ("training trained entraîn*", "تدريب تدرب"),
+    "attack": ("attack* assault* storm* raid* attaqu* assaut*", "اقتحم هجوم هاجم داهم مداهمه"),
+    "evict": ("evict* expel* forced out drove out chass* expuls*", "طرد هجر"),
+    "transfer": ("transfer* transfér* relocat*", "نقل"),
+    "depart": ("departed left set off parti partis partie parties quitt*", "غادر"),
+    "arrive": ("arriv* reached", "وصل"),
+    "guard": ("guarded guarding gardai* surveill*", "حرس"),
+    "bury": ("buried bury burial enterr* inhum*", "دفن"),
+    "torture": ("tortur*", "عذب تعذيب"),
+}
+
+_AR = "\u0621-\u064a"
+# Clitics and verb prefixes an Arabic stem may carry, then its ending.
+_AR_BEFORE = r"(?:[وف])?(?:[بلك])?(?:ال)?(?:است|ان|س?[يتنا])?"
+
+
+def _latin_pattern(words: str) -> str:
+    alts = []
+    for p in _phrases(words):
+        stem = p.endswith("*")
+        body = r"\s+".join(re.escape(normalize(t)) for t in p.rstrip("*").split())
+        alts.append(body + (r"\w*" if stem else ""))
+    return r"\b(?:" + "|".join(sorted(alts, key=len, reverse=True)) + r")\b"
+
+
+def _phrases(words: str) -> list[str]:
+    """Split a Latin list into entries; known two-word phrases stay together."""
+    tokens = words.split()
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        pair = f"{tokens[i]} {tokens[i + 1]}" if i + 1 < len(tokens) else ""
+        if pair.rstrip("*") in _LATIN_PHRASES:
+            out.append(pair)
+            i += 2
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+_LATIN_PHRASES = frozenset(
+    {
+        "shot dead", "ran away", "came back", "air strike", "set fire", "forced out",
+        "drove out", "set off", "fine for", "a fine", "the fine",
+    }
+)  # fmt: skip
+
+
+def _arabic_pattern(stems: str) -> str:
+    alts = "|".join(sorted({normalize(s) for s in stems.split()}, key=len, reverse=True))
+    return rf"(?<![{_AR}]){_AR_BEFORE}(?:{alts})[{_AR}]{{0,4}}(?![{_AR}])"
+
+
+# Acts said in more than one Arabic word (normalised): "قطعوا راسه" is a beheading.
+_AR_PHRASES = {"kill": r"(?<![\u0621-\u064a])قطع[\u0621-\u064a]{0,3}\s+(?:را?س|رووس)"}
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (
+        act,
+        re.compile(
+            "|".join(
+                [_latin_pattern(latin), _arabic_pattern(arabic)]
+                + ([_AR_PHRASES[act]] if act in _AR_PHRASES else [])
+            )
+        ),
+    )
+    for act, (latin, arabic) in _ACTS.items()
+)
+# Words that look like an act but are not one here: "his left hand", "nothing was left".
+_NOT_ACTS = re.compile(
+    r"\bleft\s+(?:hand|arm|leg|eye|foot|side|bank|wing|behind)\b"
+    r"|\b(?:the|was|were|is|are|be|been|nothing|none|on|to)\s+left\b"
+)
+
+
+@lru_cache(maxsize=8192)
+def acts_of(text: str) -> dict[str, str]:
+    """The acts a claim states: act -> the words that say it (as normalised)."""
+    folded = _NOT_ACTS.sub(" ", normalize(text))
+    found: dict[str, str] = {}
+    for act, rx in _PATTERNS:
+        m = rx.search(folded)
+        if m:
+            found[act] = m.group(0)
+    return found

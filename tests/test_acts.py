@@ -1,0 +1,104 @@
+"""The act of a claim (killed, arrested, fled…) and how it keeps different events apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sijill.analysis import corroborate as cor
+from sijill.analysis.acts import acts_of
+from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("In October 2015 forty men were arrested in the market.", "arrest"),
+        ("Ils ont arrêté mon cousin au barrage.", "arrest"),
+        ("مسكوا أبو ريان على الحاجز.", "arrest"),
+        ("أعدموا أربعين رجل بالموصل.", "kill"),
+        ("بعد صلاة الجمعة قطعوا راس سبع أشخاص بالساحة.", "kill"),
+        ("En février 2017, dix prisonniers ont été fusillés.", "kill"),
+        ("راح منا أكثر من مئتين شهيد بليلة وحدة.", "kill"),
+        ("We lost eighty brothers in one night.", "kill"),
+        ("They flogged seven young men for smoking.", "flog"),
+        ("جلدوا سبعة شبان في الساحة.", "flog"),
+        ("Ten prisoners escaped from the prison.", "flee"),
+        ("Abu Bara deserted by hiding in a truck.", "flee"),
+        ("أبو البراء الشامي هرب مع مقاتلين اثنين.", "flee"),
+        ("Ils ont bombardé le village pendant trois jours.", "bomb"),
+        ("The fine for smoking was one hundred dollars.", "fine"),
+        ("Un combattant touchait cent dollars par mois.", "pay"),
+        ("Three hundred fighters left Raqqa for the front.", "depart"),
+        ("Trois cents combattants sont arrivés à Deir ez-Zor.", "arrive"),
+    ],
+)
+def test_acts_are_read_in_three_languages(text: str, act: str) -> None:
+    assert act in acts_of(text), acts_of(text)
+
+
+def test_words_that_only_look_like_acts_are_not_acts() -> None:
+    assert "depart" not in acts_of("He had lost his left hand in an accident.")
+    assert "depart" not in acts_of("Nothing was left of the village.")
+    assert acts_of("Abu Rayyan ran the checkpoint at the old bridge in 2015.") == {}
+
+
+def _claim(cid: int, group: int, text: str, count: float, unit: str) -> ClaimFacts:
+    return ClaimFacts(
+        cid,
+        group,
+        text,
+        {"PLACE:7": "al-Mayadin"},
+        [DateSpan(dt.date(2015, 10, 1), dt.date(2015, 10, 31), "October 2015")],
+        [Quantity(count, False, unit, f"{count:g} {unit}s")],
+    )
+
+
+def test_different_acts_are_different_events_however_much_else_is_shared() -> None:
+    # Same place, month and count; one arrest, one execution: no link of either kind.
+    a = _claim(1, 0, "In October 2015 forty men were arrested in al-Mayadin.", 40, "man")
+    b = _claim(2, 1, "أعدموا أربعين رجل بالميادين بتشرين الأول ٢٠١٥.", 40, "man")
+    assert cor.decide(a, b, 0.95, 0.10) is None
+    # The same act, the same facts: a support, and the act is one of the reasons.
+    c = _claim(3, 1, "En octobre 2015, quarante hommes ont été arrêtés à Mayadine.", 40, "man")
+    link = cor.decide(a, c, 0.95, 0.10)
+    assert link is not None and link.relation == "supports"
+    assert any(r.startswith("same act:") for r in link.reasons)
+    # An act one side does not state says nothing: still a support.
+    d = _claim(4, 2, "Forty men, al-Mayadin, October 2015: that is what I saw.", 40, "man")
+    link = cor.decide(a, d, 0.95, 0.10)
+    assert link is not None and link.relation == "supports"
+
+
+def test_one_count_of_people_each_conflicts_whatever_else_is_counted() -> None:
+    # "eighty brothers" against "over two hundred martyrs" (dead), with a bare "one" night
+    # on one side that counts nothing: the same losses, told differently.
+    a = _claim(1, 0, "We lost eighty brothers in one night.", 80, "brother")
+    b = ClaimFacts(
+        2,
+        1,
+        "راح منا أكثر من مئتين شهيد بليلة وحدة.",
+        {"PLACE:7": "عين عيسى"},
+        a.dates,
+        [
+            Quantity(200, True, "dead", "أكثر من مئتين شهيد", 200, 300),
+            Quantity(1, False, "", "وحدة"),
+        ],
+    )
+    link = cor.decide(a, b, 0.90, 0.0)
+    assert link is not None and link.relation == "contradicts"
+    assert any("different number of people" in r for r in link.reasons)
+    # Killed and wounded counted on one side: only the like count is compared (80 dead
+    # against 40 dead), never the one count of people against whichever is nearest.
+    c = ClaimFacts(
+        3,
+        1,
+        "Forty were killed and three hundred wounded.",
+        a.entities,
+        a.dates,
+        [Quantity(40, False, "dead", "forty killed"), Quantity(300, False, "wounded", "300")],
+    )
+    d = _claim(4, 2, "Eighty killed.", 80, "dead")
+    _agree, conflicts = cor._numbers(d, c, same_act=True)
+    assert conflicts == ["different number of dead: '80 deads' against 'forty killed'"]
