@@ -254,3 +254,32 @@ def test_a_file_that_fails_mid_batch_leaves_the_earlier_files_records_covered(
     assert report.problems == [], report.problems
     assert report.not_covered == {}, report.warnings
     assert report.records_checked >= 4  # two items and their receipts
+
+
+def test_the_anchor_never_runs_ahead_of_what_was_committed(archive: Archive) -> None:
+    """A savepoint released inside a transaction that then rolls back (an ingest batch
+    killed before its commit) must not advance the anchor: the anchor would claim events
+    the catalog never kept, and `verify` would report a cut-off chain that nobody cut."""
+    from sijill.archive import custody
+    from sijill.archive.verify import verify
+
+    anchor = archive.root / "keys" / "custody.anchor"
+    with archive.catalog.session() as s:
+        custody.append(s, "tester", "note", None, {"n": "committed"})
+    before = json.loads(anchor.read_text())["length"]
+    with pytest.raises(RuntimeError), archive.catalog.session() as s:
+        for n in range(3):
+            with s.begin_nested():  # one file's records, released
+                custody.append(s, "tester", "note", None, {"n": n})
+        raise RuntimeError("the command died before the batch was committed")
+    assert json.loads(anchor.read_text())["length"] == before
+    report = verify(archive)
+    assert report.problems == [], report.problems
+    # The next commit anchors its own head, once, at the commit.
+    with archive.catalog.session() as s:
+        with s.begin_nested():
+            custody.append(s, "tester", "note", None, {"n": "a"})
+        with s.begin_nested():
+            last = custody.append(s, "tester", "note", None, {"n": "b"})
+    assert json.loads(anchor.read_text())["length"] == last.seq == before + 2
+    assert verify(archive).problems == []

@@ -1,5 +1,5 @@
 """`python -m sijill` runs the command line."""
 
-from sijill.cli.main import main
+from sijill.cli.entry import main
 
 main()

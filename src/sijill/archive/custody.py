@@ -187,6 +187,12 @@ def _seal_records(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _anchor(session: Session) -> None:
+    # SQLAlchemy also calls this when a savepoint is released, but nothing is durable until
+    # the outermost transaction commits: an anchor advanced then would claim events that a
+    # rollback or a crash takes back, and `verify` would read that as a cut-off chain. (It
+    # also cost an anchor write, with its fsync, per file an ingest batch sealed.)
+    if session.in_nested_transaction():
+        return
     events: list[CustodyEvent] = session.info.pop(_EVENTS, None) or []
     session.info.pop(_RECORDS, None)
     if not events:
@@ -203,6 +209,11 @@ def _anchor(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
+    if session.in_nested_transaction():
+        # One savepoint (one file of an ingest batch): its events and records leave the
+        # session with it, and `_live_events` / `_seal_records` skip what is gone; the
+        # rest of the transaction's events must still be anchored at its commit.
+        return
     session.info.pop(_EVENTS, None)
     session.info.pop(_RECORDS, None)
 

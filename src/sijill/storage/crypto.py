@@ -21,6 +21,74 @@ from sijill.errors import PassphraseError
 CATALOG_KEY = "catalog.key.age"
 
 
+class _Ahead:
+    """The identity being decrypted by a forked child, for one keys folder and passphrase.
+
+    A child process, not a thread: pyrage holds the GIL through the whole scrypt, so a
+    thread would stop the imports it was meant to overlap. The child writes the identity
+    into a pipe to this process only (never to disk or the environment) and exits."""
+
+    def __init__(self, path: Path, secret: str, pid: int, fd: int) -> None:
+        self.path = path
+        self.secret = secret
+        self.pid = pid
+        self.fd = fd
+
+    def result(self) -> bytes | None:
+        chunks = []
+        try:
+            while chunk := os.read(self.fd, 4096):
+                chunks.append(chunk)
+        finally:
+            os.close(self.fd)
+            os.waitpid(self.pid, 0)
+        return b"".join(chunks) or None
+
+
+_ahead: list[_Ahead] = []
+
+
+def unlock_ahead(keys_dir: Path, secret: str) -> None:
+    """Start opening the identity of `keys_dir` in a forked child.
+
+    The passphrase's scrypt costs about a second of one core; a command's imports and setup
+    run beside it on another. `Keyring.unlock` with the same folder and passphrase takes
+    the result; a different folder or passphrase, or a failure, is decrypted again there as
+    before. Call it before any thread is started (fork copies only the calling thread)."""
+    path = keys_dir / "identity.age"
+    if not secret or _ahead or not hasattr(os, "fork") or not path.is_file():
+        return
+    data = path.read_bytes()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: decrypt, hand the identity over, leave without cleanup
+        code = 1
+        try:
+            os.close(r)
+            raw = age_passphrase.decrypt(data, secret)
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(w, view) :]
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent decrypts again and says why
+            pass
+        finally:
+            os._exit(code)
+    os.close(w)
+    _ahead.append(_Ahead(path.resolve(), secret, pid, r))
+
+
+def _take_ahead(path: Path, secret: str) -> bytes | None:
+    if not _ahead:
+        return None
+    ahead = _ahead.pop()
+    raw = ahead.result()
+    same = ahead.path == path.resolve() and hmac.compare_digest(
+        ahead.secret.encode(), secret.encode()
+    )
+    return raw if same else None
+
+
 class Keyring:
     """Public side always available; the identity only after `unlock`."""
 
@@ -61,10 +129,12 @@ class Keyring:
             raise PassphraseError(
                 "passphrase required (set SIJILL_PASSPHRASE or answer the prompt)"
             )
-        try:
-            raw = age_passphrase.decrypt((self.dir / "identity.age").read_bytes(), secret)
-        except pyrage.DecryptError as exc:
-            raise PassphraseError("wrong passphrase for this archive") from exc
+        raw = _take_ahead(self.dir / "identity.age", secret)
+        if raw is None:
+            try:
+                raw = age_passphrase.decrypt((self.dir / "identity.age").read_bytes(), secret)
+            except pyrage.DecryptError as exc:
+                raise PassphraseError("wrong passphrase for this archive") from exc
         self._identity = x25519.Identity.from_str(raw.decode())
 
     def unlock_with_identity(self, identity_str: str) -> None:
