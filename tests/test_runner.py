@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter, deque
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -332,6 +333,8 @@ def test_ingest_run_seals_and_processes_in_one_command(
 
     bad = cli("ingest", "--workers", "2", str(src), check=False)
     assert bad.returncode == 2 and "--workers goes with --run" in bad.stderr
+    missing = cli("ingest", "--run", str(tmp_path / "nowhere"), check=False)
+    assert missing.returncode == 2 and "no such file" in " ".join(missing.stderr.split())
 
     more = tmp_path / "more"
     more.mkdir()
@@ -411,3 +414,49 @@ def test_quick_jobs_go_out_several_at_a_time_and_all_finish(
     assert len(rows) == 16 and {state for _t, state in rows} == {"done"}
     together = Counter(t for t, _s in rows)
     assert max(together.values()) > 1, together
+
+
+def test_ingest_run_processes_committed_batches_while_the_rest_is_sealed(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """`sijill ingest --run` hands the runner each committed batch: its jobs are done while
+    later files are still to be sealed (a long ingest of videos shows its first transcripts
+    early). The feed below seals the second half only once a job of the first half is done;
+    a runner that waited for the whole ingest before working would never get there."""
+    from sijill.archive.ingest import IngestReport, ingest_batches
+    from sijill.pipeline.runner import Runner
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        for i in range(3):
+            (folder / f"n{i}.txt").write_text(f"{folder.name} note {i}: the gate at dawn.\n")
+    report = IngestReport()
+    seen: dict[str, float] = {}
+
+    def feed() -> Any:
+        yield from ingest_batches(archive, [first], report=report, actor="tester")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            db = connect_catalog(archive.root)
+            done = db.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
+            db.close()
+            if done:
+                seen["done before the second half"] = done
+                break
+            yield []  # nothing new yet: the runner goes on receiving and committing
+            time.sleep(0.05)
+        yield from ingest_batches(archive, [second], report=report, actor="tester")
+
+    runner = Runner(archive, workers=1, actor="tester")
+    runner.start_workers()
+    stats = runner.run(feed=feed())
+    assert seen, "no job of the first batch was done while the ingest was still going"
+    assert report.count("new") == 6 and stats.failed == 0
+    db = connect_catalog(archive.root)
+    states = db.execute(
+        "SELECT i.name, j.state FROM jobs j JOIN items i ON i.id = j.item_id "
+        "WHERE j.stage = 'office_text_extractor'"
+    ).fetchall()
+    db.close()
+    assert len(states) == 6 and {s for _n, s in states} == {"done"}

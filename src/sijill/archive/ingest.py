@@ -7,7 +7,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from datetime import date as date_cls
@@ -175,6 +175,27 @@ def ingest(
     `witness` (a codename) says who speaks in these files; `date` (YYYY-MM-DD) is when they
     were recorded or written, which relative dates in them count from.
     """
+    report = IngestReport()
+    for _ids in ingest_batches(
+        archive,
+        paths,
+        report=report,
+        case=case,
+        source=source,
+        actor=actor,
+        on_file=on_file,
+        witness=witness,
+        date=date,
+    ):
+        pass
+    return report
+
+
+def check_request(
+    paths: list[Path], *, witness: str | None = None, date: str | None = None
+) -> dict[str, Any]:
+    """The item info an ingest gives its files; ConfigError for a path that does not exist
+    or a date that is not YYYY-MM-DD (checked before any work starts)."""
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise ConfigError(f"{p}: no such file or directory")
@@ -186,11 +207,34 @@ def ingest(
             info["date"] = date_cls.fromisoformat(date.strip()).isoformat()
         except ValueError as exc:
             raise ConfigError(f"--date {date!r}: write it as YYYY-MM-DD") from exc
+    return info
+
+
+def ingest_batches(
+    archive: Archive,
+    paths: list[Path],
+    *,
+    report: IngestReport,
+    case: str | None = None,
+    source: str | None = None,
+    actor: str,
+    on_file: Callable[[Path], None] | None = None,
+    witness: str | None = None,
+    date: str | None = None,
+    batch_seconds: float | None = None,
+) -> Generator[list[str], None, None]:
+    """`ingest`, one committed batch at a time: yields the ids of the items each catalog
+    transaction received (new or again), so that `sijill ingest --run` can process them
+    while the next files are sealed. Outcomes go into `report` as they happen.
+
+    The paths and options are checked before anything is sealed; an ill-formed one raises
+    on the first step. A consumer that stops early still gets what was sealed committed.
+    """
+    info = check_request(paths, witness=witness, date=date)
     case_id = archive.ensure_case(case or DEFAULT_CASE)
     archive_root = archive.root.resolve()
-    report = IngestReport()
     sealed = 0  # bytes this command has taken so far, against SIJILL_MAX_INGEST_BYTES
-    batch = _Batch(archive)
+    batch = _Batch(archive, batch_seconds)
     try:
         for path, problem in walk(paths):
             if on_file:
@@ -210,14 +254,20 @@ def ingest(
             try:
                 outcome = _ingest_file(batch.session(), archive, path, case_id, source, actor, info)
                 report.outcomes.append(outcome)
+                if outcome.item_id is not None:
+                    batch.items.append(outcome.item_id)
                 if outcome.status == "new":
                     sealed += path.stat().st_size
             except OSError as exc:
                 report.outcomes.append(IngestOutcome(str(path), None, "error", str(exc)))
-            batch.after_file()
+            committed = batch.after_file()
+            if committed:
+                yield committed
+        committed = batch.commit()
+        if committed:
+            yield committed
     finally:
         batch.close()
-    return report
 
 
 class _Batch:
@@ -232,12 +282,14 @@ class _Batch:
     BATCH_FILES = 50
     BATCH_SECONDS = 0.5  # a `sijill run` beside it waits at most this long to commit
 
-    def __init__(self, archive: Archive) -> None:
+    def __init__(self, archive: Archive, seconds: float | None = None) -> None:
         self._archive = archive
+        self._seconds = self.BATCH_SECONDS if seconds is None else seconds
         self._cm: Any = None
         self._s: Session | None = None
         self._count = 0
         self._since = 0.0
+        self.items: list[str] = []  # received in the open transaction
 
     def session(self) -> Session:
         if self._s is None:
@@ -246,22 +298,26 @@ class _Batch:
             self._count, self._since = 0, time.monotonic()
         return self._s
 
-    def after_file(self) -> None:
+    def after_file(self) -> list[str]:
+        """Commit when the batch is full or old enough; the item ids it committed."""
         self._count += 1
-        if self._count >= self.BATCH_FILES or time.monotonic() - self._since > self.BATCH_SECONDS:
-            self._commit()
+        if self._count >= self.BATCH_FILES or time.monotonic() - self._since > self._seconds:
+            return self.commit()
+        return []
 
-    def _commit(self) -> None:
+    def commit(self) -> list[str]:
+        items, self.items = self.items, []
         if self._cm is not None:
             cm, self._cm, self._s = self._cm, None, None
             cm.__exit__(None, None, None)
+        return items
 
     def close(self) -> None:
         """Commit what the batch's files sealed, also when an error ends the ingest (the
         failing file's savepoint is already rolled back)."""
         failing = sys.exc_info()[0] is not None
         try:
-            self._commit()
+            self.commit()
         except Exception:
             if not failing:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from sijill import __version__
 from sijill.archive.archive import Archive
-from sijill.archive.ingest import IngestReport
+from sijill.archive.ingest import IngestReport, check_request, ingest_batches
 from sijill.archive.ingest import ingest as ingest_service
 from sijill.archive.queries import status_summary
 from sijill.cli.common import (
@@ -115,53 +116,66 @@ def ingest(
     if workers is not None and not then_run:
         raise click.UsageError("--workers goes with --run")
     archive = c.archive()
-    r = None
-    if then_run:
-        # The lock first: with another run going, nothing is sealed and the user is told.
-        r = runner_mod.Runner(
-            archive, workers=workers or c.settings.workers, actor=c.settings.actor()
-        )
-        r.start_workers()
-    try:
+    if not then_run:
         report = _seal(c, archive, paths, case, source, witness, date, as_json)
-    except BaseException:
-        if r is not None:
-            r.stop_workers()
-        raise
-    if as_json and r is None:
-        emit_json(_ingest_json(report))
-    elif not as_json:
-        for o in report.outcomes:
-            if o.status in ("skipped", "error"):
-                err.print(
-                    f"[yellow]{o.status}[/] {escape(str(o.path), line=True)}: {escape(o.message)}"
-                )
-        out.print(
-            f"{report.count('new')} new, {report.count('duplicate')} already in the "
-            f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
-        )
-        if report.count("new") and r is None:
-            out.print("Next: `sijill run` processes them.")
-    if r is not None:
-        stats, analysis = _process(c, archive, r, retry_failed=False, quiet=as_json)
         if as_json:
-            emit_json(
-                {
-                    **_ingest_json(report),
-                    "run": {
-                        "done": stats.done,
-                        "failed": stats.failed,
-                        "elapsed_s": round(stats.elapsed_s, 3),
-                        "failures": [
-                            {"job": j, "stage": st, "error": e} for j, st, e in stats.failures
-                        ],
-                    },
-                }
-            )
+            emit_json(_ingest_json(report))
         else:
-            _print_run(stats, analysis)
+            _print_ingest(report)
+            if report.count("new"):
+                out.print("Next: `sijill run` processes them.")
+        if report.count("error"):
+            sys.exit(1)
+        return
+    check_request(list(paths), witness=witness, date=date)  # before workers start
+    # The lock first: with another run going, nothing is sealed and the user is told.
+    r = runner_mod.Runner(archive, workers=workers or c.settings.workers, actor=c.settings.actor())
+    r.start_workers()
+    report = IngestReport()
+    try:
+        stats, analysis = _process(
+            c,
+            archive,
+            r,
+            retry_failed=False,
+            quiet=as_json,
+            seal=(list(paths), dict(case=case, source=source, witness=witness, date=date), report),
+        )
+    except BaseException:
+        r.stop_workers()
+        raise
+    if not as_json:
+        _print_ingest(report)
+    if as_json:
+        emit_json(
+            {
+                **_ingest_json(report),
+                "run": {
+                    "done": stats.done,
+                    "failed": stats.failed,
+                    "elapsed_s": round(stats.elapsed_s, 3),
+                    "failures": [
+                        {"job": j, "stage": st, "error": e} for j, st, e in stats.failures
+                    ],
+                },
+            }
+        )
+    else:
+        _print_run(stats, analysis)
     if report.count("error"):
         sys.exit(1)
+
+
+def _print_ingest(report: IngestReport) -> None:
+    for o in report.outcomes:
+        if o.status in ("skipped", "error"):
+            err.print(
+                f"[yellow]{o.status}[/] {escape(str(o.path), line=True)}: {escape(o.message)}"
+            )
+    out.print(
+        f"{report.count('new')} new, {report.count('duplicate')} already in the "
+        f"archive, {report.count('skipped')} skipped, {report.count('error')} errors"
+    )
 
 
 def _ingest_json(report: IngestReport) -> dict[str, object]:
@@ -280,9 +294,18 @@ def run(
 
 
 def _process(
-    c: Ctx, archive: Archive, r: runner_mod.Runner, *, retry_failed: bool, quiet: bool = False
+    c: Ctx,
+    archive: Archive,
+    r: runner_mod.Runner,
+    *,
+    retry_failed: bool,
+    quiet: bool = False,
+    seal: tuple[list[Path], dict[str, str | None], IngestReport] | None = None,
 ) -> tuple[runner_mod.RunStats, AnalysisReport]:
-    """The runner's jobs, then the case-level passes, under one progress display."""
+    """The runner's jobs, then the case-level passes, under one progress display.
+
+    With `seal` (`ingest --run`: the paths, the ingest options and the report to fill), the
+    files are sealed a batch at a time while the workers process the batches before."""
     with Progress(
         TextColumn("[bold]{task.description:<24}"),
         BarColumn(),
@@ -291,7 +314,25 @@ def _process(
         console=err,
         disable=quiet,
     ) as bar:
-        stats = r.run(BarProgress(bar), retry_failed=retry_failed)
+        feed = None
+        if seal is not None:
+            paths, options, report = seal
+            task = bar.add_task("ingest", total=None)
+
+            def on_file(p: Path) -> None:
+                bar.update(task, advance=1)
+
+            feed = ingest_batches(
+                archive,
+                paths,
+                report=report,
+                actor=c.settings.actor(),
+                on_file=on_file,
+                batch_seconds=0.1,
+                **options,
+            )
+        with contextlib.closing(feed) if feed is not None else contextlib.nullcontext():
+            stats = r.run(BarProgress(bar), retry_failed=retry_failed, feed=feed)
         analysis = _analyse(archive, c.settings.actor(), bar)
     return stats, analysis
 

@@ -237,12 +237,20 @@ class Runner:
         self._spare = []
         self._unlock()
 
-    def run(self, progress: Progress | None = None, retry_failed: bool = False) -> RunStats:
+    def run(
+        self,
+        progress: Progress | None = None,
+        retry_failed: bool = False,
+        feed: Iterator[list[str]] | None = None,
+    ) -> RunStats:
+        """Process every job that can be done. `feed` (`sijill ingest --run`) yields the ids
+        of items as they are committed: their jobs join the queue while the workers work,
+        and the next batch is sealed whenever this process has nothing else to do."""
         if self._lock_fd is None:
             self._lock()
         self.pool: list[_Worker] = []
         try:
-            return self._run(progress or Progress(), retry_failed)
+            return self._run(progress or Progress(), retry_failed, feed)
         finally:
             for w in self.pool + self._spare:
                 if w.proc.is_alive():
@@ -263,7 +271,23 @@ class Runner:
                 tier = 2
             self.queue.add(j, tier, size)
 
-    def _run(self, progress: Progress, retry_failed: bool) -> RunStats:
+    def _feed(self, feed: Iterator[list[str]], progress: Progress) -> bool:
+        """Seal the next batch and queue its jobs; False when there is nothing left."""
+        try:
+            items = next(feed)
+        except StopIteration:
+            return False
+        with self.archive.catalog.session() as s:
+            planned = [j for j in jobs.plan(s, self.registry, items) if j not in self.queued]
+            self._enqueue(s, planned)
+        self.queued.update(planned)
+        self.total += len(planned)
+        progress.total(self.total)
+        return True
+
+    def _run(
+        self, progress: Progress, retry_failed: bool, feed: Iterator[list[str]] | None = None
+    ) -> RunStats:
         stats = RunStats()
         started = time.monotonic()
         self.archive.sweep_work()  # what a run killed with -9 left
@@ -278,6 +302,9 @@ class Runner:
         self.queued = set(planned)
         self.total = len(self.queue)
         progress.total(self.total)
+        feeding = feed is not None
+        while feeding and not self.queue and feed is not None:
+            feeding = self._feed(feed, progress)  # the first batch with work in it
         if not self.queue:
             stats.elapsed_s = time.monotonic() - started
             return stats  # nothing to do, and no need to unlock the identity
@@ -287,7 +314,7 @@ class Runner:
         pool = self.pool
         # The RAM work space first: workers inherit its TMPDIR from their first instruction.
         tmp_root = str(self.archive.work_dir())
-        wanted = min(self.workers, len(self.queue))
+        wanted = self.workers if feeding else min(self.workers, len(self.queue))
         spare, self._spare = self._spare, []
         for w in spare[wanted:]:
             w.stop()
@@ -306,10 +333,12 @@ class Runner:
         for w in pool:
             w.conn.send(init)
         try:
-            while self.queue or any(w.inflight for w in pool):
+            while feeding or self.queue or any(w.inflight for w in pool):
                 self._fill(pool)
                 soonest = min(w.deadline for w in pool)
                 timeout = None if soonest == float("inf") else max(0.0, soonest - time.monotonic())
+                if feeding:
+                    timeout = 0.0  # look at the workers, then seal the next batch
                 ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
                 done: list[tuple[JobOutcome, str]] = []
                 for i, w in enumerate(pool):
@@ -346,6 +375,9 @@ class Runner:
                 if done:
                     self._fill(pool)  # they work while we commit
                     self._commit(done, stats, progress)
+                if feeding and feed is not None:
+                    self._fill(pool)
+                    feeding = self._feed(feed, progress)
         except BaseException:
             for w in pool:
                 w.kill()
