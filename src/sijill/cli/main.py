@@ -90,8 +90,8 @@ def init(c: Ctx) -> None:
     "--run",
     "then_run",
     is_flag=True,
-    help="Then process them, as `sijill run` does, in this one command: the archive is "
-    "unlocked once and the workers start while the files are sealed.",
+    help="Also process them, as `sijill run` does, in this one command: the archive is "
+    "unlocked once, and each batch of sealed files is processed while the next is sealed.",
 )
 @click.option(
     "--workers",
