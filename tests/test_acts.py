@@ -32,16 +32,30 @@ from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
         ("Un combattant touchait cent dollars par mois.", "pay"),
         ("Three hundred fighters left Raqqa for the front.", "depart"),
         ("Trois cents combattants sont arrivés à Deir ez-Zor.", "arrive"),
+        ("Les combattants sont partis de Raqqa à l'aube.", "depart"),
+        ("Une frappe a touché la boulangerie et tué onze personnes.", "kill"),
+        ("Ils ont tué dix hommes au barrage.", "kill"),
     ],
 )
 def test_acts_are_read_in_three_languages(text: str, act: str) -> None:
     assert act in acts_of(text), acts_of(text)
 
 
-def test_words_that_only_look_like_acts_are_not_acts() -> None:
-    assert "depart" not in acts_of("He had lost his left hand in an accident.")
-    assert "depart" not in acts_of("Nothing was left of the village.")
-    assert acts_of("Abu Rayyan ran the checkpoint at the old bridge in 2015.") == {}
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Abu Rayyan ran the checkpoint at the old bridge in 2015.",
+        "He had hurt his left hand in an accident.",  # not "left" a place
+        "Nothing was left of the village.",
+        "Tue, 03 Mar 2015 10:00: the report from the office.",  # Tuesday, not "tué"
+        "Le parti a tenu une réunion à Raqqa.",  # a party
+        "Une partie des combattants est restée à Tabqa.",  # a part of
+        "Il est arrivé quelque chose au barrage.",  # "happened"
+        "بيان صادر عن المكتب الإعلامي.",  # "issued by", not confiscated
+    ],
+)
+def test_words_that_only_look_like_acts_are_not_acts(text: str) -> None:
+    assert acts_of(text) == {}, acts_of(text)
 
 
 def _claim(cid: int, group: int, text: str, count: float, unit: str) -> ClaimFacts:

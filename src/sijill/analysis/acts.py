@@ -26,7 +26,7 @@ _ACTS: dict[str, tuple[str, str]] = {
     "kill": (
         "kill* dead death* died die dying execut* behead* martyr* massacr* slaughter* murder* "
         "hanged lost losing lose shot dead "
-        "tue tues tuee tuees tuer tuait tuaient tuant mort morts morte mortes mourir mouru* "
+        "tuee tuees tuer tuait tuaient tuant mort morts morte mortes mourir mouru* "
         "décapit* fusill* égorg* perdu perdus perdre pendu pendus abattu abattus",
         "قتل قتيل مقتل اعدم اعدام ذبح شهيد شهداء استشهد خسر مات موت",
     ),
@@ -47,7 +47,7 @@ _ACTS: dict[str, tuple[str, str]] = {
         "bombed bombing* bombard* shelled shelling air strike* airstrike* frappe* pilonn*",
         "قصف غاره غارات",
     ),
-    "confiscate": ("confiscat* seiz* confisqu* saisi*", "صادر مصادره"),
+    "confiscate": ("confiscat* seiz* confisqu* saisi*", "صادرو مصادره"),
     "fine": ("fined fine for a fine the fine amende*", "غرامه"),
     "pay": (
         "salary salaries wage* paid earn* salaire* touchait touchaient payé payés paie",
@@ -58,8 +58,9 @@ _ACTS: dict[str, tuple[str, str]] = {
     "attack": ("attack* assault* storm* raid* attaqu* assaut*", "اقتحم هجوم هاجم داهم مداهمه"),
     "evict": ("evict* expel* forced out drove out chass* expuls*", "طرد هجر"),
     "transfer": ("transfer* transfér* relocat*", "نقل"),
-    "depart": ("departed left set off parti partis partie parties quitt*", "غادر"),
-    "arrive": ("arriv* reached", "وصل"),
+    "depart": ("departed left set off quitt*", "غادر"),
+    # French "arrivé" alone is as often "happened" ("il est arrivé quelque chose").
+    "arrive": ("arrived arrives arriving arrival arrivés arrivées arrivèrent reached", "وصل"),
     "guard": ("guarded guarding gardai* surveill*", "حرس"),
     "bury": ("buried bury burial enterr* inhum*", "دفن"),
     "torture": ("tortur*", "عذب تعذيب"),
@@ -108,8 +109,15 @@ def _arabic_pattern(stems: str) -> str:
     return rf"(?<![{_AR}]){_AR_BEFORE}(?:{alts})[{_AR}]{{0,4}}(?![{_AR}])"
 
 
-# Acts said in more than one Arabic word (normalised): "قطعوا راسه" is a beheading.
-_AR_PHRASES = {"kill": r"(?<![\u0621-\u064a])قطع[\u0621-\u064a]{0,3}\s+(?:را?س|رووس)"}
+# Acts said in more than one word (normalised): "قطعوا راسه" is a beheading; French "tué"
+# and "parti" only after an auxiliary or "et" ("ont tué", "a été tué", "et tué", "est
+# parti"), since "tue" and "tues" also abbreviate Tuesday in the dates of mail and reports,
+# and "parti" is a party.
+_PHRASES = {
+    "kill": r"(?<![\u0621-\u064a])قطع[\u0621-\u064a]{0,3}\s+(?:را?س|رووس)"
+    r"|\b(?:ete|a|ont|avait|avaient|sont|furent|fut|etaient|etait|et)\s+tue(?:e|s|es)?\b",
+    "depart": r"\b(?:est|sont|etait|etaient|etre|suis|sommes|fut|furent)\s+partie?s?\b",
+}
 
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -118,7 +126,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         re.compile(
             "|".join(
                 [_latin_pattern(latin), _arabic_pattern(arabic)]
-                + ([_AR_PHRASES[act]] if act in _AR_PHRASES else [])
+                + ([_PHRASES[act]] if act in _PHRASES else [])
             )
         ),
     )
