@@ -460,3 +460,46 @@ def test_ingest_run_processes_committed_batches_while_the_rest_is_sealed(
     ).fetchall()
     db.close()
     assert len(states) == 6 and {s for _n, s in states} == {"done"}
+
+
+def test_while_sealing_one_worker_is_kept_for_the_jobs_that_make_text(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """During `ingest --run`, jobs that read text (claims: seconds each) never take every
+    worker: the next batch's text extraction would wait behind them. Afterwards they do.
+    (Workers are stand-ins here: the choice of who gets which job is all this checks.)"""
+    from sijill.pipeline.runner import JobQueue, Runner
+
+    runner = Runner(archive, workers=2, actor="tester")
+
+    class Stand:
+        def __init__(self) -> None:
+            self.ready = True
+            self.inflight: list[tuple[int, str]] = []
+
+    def dispatch(w: Any, ids: list[int]) -> None:
+        w.inflight.extend((j, runner.stage_of[j]) for j in ids)
+
+    monkeypatch.setattr(runner, "_dispatch", dispatch)
+    a, b = Stand(), Stand()
+    runner.queue = JobQueue()
+
+    def queue(job: int, tier: int, stage: str) -> None:
+        runner.queue.add(job, tier, 100)
+        runner.item_of[job], runner.stage_of[job] = f"item{job}", stage
+
+    for job in (1, 2, 3):
+        queue(job, 2, "claim_extractor")
+    runner._feeding = True
+    runner._fill([a, b])  # type: ignore[list-item]
+    assert sorted(len(w.inflight) for w in (a, b)) == [0, 1] and len(runner.queue) == 2
+    free = a if not a.inflight else b
+    queue(4, 0, "pdfium_text_extractor")  # the next batch's text arrives
+    runner._fill([a, b])  # type: ignore[list-item]
+    assert free.inflight == [(4, "pdfium_text_extractor")]
+    free.inflight.clear()
+    runner._fill([a, b])  # type: ignore[list-item]
+    assert not free.inflight  # still sealing: kept free
+    runner._feeding = False  # sealing is over
+    runner._fill([a, b])  # type: ignore[list-item]
+    assert free.inflight and free.inflight[0][1] == "claim_extractor"

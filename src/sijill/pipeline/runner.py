@@ -130,6 +130,10 @@ class JobQueue:
             for j in job_ids:
                 self._key_of.pop(j, None)
 
+    def tier(self, job_id: int) -> int:
+        """The tier a job was queued with (also once handed out); 0 if unknown."""
+        return self._key_of.get(job_id, (0, 0, 0))[0]
+
     def pop(self, pos: int = 0) -> int:
         del self._keys[pos]
         return self._ids.pop(pos)
@@ -206,6 +210,7 @@ class Runner:
         self.item_of: dict[int, str] = {}
         self.stage_of: dict[int, str] = {}
         self._times: dict[str, tuple[int, float]] = {}  # stage: (jobs done, seconds)
+        self._feeding = False  # `ingest --run` is still sealing files (see `_may_take`)
 
     def _lock(self) -> None:
         fd = os.open(self.archive.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -302,9 +307,9 @@ class Runner:
         self.queued = set(planned)
         self.total = len(self.queue)
         progress.total(self.total)
-        feeding = feed is not None
+        feeding = self._feeding = feed is not None
         while feeding and not self.queue and feed is not None:
-            feeding = self._feed(feed, progress)  # the first batch with work in it
+            feeding = self._feeding = self._feed(feed, progress)  # the first batch with work
         if not self.queue:
             stats.elapsed_s = time.monotonic() - started
             return stats  # nothing to do, and no need to unlock the identity
@@ -377,7 +382,7 @@ class Runner:
                     self._commit(done, stats, progress)
                 if feeding and feed is not None:
                     self._fill(pool)
-                    feeding = self._feed(feed, progress)
+                    feeding = self._feeding = self._feed(feed, progress)
         except BaseException:
             for w in pool:
                 w.kill()
@@ -472,10 +477,27 @@ class Runner:
                 stage = self.stage_of.get(self.queue[pos], "")
                 if len(held) >= PREFETCH and not all(map(self._quick, [*held, stage])):
                     break
+                if not self._may_take(w, pool, self.queue[pos], taken):
+                    break
                 taken.append(self.queue.pop(pos))
                 held.append(stage)
             if taken:
                 self._dispatch(w, taken)
+
+    def _may_take(self, w: _Worker, pool: list[_Worker], job_id: int, taken: list[int]) -> bool:
+        """While `ingest --run` is still sealing, one worker is kept for the jobs that make
+        text: a job that reads text (claims, entities: seconds each) may go to every worker
+        but one, so the next batch's text extraction never waits behind them. Searchable
+        comes first; with one worker, or once sealing is over, every worker takes any job."""
+        if not self._feeding or len(pool) < 2 or self.queue.tier(job_id) < 2:
+            return True
+        reading = [
+            other
+            for other in pool
+            if any(self.queue.tier(j) == 2 for j, _s in other.inflight)
+            or (other is w and any(self.queue.tier(j) == 2 for j in taken))
+        ]
+        return w not in reading and len(reading) < len(pool) - 1
 
     def _dispatch(self, w: _Worker, job_ids: list[int]) -> None:
         specs = []
