@@ -115,8 +115,8 @@ def ingest(
     """Seal files and folders (recursively) into the archive."""
     if workers is not None and not then_run:
         raise click.UsageError("--workers goes with --run")
-    archive = c.archive()
     if not then_run:
+        archive = c.archive()
         report = _seal(c, archive, paths, case, source, witness, date, as_json)
         if as_json:
             emit_json(_ingest_json(report))
@@ -128,9 +128,21 @@ def ingest(
             sys.exit(1)
         return
     check_request(list(paths), witness=witness, date=date)  # before workers start
-    # The lock first: with another run going, nothing is sealed and the user is told.
-    r = runner_mod.Runner(archive, workers=workers or c.settings.workers, actor=c.settings.actor())
+    # The lock first: with another run going, nothing is sealed and the user is told. The
+    # workers are started before the catalog is opened, so that their imports overlap the
+    # key's scrypt (the archive folder is checked, the key not needed for either).
+    r = runner_mod.Runner(
+        Archive(c.archive_path.absolute(), c.settings),
+        workers=workers or c.settings.workers,
+        actor=c.settings.actor(),
+    )
     r.start_workers()
+    try:
+        archive = c.archive()
+    except BaseException:
+        r.stop_workers()
+        raise
+    r.archive = archive  # the same folder, now open
     report = IngestReport()
     try:
         stats, analysis = _process(
