@@ -490,7 +490,7 @@ def test_while_sealing_one_worker_is_kept_for_the_jobs_that_make_text(
 
     for job in (1, 2, 3):
         queue(job, 2, "claim_extractor")
-    runner._feeding = True
+    runner._sealing = iter([])  # `ingest --run` still sealing
     runner._fill([a, b])  # type: ignore[list-item]
     assert sorted(len(w.inflight) for w in (a, b)) == [0, 1] and len(runner.queue) == 2
     free = a if not a.inflight else b
@@ -500,6 +500,6 @@ def test_while_sealing_one_worker_is_kept_for_the_jobs_that_make_text(
     free.inflight.clear()
     runner._fill([a, b])  # type: ignore[list-item]
     assert not free.inflight  # still sealing: kept free
-    runner._feeding = False  # sealing is over
+    runner._sealing = None  # sealing is over
     runner._fill([a, b])  # type: ignore[list-item]
     assert free.inflight and free.inflight[0][1] == "claim_extractor"

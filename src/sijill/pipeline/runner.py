@@ -210,7 +210,8 @@ class Runner:
         self.item_of: dict[int, str] = {}
         self.stage_of: dict[int, str] = {}
         self._times: dict[str, tuple[int, float]] = {}  # stage: (jobs done, seconds)
-        self._feeding = False  # `ingest --run` is still sealing files (see `_may_take`)
+        # `ingest --run`'s batches while it is still sealing files (see `_feed`, `_may_take`)
+        self._sealing: Iterator[list[str]] | None = None
 
     def _lock(self) -> None:
         fd = os.open(self.archive.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -276,19 +277,21 @@ class Runner:
                 tier = 2
             self.queue.add(j, tier, size)
 
-    def _feed(self, feed: Iterator[list[str]], progress: Progress) -> bool:
-        """Seal the next batch and queue its jobs; False when there is nothing left."""
+    def _feed(self, progress: Progress) -> None:
+        """Seal the next batch and queue its jobs; at the end, sealing is over."""
+        if self._sealing is None:
+            return
         try:
-            items = next(feed)
+            items = next(self._sealing)
         except StopIteration:
-            return False
+            self._sealing = None
+            return
         with self.archive.catalog.session() as s:
             planned = [j for j in jobs.plan(s, self.registry, items) if j not in self.queued]
             self._enqueue(s, planned)
         self.queued.update(planned)
         self.total += len(planned)
         progress.total(self.total)
-        return True
 
     def _run(
         self, progress: Progress, retry_failed: bool, feed: Iterator[list[str]] | None = None
@@ -307,9 +310,9 @@ class Runner:
         self.queued = set(planned)
         self.total = len(self.queue)
         progress.total(self.total)
-        feeding = self._feeding = feed is not None
-        while feeding and not self.queue and feed is not None:
-            feeding = self._feeding = self._feed(feed, progress)  # the first batch with work
+        self._sealing = feed
+        while self._sealing is not None and not self.queue:
+            self._feed(progress)  # the first batch with work in it
         if not self.queue:
             stats.elapsed_s = time.monotonic() - started
             return stats  # nothing to do, and no need to unlock the identity
@@ -319,7 +322,7 @@ class Runner:
         pool = self.pool
         # The RAM work space first: workers inherit its TMPDIR from their first instruction.
         tmp_root = str(self.archive.work_dir())
-        wanted = self.workers if feeding else min(self.workers, len(self.queue))
+        wanted = self.workers if self._sealing is not None else min(self.workers, len(self.queue))
         spare, self._spare = self._spare, []
         for w in spare[wanted:]:
             w.stop()
@@ -338,11 +341,11 @@ class Runner:
         for w in pool:
             w.conn.send(init)
         try:
-            while feeding or self.queue or any(w.inflight for w in pool):
+            while self._sealing is not None or self.queue or any(w.inflight for w in pool):
                 self._fill(pool)
                 soonest = min(w.deadline for w in pool)
                 timeout = None if soonest == float("inf") else max(0.0, soonest - time.monotonic())
-                if feeding:
+                if self._sealing is not None:
                     timeout = 0.0  # look at the workers, then seal the next batch
                 ready = wait([w.conn for w in pool] + [w.proc.sentinel for w in pool], timeout)
                 done: list[tuple[JobOutcome, str]] = []
@@ -380,9 +383,9 @@ class Runner:
                 if done:
                     self._fill(pool)  # they work while we commit
                     self._commit(done, stats, progress)
-                if feeding and feed is not None:
+                if self._sealing is not None:
                     self._fill(pool)
-                    feeding = self._feeding = self._feed(feed, progress)
+                    self._feed(progress)
         except BaseException:
             for w in pool:
                 w.kill()
@@ -489,7 +492,7 @@ class Runner:
         text: a job that reads text (claims, entities: seconds each) may go to every worker
         but one, so the next batch's text extraction never waits behind them. Searchable
         comes first; with one worker, or once sealing is over, every worker takes any job."""
-        if not self._feeding or len(pool) < 2 or self.queue.tier(job_id) < 2:
+        if self._sealing is None or len(pool) < 2 or self.queue.tier(job_id) < 2:
             return True
         reading = [
             other
