@@ -37,7 +37,6 @@ import numpy as np
 import yaml
 
 from sijill.analysis import corroborate as cor
-from sijill.analysis.ann import nearest_neighbours
 from sijill.analysis.embeddings import ENGINES, Embedder, default_embedder, embedder_for
 from sijill.analysis.entities import extract_many
 from sijill.analysis.gazetteer import Gazetteer
@@ -58,7 +57,7 @@ def load(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 def build_facts(
     sides: list[dict[str, Any]],
-) -> tuple[list[cor.ClaimFacts], np.ndarray, np.ndarray]:
+) -> tuple[list[cor.ClaimFacts], np.ndarray, Hood]:
     """Each distinct claim text as the archive would see it, one independence group per witness."""
     texts = [s["text"] for s in sides]
     langs = [s.get("lang") for s in sides]
@@ -107,14 +106,27 @@ def build_facts(
                 return None
             return f"{e['label']}:{canonical.get(e['entity_id'], e['entity_id'])}"
 
-        facts.append(cor.facts_from_info(i, group, side["text"], info, key_of))
+        facts.append(cor.facts_from_info(i, group, side["text"], info, key_of, side.get("lang")))
     vectors = EMBEDDER[0].embed(texts, "query")
     return facts, vectors, neighbourhood(sides, vectors)
 
 
-def neighbourhood(sides: list[dict[str, Any]], vectors: np.ndarray) -> np.ndarray:
-    """r(x) of every side, as the archive computes it over a case: each distinct claim once,
-    its nearest claims of other witnesses (see `corroborate.hubness`)."""
+class Hood:
+    """Each side's r per language (rows follow the sides) and its own language's column."""
+
+    def __init__(self, r: np.ndarray, column: np.ndarray):
+        self.r, self.column = r, column
+
+    def __getitem__(self, rows: list[int]) -> Hood:
+        return Hood(self.r[rows], self.column[rows])
+
+    def match(self, i: int, j: int, cos: float) -> float:
+        return float(2 * cos - self.r[i, self.column[j]] - self.r[j, self.column[i]])
+
+
+def neighbourhood(sides: list[dict[str, Any]], vectors: np.ndarray) -> Hood:
+    """r of every side, as the archive computes it over a case: each distinct claim once,
+    its nearest claims of other witnesses in each language (see `corroborate.neighbourhoods`)."""
     first: dict[str, int] = {}
     for i, side in enumerate(sides):
         first.setdefault(side["text"], i)
@@ -125,14 +137,13 @@ def neighbourhood(sides: list[dict[str, Any]], vectors: np.ndarray) -> np.ndarra
         dtype=np.int64,
     )
     unique = vectors[[first[t] for t in texts]]
-    nb = nearest_neighbours(unique, min(cor.NEIGHBOURS, len(texts) - 1), groups=groups)
-    r = cor.hubness(nb)
-    where = {t: j for j, t in enumerate(texts)}
-    return np.asarray([r[where[side["text"]]] for side in sides], dtype=np.float32)
+    hoods = cor.neighbourhoods(unique, groups, [sides[first[t]].get("lang") for t in texts])
+    rows = [{t: j for j, t in enumerate(texts)}[side["text"]] for side in sides]
+    return Hood(hoods.r[rows], hoods.column[rows])
 
 
 def evaluate(
-    pairs: list[dict[str, Any]], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: np.ndarray
+    pairs: list[dict[str, Any]], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: Hood
 ) -> tuple[dict[str, float], list[tuple[dict[str, Any], cor.Link | None]]]:
     made = correct = wanted = 0
     per: dict[str, list[int]] = {"supports": [0, 0, 0], "contradicts": [0, 0, 0]}
@@ -140,7 +151,7 @@ def evaluate(
     for n, p in enumerate(pairs):
         a, b = facts[2 * n], facts[2 * n + 1]
         cos = float(vectors[2 * n] @ vectors[2 * n + 1])
-        link = cor.decide(a, b, cos, 2 * cos - float(r[2 * n]) - float(r[2 * n + 1]))
+        link = cor.decide(a, b, cos, r.match(2 * n, 2 * n + 1, cos))
         results.append((p, link))
         label = p["label"]
         if label in per:
@@ -165,33 +176,33 @@ def evaluate(
 
 
 def _subset(
-    idx: list[int], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: np.ndarray
-) -> tuple[list[cor.ClaimFacts], np.ndarray, np.ndarray]:
+    idx: list[int], facts: list[cor.ClaimFacts], vectors: np.ndarray, r: Hood
+) -> tuple[list[cor.ClaimFacts], np.ndarray, Hood]:
     rows = [k for i in idx for k in (2 * i, 2 * i + 1)]
     return [facts[k] for k in rows], vectors[rows], r[rows]
 
 
 SWEEP = {
-    "SUPPORT_MATCH": (0.0, 0.03),
-    "SUPPORT_MATCH_SHARED": (-0.08, -0.04),
-    "CONTRADICT_MATCH": (-0.10, -0.08, -0.06, -0.04),
-    "SUPPORT_EVIDENCE": (1.5, 2.0),
-    "CONTRADICT_FLOOR": (0.84, 0.85, 0.86),
-    "CONTRADICT_EVIDENCE": (1.5, 2.0),
-    "CONTRADICT_STRONG_MATCH": (0.02, 0.04),
-    "ACT_WEIGHT": (0.0, 0.5, 1.0),
+    "SUPPORT_MATCH": (0.03, 0.05, 0.07),
+    "SUPPORT_MATCH_SHARED": (-0.08, -0.04, 0.0),
+    "SUPPORT_MATCH_ALONE": (0.10, 0.14),
+    "CONTRADICT_MATCH": (-0.08, -0.04, 0.0),
+    "SUPPORT_FLOOR": (0.84, 0.85, 0.86),
+    "CONTRADICT_FLOOR": (0.84, 0.85),
+    "CONTRADICT_STRONG_MATCH": (0.02, 0.06),
+    "ACT_WEIGHT": (0.5, 1.0),
 }
 
 
 def _print_error(
-    p: dict[str, Any], link: cor.Link | None, vectors: np.ndarray, r: np.ndarray, i: int
+    p: dict[str, Any], link: cor.Link | None, vectors: np.ndarray, r: Hood, i: int
 ) -> None:
     """One pair (row `i` of the whole list) if it was judged wrong, with its scores."""
     got = link.relation if link else "unrelated"
     if got == p["label"]:
         return
     cos = float(vectors[2 * i] @ vectors[2 * i + 1])
-    match = 2 * cos - float(r[2 * i]) - float(r[2 * i + 1])
+    match = r.match(2 * i, 2 * i + 1, cos)
     print(f"- {p['id']} [{p.get('kind')}] want {p['label']} got {got}", end="")
     print(f" cos {cos:.3f} match {match:+.3f}")
     print(f"    a: {p['a']['text']}")

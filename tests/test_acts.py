@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from sijill.analysis import corroborate as cor
-from sijill.analysis.acts import acts_of
+from sijill.analysis.acts import acts_of, sites_of
 from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
 
 
@@ -116,3 +116,52 @@ def test_one_count_of_people_each_conflicts_whatever_else_is_counted() -> None:
     d = _claim(4, 2, "Eighty killed.", 80, "dead")
     _agree, conflicts = cor._numbers(d, c, same_act=True)
     assert conflicts == ["different number of dead: '80 deads' against 'forty killed'"]
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("بقيت أسبوعين بالمنفردة بسجن الملعب بالرقة.", "prison"),
+        ("My brother stayed two weeks in the hospital in Raqqa.", "hospital"),
+        ("Il a passé deux semaines à l'hôpital de Raqqa.", "hospital"),
+        ("نقلوه على المستشفى الوطني.", "hospital"),
+        ("They turned the school into a training camp.", "school"),
+        ("حوّلوا المدرسة لمعسكر.", "school"),
+        ("بعد معركة مطار الطبقة", "airport"),
+        ("The prison in the lower floors of the Tabqa dam.", "dam"),
+        ("صلينا بالجامع الكبير", "mosque"),
+        ("L'atelier d'obus de l'ancienne usine de tabac.", "factory"),
+    ],
+)
+def test_sites_are_read_in_three_languages(text: str, site: str) -> None:
+    assert site in sites_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "درس بجامعة الرقة",  # a university is not a mosque (جامع)
+        "We walked for three days before the road block.",
+        "Nous avons marché trois jours.",  # "walked", not a market
+        "He is a teacher: مدرس بالقرية",
+    ],
+)
+def test_words_that_only_look_like_sites_are_not_sites(text: str) -> None:
+    found = sites_of(text)
+    assert "mosque" not in found and "market" not in found and "school" not in found
+
+
+def test_two_stays_of_two_weeks_at_two_sites_are_not_linked() -> None:
+    # Same town, same duration, close in meaning: a prison and a hospital are two stays.
+    def claim(cid: int, text: str) -> ClaimFacts:
+        return ClaimFacts(
+            cid, cid, text, {"PLACE:7": "Raqqa"}, [], [Quantity(2, False, "week", "two weeks")]
+        )
+
+    a = claim(1, "بقيت أسبوعين بالمنفردة بسجن الملعب بالرقة.")
+    b = claim(2, "After the bombing my brother stayed two weeks in the hospital in Raqqa.")
+    assert cor.decide(a, b, 0.95, 0.20) is None
+    # The same site named in two languages: the stay may be one.
+    c = claim(3, "Je suis resté deux semaines en cellule d'isolement à la prison du stade.")
+    link = cor.decide(a, c, 0.95, 0.20)
+    assert link is not None and link.relation == "supports"

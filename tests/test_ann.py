@@ -239,3 +239,34 @@ def test_progress_and_arguments() -> None:
         nearest_neighbours(x[0], 5)
     empty = nearest_neighbours(np.zeros((0, 8), dtype=np.float32), 3)
     assert empty.ids.shape == (0, 3)
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_neighbours_among_a_subset_of_rows(exact: bool) -> None:
+    # Every row against one subset (one language of a case): ids are rows of the whole set,
+    # never outside the subset, never the row itself or its group; exact equals the naive
+    # answer restricted to the subset, and the index finds most of it.
+    x = clustered(3000, 60, sigma=0.05, dim=32)
+    groups = random_groups(3000)
+    targets = np.arange(0, 3000, 3)
+    nb = ann.neighbours_among(x, targets, 10, groups=groups, exact=exact)
+    assert nb.ids.shape == (3000, 10)
+    assert_valid(nb, x, groups)
+    assert set(nb.ids[nb.ids >= 0].tolist()) <= set(targets.tolist())
+    # The reference: naive search with every non-target row put in each row's own group.
+    sims = x @ x[targets].T
+    sims[groups[:, None] == groups[targets][None, :]] = -np.inf
+    want = targets[np.argsort(-sims, axis=1)[:, :10]]
+    keep = np.ones(want.shape, dtype=bool)
+    ref = Neighbours(ids=want, scores=np.take_along_axis(sims, np.argsort(-sims, 1), 1)[:, :10])
+    got = recall(nb.ids, ref, keep)
+    assert got == 1.0 if exact else got >= 0.9
+
+
+def test_neighbours_among_pads_small_subsets() -> None:
+    x = clustered(20, 4, dim=8)
+    nb = ann.neighbours_among(x, [0, 1, 2], 10, groups=np.arange(20))
+    assert nb.ids.shape == (20, 10)
+    assert np.all(nb.ids[:, 3:] == -1) and np.all(nb.ids[0, 2:] == -1)  # row 0 is a target
+    with pytest.raises(ValueError):
+        ann.neighbours_among(x, [25], 3)

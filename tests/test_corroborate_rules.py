@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
+from numpy.typing import NDArray
 
 from sijill.analysis import corroborate as cor
 from sijill.analysis.corroborate import ClaimFacts, DateSpan, Quantity
@@ -167,3 +169,69 @@ def test_french_corps_are_bodies() -> None:
 
     (q,) = find_quantities("une quarantaine de corps ont été jetés dans le puits", "fr")
     assert (q.value, q.unit) == (40, "body")
+
+
+def _language_case() -> tuple[list[ClaimFacts], NDArray[np.float32]]:
+    """Twelve Arabic claims of other witnesses close around claim 0 (Arabic), nearer to it
+    than its English telling (claim 13), as the multilingual space puts sentences of one
+    language together; twelve unrelated English claims."""
+    rng = np.random.default_rng(3)
+    basis, _r = np.linalg.qr(rng.normal(size=(64, 64)))
+    event, arabic = basis[:, 0], basis[:, 1]
+    noise = basis[:, 2:].T  # orthonormal directions of what each claim says alone
+    rows = [0.92 * event + 0.39 * arabic]
+    rows += [0.85 * event + 0.39 * arabic + 0.35 * noise[i] for i in range(12)]
+    rows.append(0.97 * event + 0.24 * noise[20])
+    rows += [0.3 * event + 0.95 * noise[30 + i] for i in range(12)]
+    x = np.asarray(rows, dtype=np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    langs = ["ar"] * 13 + ["en"] * 13
+    facts = [
+        ClaimFacts(i, i, f"claim {i}", {"PLACE:7": "Tabqa"}, [], [], lang)
+        for i, lang in enumerate(langs)
+    ]
+    return facts, x
+
+
+def test_neighbourhoods_are_taken_per_language() -> None:
+    facts, x = _language_case()
+    groups = [f.group for f in facts]
+    hoods = cor.neighbourhoods(x, groups, [f.lang for f in facts])
+    ar, en = hoods.column[0], hoods.column[13]
+    assert ar != en and hoods.r.shape == (26, 2)
+    # r of claim 0 against each language: the mean of its 10 best cosines there.
+    for col, rows in ((ar, range(1, 13)), (en, range(13, 26))):
+        best = np.sort([float(x[0] @ x[j]) for j in rows])[::-1][:10]
+        assert hoods.r[0, col] == pytest.approx(best.mean(), abs=1e-5)
+    cos = float(x[0] @ x[13])
+    # The Arabic neighbours crowd claim 0: against them its English telling does not stand
+    # out, against the English claims it does (the match is taken language against language).
+    mixed = 2 * cos - float(hoods.r[0, ar]) - float(hoods.r[13, ar])
+    assert hoods.match(0, 13, cos) > mixed
+    assert hoods.match(0, 13, cos) == hoods.match(13, 0, cos)
+    # The pair is a candidate though twelve Arabic claims are nearer to claim 0.
+    nearer = sum(float(x[0] @ x[j]) > cos for j in range(1, 13))
+    assert nearer >= 10
+    assert cos >= cor.MIN_COSINE and [0, 13] in hoods.pairs.tolist()
+    # Decided on the per-language match, the two support each other; on one neighbourhood
+    # over both languages they would not.
+    link = cor.corroborate(facts, x)
+    assert any((lk.a, lk.b) == (0, 13) and lk.relation == "supports" for lk in link)
+    assert cor.decide(facts[0], facts[13], cos, mixed) is None
+
+
+def test_unknown_and_spelled_out_languages_share_a_column() -> None:
+    x = np.eye(4, dtype=np.float32)
+    hoods = cor.neighbourhoods(x, [0, 1, 2, 3], ["fr", "fr-FR", None, "FR"])
+    assert hoods.column[0] == hoods.column[1] == hoods.column[3] != hoods.column[2]
+
+
+def test_more_facts_at_odds_than_in_common_is_another_event() -> None:
+    # The same woman, another town and another year: two events, not one told two ways.
+    a = _facts(1, 0, who="PERSON:8", where="PLACE:7", year=2015, count=None)
+    b = _facts(2, 1, who="PERSON:8", where="PLACE:8", year=2016, count=None)
+    assert cor.decide(a, b, 0.92, 0.10) is None
+    # One conflict against one agreement is still a contradiction of one event.
+    c = _facts(3, 1, who="PERSON:8", where="PLACE:7", year=2016, count=None)
+    link = cor.decide(a, c, 0.92, 0.10)
+    assert link is not None and link.relation == "contradicts"

@@ -44,8 +44,9 @@ _ACTS: dict[str, tuple[str, str]] = {
     ),
     "return": ("returned return* came back revenu* rentré* retourn*", "رجع رجعت"),
     "bomb": (
-        "bombed bombing* bombard* shelled shelling air strike* airstrike* frappe* pilonn*",
-        "قصف غاره غارات",
+        "bombed bombing* bombard* shelled shelling air strike* airstrike* frappe* pilonn* "
+        "car bomb* piégée piégées",
+        "قصف غاره غارات مفخخ",
     ),
     "confiscate": ("confiscat* seiz* confisqu* saisi*", "صادرو مصادره"),
     "fine": ("fined fine for a fine the fine amende*", "غرامه"),
@@ -99,14 +100,23 @@ def _phrases(words: str) -> list[str]:
 _LATIN_PHRASES = frozenset(
     {
         "shot dead", "ran away", "came back", "air strike", "set fire", "forced out",
-        "drove out", "set off", "fine for", "a fine", "the fine",
+        "drove out", "set off", "fine for", "a fine", "the fine", "car bomb", "air base",
+        "base aérienne", "barrage routier",
     }
 )  # fmt: skip
 
 
 def _arabic_pattern(stems: str) -> str:
-    alts = "|".join(sorted({normalize(s) for s in stems.split()}, key=len, reverse=True))
-    return rf"(?<![{_AR}]){_AR_BEFORE}(?:{alts})[{_AR}]{{0,4}}(?![{_AR}])"
+    """Stems take up to four letters of endings; a word ending in "=" takes none."""
+    words = stems.split()
+    free = sorted({normalize(s) for s in words if not s.endswith("=")}, key=len, reverse=True)
+    exact = sorted({normalize(s[:-1]) for s in words if s.endswith("=")}, key=len, reverse=True)
+    alts = []
+    if free:
+        alts.append(f"(?:{'|'.join(free)})[{_AR}]{{0,4}}")
+    if exact:
+        alts.append(f"(?:{'|'.join(exact)})")
+    return rf"(?<![{_AR}]){_AR_BEFORE}(?:{'|'.join(alts)})(?![{_AR}])"
 
 
 # Acts said in more than one word (normalised): "قطعوا راسه" is a beheading; French "tué"
@@ -120,18 +130,6 @@ _PHRASES = {
 }
 
 
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (
-        act,
-        re.compile(
-            "|".join(
-                [_latin_pattern(latin), _arabic_pattern(arabic)]
-                + ([_PHRASES[act]] if act in _PHRASES else [])
-            )
-        ),
-    )
-    for act, (latin, arabic) in _ACTS.items()
-)
 # Words that look like an act but are not one here: "his left hand", "nothing was left".
 _NOT_ACTS = re.compile(
     r"\bleft\s+(?:hand|arm|leg|eye|foot|side|bank|wing|behind)\b"
@@ -139,12 +137,75 @@ _NOT_ACTS = re.compile(
 )
 
 
+# Kinds of site: a claim at a prison and one at a hospital, in the same town and the same
+# fortnight, are about two places. Like acts, only unmistakable words, and a claim that names
+# no site says nothing. French "barrage" (a dam, and a road block) and "marché" (a market, and
+# "walked") are left out.
+_SITES: dict[str, tuple[str, str]] = {
+    "prison": (
+        "prison* jail* solitary dungeon* geôle* cachot*",
+        "سجن سجون زنزانه= زنازين= منفرده= منفردات=",
+    ),
+    "hospital": (
+        "hospital* clinic* infirmar* hôpita* clinique* dispensaire*",
+        "مستشفي= مستشفيات= مشفي= مستوصف=",
+    ),
+    "school": ("school* école écoles lycée* collège*", "مدرسه= مدارس="),
+    "dam": ("dam dams", "سد="),
+    "airport": (
+        "airport* airbase* air base* airfield* aéroport* aérodrome* base aérienne",
+        "مطار= مطارات=",
+    ),
+    "stadium": ("stadium* stade stades", "ملعب= ملاعب="),
+    "mosque": ("mosque* mosquée*", "مسجد= مساجد= جامع="),
+    "market": ("market* souk*", "سوق= اسواق="),
+    "bakery": ("bakery bakeries boulangerie*", "فرن= افران= مخبز= مخابز="),
+    "factory": (
+        "factory factories workshop* usine* atelier*",
+        "معمل= معامل= مصنع= مصانع= ورشه= ورشات=",
+    ),
+    "checkpoint": ("checkpoint* barrage routier", "حاجز= حواجز="),
+    "church": ("church* churches église*", "كنيسه= كنائس="),
+}
+
+
+def _compile(table: dict[str, tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (
+            name,
+            re.compile(
+                "|".join(
+                    [_latin_pattern(latin), _arabic_pattern(arabic)]
+                    + ([_PHRASES[name]] if name in _PHRASES else [])
+                )
+            ),
+        )
+        for name, (latin, arabic) in table.items()
+    )
+
+
+_ACT_PATTERNS = _compile(_ACTS)
+_SITE_PATTERNS = _compile(_SITES)
+
+
+@lru_cache(maxsize=8192)
+def sites_of(text: str) -> dict[str, str]:
+    """The kinds of site a claim names: kind -> the words that say it (as normalised)."""
+    folded = normalize(text)
+    found: dict[str, str] = {}
+    for site, rx in _SITE_PATTERNS:
+        m = rx.search(folded)
+        if m:
+            found[site] = m.group(0)
+    return found
+
+
 @lru_cache(maxsize=8192)
 def acts_of(text: str) -> dict[str, str]:
     """The acts a claim states: act -> the words that say it (as normalised)."""
     folded = _NOT_ACTS.sub(" ", normalize(text))
     found: dict[str, str] = {}
-    for act, rx in _PATTERNS:
+    for act, rx in _ACT_PATTERNS:
         m = rx.search(folded)
         if m:
             found[act] = m.group(0)

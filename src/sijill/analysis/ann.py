@@ -465,6 +465,61 @@ def nearest_neighbours(
     return _symmetrise(found)
 
 
+def neighbours_among(
+    vectors: ArrayLike,
+    targets: ArrayLike,
+    k: int,
+    *,
+    groups: ArrayLike | None = None,
+    nprobe: int | None = None,
+    exact: bool | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Neighbours:
+    """For every row, its k most similar rows among `targets` (row indices), never of its group.
+
+    Ids in the answer are row indices of `vectors`. Exact below EXACT_BELOW targets, the IVF
+    index over the targets above (queried with every row in bulk). Corroboration asks this once
+    per language of a case (`corroborate.neighbourhoods`).
+    """
+    _check_k(k)
+    x = _unit_rows(vectors)
+    n = x.shape[0]
+    g = _group_ids(groups, n)
+    t = np.asarray(targets, dtype=np.int64)
+    if t.ndim != 1 or (t.size and (t.min() < 0 or t.max() >= n)):
+        raise ValueError("targets must be a 1-D array of row indices")
+    if n == 0 or t.size == 0:
+        return _empty(n, k)
+    nlist = default_nlist(int(t.size))
+    npr = DEFAULT_NPROBE if nprobe is None else nprobe
+    if npr <= 0:
+        raise ValueError(f"nprobe must be positive, not {nprobe}")
+    if exact is None:
+        exact = t.size < EXACT_BELOW or npr >= nlist
+    if not exact:
+        index = IVFIndex.build(x[t], nlist, seed=seed, groups=g[t])
+        found = index.search(x, k, npr, exclude_groups=g, progress=progress)
+        ids = np.where(found.ids >= 0, t[np.maximum(found.ids, 0)], -1)
+        return Neighbours(ids=ids.astype(np.int64), scores=found.scores)
+    xt = x[t]
+    gt = g[t]
+    kk = min(k, int(t.size))
+    out_s = np.empty((n, kk), dtype=np.float32)
+    out_i = np.empty((n, kk), dtype=np.int64)
+    band = max(1, min(DEFAULT_BLOCK, MAX_BLOCK_ELEMENTS // int(t.size)))
+    for start in range(0, n, band):
+        stop = min(start + band, n)
+        sims = x[start:stop] @ xt.T
+        sims[g[start:stop, None] == gt[None, :]] = -np.inf
+        cols = _top_k_columns(sims, kk)
+        out_s[start:stop] = np.take_along_axis(sims, cols, axis=1)
+        out_i[start:stop] = t[cols]
+        if progress is not None:
+            progress(stop / n)
+    return _finish(out_s, out_i, k)
+
+
 def _symmetrise(nb: Neighbours) -> Neighbours:
     """Merge each row's top-k with the rows that found it: similarity is symmetric.
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sijill.analysis.acts import acts_of
+from sijill.analysis.acts import acts_of, sites_of
 
 # Bump when the scoring changes: stored links are recomputed when it does.
 VERSION = 3
@@ -44,15 +44,15 @@ MIN_COSINE = 0.80
 R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
 SUPPORT_MATCH = 0.03
-SUPPORT_MATCH_SHARED = -0.08
+SUPPORT_MATCH_SHARED = -0.04
 # A support with no fact in common needs this much (set on the dev half).
-SUPPORT_MATCH_ALONE = 0.10
+SUPPORT_MATCH_ALONE = 0.14
 # CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
 # case (few, varied claims) from linking loosely related ones.
-SUPPORT_FLOOR = 0.86
-CONTRADICT_FLOOR = 0.85
+SUPPORT_FLOOR = 0.84
+CONTRADICT_FLOOR = 0.84
 # Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
-CONTRADICT_MATCH = -0.08
+CONTRADICT_MATCH = -0.04
 # How much agreement (who 1, when 1, how many 1, where PLACE_WEIGHT) each relation needs.
 PLACE_WEIGHT = 0.5
 # The same act ("killed" and "قتل") is weak evidence too: acts are few, events many.
@@ -92,6 +92,7 @@ class ClaimFacts:
     entities: dict[str, str] = field(default_factory=dict)
     dates: list[DateSpan] = field(default_factory=list)
     numbers: list[Quantity] = field(default_factory=list)
+    lang: str | None = None  # the claim's language (its text unit's); None when unknown
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ def facts_from_info(
     text: str,
     info: dict[str, Any],
     entity_key: Callable[[dict[str, Any]], str | None],
+    lang: str | None = None,
 ) -> ClaimFacts:
     """A claim's facts from what `claim_extractor` stored in its `info`."""
     entities: dict[str, str] = {}
@@ -214,7 +216,7 @@ def facts_from_info(
         )
         for n in info.get("numbers", [])
     ]
-    return ClaimFacts(claim_id, group, text, entities, dates, numbers)
+    return ClaimFacts(claim_id, group, text, entities, dates, numbers, lang)
 
 
 def _tolerance(q: Quantity) -> tuple[float, float]:
@@ -428,6 +430,68 @@ def hubness(nb: Any, k: int = NEIGHBOURS) -> NDArray[np.float32]:
     return np.asarray(filled.mean(axis=1), dtype=np.float32)
 
 
+def _lang_key(lang: str | None) -> str:
+    """ "fr", "fr-FR" and "FR" are one language; unknown languages are one more."""
+    return (lang or "?").split("-")[0].split("_")[0].lower()
+
+
+@dataclass
+class Neighbourhoods:
+    """Each claim's nearest claims of other groups, in every language of the case.
+
+    CSLS as it was defined for matching across languages (Conneau et al., 2018): r is taken
+    per target language, so the pair (a in Arabic, b in English) scores
+    2·cos(a, b) − r_en(a) − r_ar(b). Sentences sit nearer to others of their own language in
+    the multilingual space; one neighbourhood over all languages gave an Arabic claim a high
+    r from its Arabic neighbours, and sank its true English match (measured in
+    `benchmarks/claims.py`). Candidates are also taken per language, so a claim's match in
+    another language is found even when k claims of its own language are nearer.
+    """
+
+    pairs: NDArray[np.int64]  # unique (i, j), i < j, with cosine >= MIN_COSINE
+    r: NDArray[np.float32]  # (rows, languages): r of row i against language column c
+    column: NDArray[np.int64]  # each row's own language column
+
+    def match(self, i: int, j: int, cosine: float) -> float:
+        return float(2 * cosine - self.r[i, self.column[j]] - self.r[j, self.column[i]])
+
+
+def neighbourhoods(
+    vectors: NDArray[np.float32],
+    groups: Sequence[int] | NDArray[np.int64],
+    langs: Sequence[str | None],
+    *,
+    k: int = NEIGHBOURS,
+    progress: Callable[[float], None] | None = None,
+) -> Neighbourhoods:
+    """Candidate pairs and per-language r for rows of `vectors` (unit length, one per claim)."""
+    from sijill.analysis.ann import candidate_pairs, neighbours_among
+
+    n = int(vectors.shape[0])
+    keys = [_lang_key(x) for x in langs]
+    names = sorted(set(keys))
+    index = {name: c for c, name in enumerate(names)}
+    column = np.asarray([index[x] for x in keys], dtype=np.int64)
+    g = np.asarray(groups, dtype=np.int64)
+    r = np.full((n, len(names)), R_PRIOR, dtype=np.float32)
+    found = []
+    sizes = [int((column == c).sum()) for c in range(len(names))]
+    done = 0.0
+    for c, size in enumerate(sizes):
+        targets = np.flatnonzero(column == c)
+
+        def step(f: float, base: float = done, share: float = size / max(n, 1)) -> None:
+            if progress is not None:
+                progress(base + share * f)
+
+        nb = neighbours_among(vectors, targets, k, groups=g, progress=step)
+        r[:, c] = hubness(nb, k)
+        found.append(candidate_pairs(nb, MIN_COSINE))
+        done += size / max(n, 1)
+    pairs = np.unique(np.vstack(found), axis=0) if found else np.empty((0, 2), np.int64)
+    return Neighbourhoods(pairs.astype(np.int64).reshape(-1, 2), r, column)
+
+
 def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = None) -> Link | None:
     """The link between two claims of independent sources, or None.
 
@@ -445,6 +509,11 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
     acts_a, acts_b = acts_of(a.text), acts_of(b.text)
     shared_acts = acts_a.keys() & acts_b.keys()
     if acts_a and acts_b and not shared_acts:
+        return None
+    # Where it was done, as a kind of site: two weeks in a prison and two weeks in a hospital
+    # of the same town are two stays.
+    sites_a, sites_b = sites_of(a.text), sites_of(b.text)
+    if sites_a and sites_b and not sites_a.keys() & sites_b.keys():
         return None
     who_agree, who_conflict = _slot(a, b, ("PERSON", "ORG"), "people or units")
     where_agree, where_conflict = _place_slot(a, b)
@@ -469,6 +538,12 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
     facts_in_common = evidence > 0  # who, where, when or how many; an act alone is not one
     evidence += ACT_WEIGHT if shared_acts else 0.0
     if conflicts:
+        # More facts at odds than in common (the same woman, but another town and another
+        # year) reads as another event, not as one told two ways.
+        at_one = sum(bool(x) for x in (who_agree, where_agree, d_agree, n_agree, shared_acts))
+        at_odds = sum(bool(x) for x in (who_conflict, where_conflict, d_conflict, n_conflict))
+        if at_odds > at_one:
+            return None
         same_event = evidence >= CONTRADICT_EVIDENCE or (
             match >= CONTRADICT_STRONG_MATCH and facts_in_common
         )
@@ -507,18 +582,15 @@ def corroborate(
     progress: Callable[[float], None] | None = None,
 ) -> list[Link]:
     """Links among `facts` (rows of `vectors` in the same order), candidates from the index."""
-    from sijill.analysis.ann import candidate_pairs, nearest_neighbours
-
     if len(facts) < 2:
         return []
-    groups = np.asarray([f.group for f in facts], dtype=np.int64)
-    nb = nearest_neighbours(vectors, min(k, len(facts) - 1), groups=groups, progress=progress)
-    pairs = candidate_pairs(nb, MIN_COSINE)
-    r = hubness(nb, k)
+    hoods = neighbourhoods(
+        vectors, [f.group for f in facts], [f.lang for f in facts], k=k, progress=progress
+    )
     links = []
-    for i, j in pairs:
+    for i, j in hoods.pairs:
         cos = float(vectors[i] @ vectors[j])
-        link = decide(facts[i], facts[j], cos, 2 * cos - float(r[i]) - float(r[j]))
+        link = decide(facts[i], facts[j], cos, hoods.match(int(i), int(j), cos))
         if link is not None:
             links.append(link)
     return links

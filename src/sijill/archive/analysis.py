@@ -409,7 +409,15 @@ def corroborate_case(
     if not force and _state(session, case_id, "corroboration").get("fingerprint") == fp:
         return None  # checked without reading a single embedding
     rows = session.execute(
-        select(Claim.id, Claim.item_id, Claim.text, Claim.info, Claim.embedding, Claim.model)
+        select(
+            Claim.id,
+            Claim.item_id,
+            Claim.text,
+            Claim.lang,
+            Claim.info,
+            Claim.embedding,
+            Claim.model,
+        )
         .where(has_vector)
         .order_by(Claim.id)
     ).all()
@@ -424,7 +432,9 @@ def corroborate_case(
                 return None
             return f"{e.get('label')}:{canon.get(int(eid), int(eid))}"
 
-        facts = [cor.facts_from_info(r.id, groups[r.item_id], r.text, r.info, key) for r in rows]
+        facts = [
+            cor.facts_from_info(r.id, groups[r.item_id], r.text, r.info, key, r.lang) for r in rows
+        ]
         vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in rows])
         links = cor.corroborate(
             facts,
