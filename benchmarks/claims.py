@@ -183,11 +183,11 @@ def _subset(
 
 
 SWEEP = {
-    "SUPPORT_MATCH": (0.03, 0.05, 0.07),
-    "SUPPORT_MATCH_SHARED": (-0.08, -0.04, 0.0),
+    "SUPPORT_MATCH": (0.03, 0.05, 0.07, 0.09, 0.11),
+    "SUPPORT_MATCH_SHARED": (-0.04, 0.0, 0.04),
     "SUPPORT_MATCH_ALONE": (0.10, 0.14),
     "CONTRADICT_MATCH": (-0.08, -0.04, 0.0),
-    "SUPPORT_FLOOR": (0.84, 0.85, 0.86),
+    "SUPPORT_FLOOR": (0.84, 0.86),
     "CONTRADICT_FLOOR": (0.84, 0.85),
     "CONTRADICT_STRONG_MATCH": (0.02, 0.06),
     "ACT_WEIGHT": (0.5, 1.0),

@@ -44,8 +44,8 @@ def test_acts_are_read_in_three_languages(text: str, act: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "Abu Rayyan ran the checkpoint at the old bridge in 2015.",
-        "He had hurt his left hand in an accident.",  # not "left" a place
+        "Abu Rayyan ran to the checkpoint at the old bridge in 2015.",  # not "ran away"
+        "He writes with his left hand.",  # not "left" a place
         "Nothing was left of the village.",
         "Tue, 03 Mar 2015 10:00: the report from the office.",  # Tuesday, not "tué"
         "Le parti a tenu une réunion à Raqqa.",  # a party
@@ -163,5 +163,52 @@ def test_two_stays_of_two_weeks_at_two_sites_are_not_linked() -> None:
     assert cor.decide(a, b, 0.95, 0.20) is None
     # The same site named in two languages: the stay may be one.
     c = claim(3, "Je suis resté deux semaines en cellule d'isolement à la prison du stade.")
+    link = cor.decide(a, c, 0.95, 0.20)
+    assert link is not None and link.relation == "supports"
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("Abu Rayyan ran the checkpoint at the old bridge in 2015.", "lead"),
+        ("أبو حمزة التونسي كان أمير ديوان الزكاة.", "lead"),
+        ("Abu Musa al-Shami married a woman from Tabqa.", "marry"),
+        ("صيف ٢٠١٤ انضم خمسين شب من هجين للتنظيم.", "join"),
+        ("Abou Hamza a été blessé à Albou Kamal.", "wound"),
+        ("They opened fire on the crowd.", "attack"),
+        ("فتحوا النار عالناس.", "attack"),
+        ("The Organisation opened two new schools.", "open"),
+        ("بشباط ٢٠١٥ سكّروا المدارس بالموصل.", "close"),
+        ("Seven families were sent from Raqqa to al-Mayadin.", "transfer"),
+        ("En 2015, j'ai monté la garde la nuit sur le pont.", "guard"),
+    ],
+)
+def test_more_acts(text: str, act: str) -> None:
+    assert act in acts_of(text)
+
+
+def test_adjectives_and_nouns_are_not_acts() -> None:
+    # "closed trucks", "opened fire", "مسكّرة" (closed, not caught), "prisoners" (people)
+    assert acts_of("They moved seventy prisoners in closed trucks.") == {}
+    assert "open" not in acts_of("They opened fire on the crowd.")
+    assert "arrest" not in acts_of("نقلوا سبعين سجين بشاحنات مسكّرة.")
+    assert sites_of("They moved seventy prisoners.") == {}
+
+
+def test_a_car_bomb_and_an_ambush_are_two_events_though_both_killed() -> None:
+    def claim(cid: int, text: str) -> ClaimFacts:
+        return ClaimFacts(
+            cid,
+            cid,
+            text,
+            {"PLACE:7": "Tal Abyad"},
+            [DateSpan(dt.date(2015, 10, 1), dt.date(2015, 10, 31), "October 2015")],
+            [Quantity(9, False, "person", "nine people")],
+        )
+
+    a = claim(1, "In October 2015 a car bomb killed nine people at the Tal Abyad crossing.")
+    b = claim(2, "بتشرين الأول ٢٠١٥ انقتلوا تسع عناصر بكمين قرب تل أبيض.")
+    assert cor.decide(a, b, 0.95, 0.20) is None
+    c = claim(3, "En octobre 2015, une voiture piégée a tué neuf personnes à Tall Abyad.")
     link = cor.decide(a, c, 0.95, 0.20)
     assert link is not None and link.relation == "supports"

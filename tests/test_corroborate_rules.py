@@ -235,3 +235,19 @@ def test_more_facts_at_odds_than_in_common_is_another_event() -> None:
     c = _facts(3, 1, who="PERSON:8", where="PLACE:7", year=2016, count=None)
     link = cor.decide(a, c, 0.92, 0.10)
     assert link is not None and link.relation == "contradicts"
+
+
+def test_date_conflicts_say_how_far_apart_in_plain_words() -> None:
+    def year(cid: int, y: int) -> ClaimFacts:
+        span = DateSpan(dt.date(y, 1, 1), dt.date(y, 12, 31), str(y))
+        return ClaimFacts(cid, cid, "claim", {}, [span], [])
+
+    def day(cid: int, d: dt.date) -> ClaimFacts:
+        return ClaimFacts(cid, cid, "claim", {}, [DateSpan(d, d, d.isoformat())], [])
+
+    # 2015 against 2016: next to each other, no "(1 days apart)".
+    assert cor._dates(year(1, 2015), year(2, 2016))[1] == ["different dates: '2015' against '2016'"]
+    assert cor._dates(year(1, 2015), year(2, 2019))[1][0].endswith("(about 3 years apart)")
+    first, later = day(1, dt.date(2016, 3, 1)), day(2, dt.date(2016, 3, 20))
+    assert cor._dates(first, later)[1][0].endswith("(19 days apart)")
+    assert cor._dates(first, day(2, dt.date(2016, 9, 1)))[1][0].endswith("(about 6 months apart)")

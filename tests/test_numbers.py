@@ -381,3 +381,8 @@ def test_agree_across_languages() -> None:
     assert agree(_one("between 200 and 300 people"), _one("250 personnes", "fr")) == "same"
     assert agree(_one("more than 300 dead"), _one("400 morts", "fr")) == "same"
     assert agree(_one("more than 300 dead"), _one("200 قتيل", "ar")) == "different"
+
+
+def test_colloquial_young_men_are_men() -> None:
+    (q,) = find_quantities("صيف ٢٠١٤ انضم خمسين شب من هجين للتنظيم.", "ar", [])
+    assert (q.value, q.unit) == (50, "man")

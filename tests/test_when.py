@@ -593,3 +593,11 @@ def test_arabic_month_after_an_attached_preposition(text: str, expr: str, value:
 
 def test_bab_is_a_door_not_august() -> None:
     assert find_dates("وقفنا عند باب 2014 في السوق", "ar") == []
+
+
+def test_levantine_month_names() -> None:
+    # Spoken Syrian Arabic says التاني for الثاني: November and January all the same.
+    nov = find_dates("بتشرين التاني ٢٠١٦ قصف الطيران الجسر", "ar")
+    jan = find_dates("بكانون التاني ٢٠١٦ راح منا كتير", "ar")
+    assert [(d.earliest, d.latest) for d in nov] == [(dt.date(2016, 11, 1), dt.date(2016, 11, 30))]
+    assert [(d.earliest, d.latest) for d in jan] == [(dt.date(2016, 1, 1), dt.date(2016, 1, 31))]

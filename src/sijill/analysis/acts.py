@@ -34,7 +34,7 @@ _ACTS: dict[str, tuple[str, str]] = {
         "arrest* detain* detention jailed imprison* kidnap* abduct* "
         "arrêté arrêtés arrêtée arrêtées arrêter arrêtait arrestation* détenu détenus "
         "emprisonn* incarcér* enlevé enlevés enlevée enlevées kidnapp*",
-        "اعتقل اعتقال احتجز احتجاز خطف اختطف قبض مسك",
+        "اعتقل اعتقال احتجز احتجاز خطف اختطف قبض مسكو",
     ),
     "flog": ("flog* lash* whip* fouett* flagell*", "جلد"),
     "ambush": ("ambush* embuscade*", "كمين"),
@@ -58,14 +58,47 @@ _ACTS: dict[str, tuple[str, str]] = {
     "train": ("training trained entraîn*", "تدريب تدرب"),
     "attack": ("attack* assault* storm* raid* attaqu* assaut*", "اقتحم هجوم هاجم داهم مداهمه"),
     "evict": ("evict* expel* forced out drove out chass* expuls*", "طرد هجر"),
-    "transfer": ("transfer* transfér* relocat*", "نقل"),
+    "transfer": (
+        "transfer* transfér* relocat* relog* were sent was sent envoyés envoyées",
+        "نقل",
+    ),
     "depart": ("departed left set off quitt*", "غادر"),
     # French "arrivé" alone is as often "happened" ("il est arrivé quelque chose").
     "arrive": ("arrived arrives arriving arrival arrivés arrivées arrivèrent reached", "وصل"),
     "guard": ("guarded guarding gardai* surveill*", "حرس"),
     "bury": ("buried bury burial enterr* inhum*", "دفن"),
     "torture": ("tortur*", "عذب تعذيب"),
+    "join": (
+        "joined join joining joins enlisted enrolled rejoint rejoindre rejoignait rejoignaient",
+        "انضم انضمام التحق بايع مبايعه",
+    ),
+    "marry": (
+        "married marry marrying marriage* marié mariée mariés mariées mariage* marier épousé "
+        "épousée",
+        "تزوج زواج",
+    ),
+    "wound": (
+        "wounded injured injuries injury hurt blessé blessés blessée blessées blessure*",
+        "جرح جريح جرحي انصاب اصيب",
+    ),
+    "teach": ("taught teach teaching enseignait enseignaient enseigné enseigner", "درس تدريس"),
+    # Holding a post is not an event: the emir of an office against the day he was wounded.
+    "lead": (
+        "commanded commanding headed in charge emir of ran the commandait commandaient "
+        "dirigeait dirigeaient dirigé dirigée chef de responsable de",
+        "امير مسؤول قائد ترأس",
+    ),
+    "open": ("", ""),  # see _PHRASES: "opened fire" is an attack
+    # As a deed only: "closed trucks", "un camion fermé" are not.
+    "close": (
+        "closed the closed all closed every closed down shut down were closed was closed "
+        "ont fermé a fermé fermer fermait fermaient",
+        "سكروا سكرت اغلق",
+    ),
 }
+# How it was done, beside what was done: a car bomb and an ambush are two events even when
+# both killed nine. Two claims that each state a means and share none are two events.
+MEANS = frozenset({"bomb", "ambush"})
 
 _AR = "\u0621-\u064a"
 # Clitics and verb prefixes an Arabic stem may carry, then its ending.
@@ -101,7 +134,10 @@ _LATIN_PHRASES = frozenset(
     {
         "shot dead", "ran away", "came back", "air strike", "set fire", "forced out",
         "drove out", "set off", "fine for", "a fine", "the fine", "car bomb", "air base",
-        "base aérienne", "barrage routier",
+        "base aérienne", "barrage routier", "were sent", "was sent", "in charge", "emir of",
+        "ran the", "chef de", "responsable de", "water station", "water plant", "pumping station",
+        "closed the", "closed all", "closed every", "closed down", "shut down", "were closed",
+        "was closed", "ont fermé", "a fermé",
     }
 )  # fmt: skip
 
@@ -127,6 +163,11 @@ _PHRASES = {
     "kill": r"(?<![\u0621-\u064a])قطع[\u0621-\u064a]{0,3}\s+(?:را?س|رووس)"
     r"|\b(?:ete|a|ont|avait|avaient|sont|furent|fut|etaient|etait|et)\s+tue(?:e|s|es)?\b",
     "depart": r"\b(?:est|sont|etait|etaient|etre|suis|sommes|fut|furent)\s+partie?s?\b",
+    "guard": r"\bmont\w*\s+la\s+garde\b",
+    "attack": r"\bopen(?:ed|ing)?\s+fire\b|\bouvert\s+le\s+feu\b|فتح[\u0621-\u064a]{0,3}\s+النار",
+    "water": r"\bstation\s+(?:de\s+pompage|d.eau)\b|محطه\s+(?:ال)?(?:مياه|مي|ميه|ماء|ضخ)\b",
+    "open": r"\bopen(?:ed|ing)\b(?!\s+fire)|\bouvert(?:e|s|es)?\b(?!\s+le\s+feu)"
+    r"|(?<![\u0621-\u064a])[وف]?(?:افتتح|فتح)[\u0621-\u064a]{0,3}(?![\u0621-\u064a])(?!\s+النار)",
 }
 
 
@@ -143,7 +184,7 @@ _NOT_ACTS = re.compile(
 # "walked") are left out.
 _SITES: dict[str, tuple[str, str]] = {
     "prison": (
-        "prison* jail* solitary dungeon* geôle* cachot*",
+        "prison prisons jail jails solitary dungeon* geôle* cachot*",
         "سجن سجون زنزانه= زنازين= منفرده= منفردات=",
     ),
     "hospital": (
@@ -166,20 +207,19 @@ _SITES: dict[str, tuple[str, str]] = {
     ),
     "checkpoint": ("checkpoint* barrage routier", "حاجز= حواجز="),
     "church": ("church* churches église*", "كنيسه= كنائس="),
+    "bridge": ("bridge* pont ponts", "جسر= جسور="),
+    "water": ("water station* water plant* pumping station* waterworks", ""),  # and _PHRASES
 }
 
 
 def _compile(table: dict[str, tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    def parts(name: str, latin: str, arabic: str) -> list[str]:
+        out = [_latin_pattern(latin)] if latin.strip() else []
+        out += [_arabic_pattern(arabic)] if arabic.strip() else []
+        return out + ([_PHRASES[name]] if name in _PHRASES else [])
+
     return tuple(
-        (
-            name,
-            re.compile(
-                "|".join(
-                    [_latin_pattern(latin), _arabic_pattern(arabic)]
-                    + ([_PHRASES[name]] if name in _PHRASES else [])
-                )
-            ),
-        )
+        (name, re.compile("|".join(parts(name, latin, arabic))))
         for name, (latin, arabic) in table.items()
     )
 
@@ -198,6 +238,15 @@ def sites_of(text: str) -> dict[str, str]:
         if m:
             found[site] = m.group(0)
     return found
+
+
+def tell_apart(a: dict[str, str], b: dict[str, str]) -> bool:
+    """Whether the acts of two claims (`acts_of`) say they tell two events: both known and
+    none shared, or each done by a means the other's is not (a car bomb, an ambush)."""
+    if a and b and not a.keys() & b.keys():
+        return True
+    means_a, means_b = a.keys() & MEANS, b.keys() & MEANS
+    return bool(means_a and means_b and not means_a & means_b)
 
 
 @lru_cache(maxsize=8192)

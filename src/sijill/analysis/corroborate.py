@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sijill.analysis.acts import acts_of, sites_of
+from sijill.analysis.acts import acts_of, sites_of, tell_apart
 
 # Bump when the scoring changes: stored links are recomputed when it does.
-VERSION = 3
+VERSION = 4
 
 # Neighbours fetched per claim, and the cosine below which a pair is never looked at.
 NEIGHBOURS = 10
@@ -43,13 +43,13 @@ MIN_COSINE = 0.80
 # high. Slots a small case cannot fill count as R_PRIOR, a typical neighbour cosine.
 R_PRIOR = 0.80
 # Supports: a high match with no conflict; lower when the slots agree (EVIDENCE).
-SUPPORT_MATCH = 0.03
-SUPPORT_MATCH_SHARED = -0.04
+SUPPORT_MATCH = 0.07
+SUPPORT_MATCH_SHARED = 0.0
 # A support with no fact in common needs this much (set on the dev half).
 SUPPORT_MATCH_ALONE = 0.14
 # CSLS depends on how alike a case's claims are; an absolute cosine floor keeps a sparse
 # case (few, varied claims) from linking loosely related ones.
-SUPPORT_FLOOR = 0.84
+SUPPORT_FLOOR = 0.85
 CONTRADICT_FLOOR = 0.84
 # Contradicts: the same event (a high match and agreeing slots) with a conflicting fact.
 CONTRADICT_MATCH = -0.04
@@ -351,8 +351,20 @@ def _dates(a: ClaimFacts, b: ClaimFacts) -> tuple[list[str], list[str]]:
     else:
         da, db = a.dates[0], b.dates[0]
         gap = max((db.earliest - da.latest).days, (da.earliest - db.latest).days)
-        conflict.append(f"different dates: {da.text!r} against {db.text!r} ({gap} days apart)")
+        conflict.append(f"different dates: {da.text!r} against {db.text!r}{_apart(gap)}")
     return agree, conflict
+
+
+def _apart(days: int) -> str:
+    """The gap between two dates that cannot both hold, as a reviewer would say it; nothing
+    where the two are next to each other (2015 against 2016 is one day from end to start)."""
+    if days < 2:
+        return ""
+    if days < 60:
+        return f" ({days} days apart)"
+    if days < 730:
+        return f" (about {round(days / 30.44)} months apart)"
+    return f" (about {round(days / 365.25)} years apart)"
 
 
 def _label(key: str) -> str:
@@ -508,7 +520,7 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
     # much else the claims share. Unknown acts say nothing.
     acts_a, acts_b = acts_of(a.text), acts_of(b.text)
     shared_acts = acts_a.keys() & acts_b.keys()
-    if acts_a and acts_b and not shared_acts:
+    if tell_apart(acts_a, acts_b):
         return None
     # Where it was done, as a kind of site: two weeks in a prison and two weeks in a hospital
     # of the same town are two stays.

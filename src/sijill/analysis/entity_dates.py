@@ -15,7 +15,7 @@ from sijill.analysis.mentions import Mention, original_span
 from sijill.storage.textnorm import normalize, normalize_with_map
 
 _GREGORIAN = {
-    1: "january jan janvier janv يناير كانون_الثاني",
+    1: "january jan janvier janv يناير كانون_الثاني كانون_التاني",
     2: "february feb fevrier fevr فبراير شباط",
     3: "march mars مارس اذار",
     4: "april apr avril ابريل نيسان",
@@ -25,7 +25,7 @@ _GREGORIAN = {
     8: "august aug aout اغسطس اب",
     9: "september sept sep septembre سبتمبر ايلول",
     10: "october oct octobre اكتوبر تشرين_الاول",
-    11: "november nov novembre نوفمبر تشرين_الثاني",
+    11: "november nov novembre نوفمبر تشرين_الثاني تشرين_التاني",
     12: "december dec decembre ديسمبر كانون_الاول",
 }
 _HIJRI = {

@@ -91,7 +91,7 @@ UNITS: dict[str, tuple[str, ...]] = {
     ),
     "woman": ("woman", "women", "femme", "femmes", "امرأة", "نساء", "سيدة", "سيدات", "امرأه"),
     "man": (
-        "man", "men", "guy", "guys", "homme", "hommes", "رجل", "رجال", "رجلا", "شاب", "شبان",
+        "man", "men", "guy", "guys", "homme", "hommes", "رجل", "رجال", "رجلا", "شاب", "شب", "شبان",
         "شباب", "شابا",
     ),
     "member": ("member", "members", "membre", "membres", "عضو", "أعضاء", "عضوا"),
