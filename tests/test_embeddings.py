@@ -275,3 +275,74 @@ def test_int8_products_are_exact_on_every_cpu() -> None:
     xq = np.clip(np.rint(x / xs) + zp, 0, 255)
     exact = ((xq - zp) @ q.astype(np.float64)) * xs * scale[None, :]
     np.testing.assert_allclose(got, exact, rtol=1e-5, atol=1e-4)
+
+
+def test_texts_run_side_by_side_when_workers_are_idle(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the end of a run the claims of one huge file may use the idle workers' cores: the
+    texts then run side by side, as many as `width` says at each text, and every vector is
+    the one the text gets alone."""
+    import sijill.analysis.e5_onnx as e5
+
+    monkeypatch.setattr(e5.os, "cpu_count", lambda: 4)
+    texts = [
+        f"Claim {i}: {i * 7} men were held at checkpoint {i} in the spring." for i in range(40)
+    ]
+    alone = embedder.embed(texts)
+    gates: list[e5._Gate] = []
+    real = e5._Gate
+
+    class Watched(real):  # type: ignore[misc, valid-type]
+        def __init__(self, *a: object) -> None:
+            super().__init__(*a)
+            gates.append(self)
+
+    monkeypatch.setattr(e5, "_Gate", Watched)
+    wide = embedder.embed(texts, "query", width=lambda: 3)
+    assert np.array_equal(wide, alone)
+    assert gates and 2 <= gates[-1].peak <= 3
+    # Never more at once than width allows, and one at a time when it says one (or fails).
+    assert np.array_equal(embedder.embed(texts, "query", width=lambda: 1), alone)
+    assert gates[-1].peak == 1
+
+    def broken() -> int:
+        raise RuntimeError("the runner's counter went away")
+
+    assert np.array_equal(embedder.embed(texts, "query", width=broken), alone)
+    assert gates[-1].peak == 1
+
+
+def test_the_gate_follows_its_width_as_it_changes() -> None:
+    import threading
+    import time
+
+    from sijill.analysis.e5_onnx import _Gate
+
+    width = [3]
+    gate = _Gate(lambda: width[0], 4)
+    inside = [0]
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def run() -> None:
+        for _ in range(20):
+            with gate:
+                with lock:
+                    inside[0] += 1
+                    seen.append(inside[0])
+                time.sleep(0.002)
+                with lock:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.03)
+    width[0] = 1
+    mark = len(seen)
+    for t in threads:
+        t.join()
+    assert max(seen) <= 3 and gate.peak <= 3
+    # Once the width fell to one, at most the runs already inside finish beside each other.
+    assert max(seen[mark + 3 :] or [1]) == 1

@@ -503,3 +503,34 @@ def test_while_sealing_one_worker_is_kept_for_the_jobs_that_make_text(
     runner._sealing = None  # sealing is over
     runner._fill([a, b])  # type: ignore[list-item]
     assert free.inflight and free.inflight[0][1] == "claim_extractor"
+
+
+def test_workers_learn_how_many_of_them_are_idle(archive: Archive) -> None:
+    """The runner shares the count of idle workers with every worker (the claims of a huge
+    file, alone at the end, use their cores); while it seals files, none is lent."""
+    from sijill.pipeline import threads
+    from sijill.pipeline.runner import Runner
+
+    runner = Runner(archive, workers=3, actor="tester")
+    runner._context()
+
+    class Stand:
+        def __init__(self, ready: bool, jobs: int) -> None:
+            self.ready = ready
+            self.inflight = [(j, "claim_extractor") for j in range(jobs)]
+
+    pool = [Stand(True, 1), Stand(True, 0), Stand(True, 0), Stand(False, 0)]
+    runner._note_idle(pool)  # type: ignore[arg-type]
+    threads.share_idle(runner._idle)
+    try:
+        assert threads.idle_workers() == 2  # a worker still starting is not idle
+        runner._sealing = iter([])
+        runner._note_idle(pool)  # type: ignore[arg-type]
+        assert threads.idle_workers() == 0
+        runner._sealing = None
+        pool[1].inflight.append((9, "ocr"))
+        runner._note_idle(pool)  # type: ignore[arg-type]
+        assert threads.idle_workers() == 1
+    finally:
+        threads.share_idle(None)
+    assert threads.idle_workers() == 0  # outside a run

@@ -28,7 +28,7 @@ import os
 import re
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,8 @@ class OnnxE5:
         self.tokenizer = E5Tokenizer(m)
         m.pieces = []  # 250,000 strings the tokenizer now holds in its own form
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or default_threads()
+        self.threads = threads or default_threads()
+        opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(
@@ -358,18 +359,94 @@ class OnnxE5:
 
     def embed_ids(self, ids: list[int]) -> NDArray[np.float32]:
         """One text: windows of at most 510 tokens, averaged by length, then normalised."""
+        return self._embed(ids, self._lock)
+
+    def _embed(self, ids: list[int], lock: Any) -> NDArray[np.float32]:
         total = np.zeros(self.file.hidden, dtype=np.float64)
         weight = 0
         for start in range(0, max(1, len(ids)), self.window):
             part = ids[start : start + self.window]
-            with self._lock:
+            with lock:
                 total += max(1, len(part)) * self._mean(part)
             weight += max(1, len(part))
         v = total / weight
         return (v / max(float(np.linalg.norm(v)), 1e-12)).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], prefix: str) -> NDArray[np.float32]:
+    def encode(
+        self, texts: Sequence[str], prefix: str, width: Callable[[], int] | None = None
+    ) -> NDArray[np.float32]:
+        """Every text's vector, in order. `width` (read before each text) is how many texts
+        may be run at once: a worker alone on the machine runs more (see `_Gate`). Each
+        text's vector is the same whatever the width."""
         out = np.empty((len(texts), self.file.hidden), dtype=np.float32)
-        for i, ids in enumerate(self.tokenizer.ids([prefix + t for t in texts])):
-            out[i] = self.embed_ids(ids)
+        all_ids = self.tokenizer.ids([prefix + t for t in texts])
+        most = max(1, (os.cpu_count() or 1) // max(1, self.threads))
+        if width is None or most < 2 or len(all_ids) < 2:
+            for i, ids in enumerate(all_ids):
+                out[i] = self.embed_ids(ids)
+            return out
+        gate = _Gate(width, most)
+        order = iter(range(len(all_ids)))
+        take = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with take:
+                    i = next(order, None)
+                if i is None:
+                    return
+                with gate:
+                    out[i] = self._embed(all_ids[i], _NO_LOCK)
+
+        with self._lock:  # this call's runs are bounded by the gate, not by the lock
+            threads = [threading.Thread(target=work, daemon=True) for _ in range(most - 1)]
+            for t in threads:
+                t.start()
+            try:
+                work()
+            finally:
+                for t in threads:
+                    t.join()
         return out
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
+
+
+class _Gate:
+    """At most width() runs at once (at least one, at most `most`), width read anew each
+    time a run wants in: when the runner's other workers fall idle, a job's runs spread over
+    their cores; when one gets work again, they fall back within one text."""
+
+    def __init__(self, width: Callable[[], int], most: int) -> None:
+        self._width = width
+        self._most = most
+        self._active = 0
+        self._cv = threading.Condition()
+        self.peak = 0  # the most runs seen at once (tests read it)
+
+    def _allowed(self) -> int:
+        try:
+            return max(1, min(self._most, int(self._width())))
+        except Exception:  # noqa: BLE001  # a hint only: on any trouble, one at a time
+            return 1
+
+    def __enter__(self) -> None:
+        with self._cv:
+            while self._active >= self._allowed():
+                self._cv.wait(0.05)
+            self._active += 1
+            self.peak = max(self.peak, self._active)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cv:
+            self._active -= 1
+            self._cv.notify_all()

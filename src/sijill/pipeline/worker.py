@@ -180,8 +180,9 @@ def run_job(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def worker_main(conn: Connection) -> None:
-    """Entry point of a worker process: receive JobSpecs until None.
+def worker_main(conn: Connection, idle: Any = None) -> None:
+    """Entry point of a worker process: receive JobSpecs until None. `idle` is the runner's
+    shared count of idle workers (`pipeline.threads.idle_workers`).
 
     Sends "ready" once, then for each job ("started", job id) and ("done", JobOutcome); the
     parent may queue the next job in the pipe while this one runs.
@@ -221,6 +222,9 @@ def worker_main(conn: Connection) -> None:
         return
     os.environ["SIJILL_DEVICE"] = init.device
     os.environ["SIJILL_WORKER_THREADS"] = str(init.threads)
+    from sijill.pipeline.threads import share_idle
+
+    share_idle(idle)
     keys = Keyring(Path(init.keys_dir))
     keys.unlock_with_identity(init.identity)
     blobs = LocalBlobStore(Path(init.blobs_root), keys)

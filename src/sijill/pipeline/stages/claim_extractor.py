@@ -160,10 +160,14 @@ class ClaimExtractor(Stage):
         model = None
         if ctx.config["embed"] and claims:
             from sijill.analysis.embeddings import default_embedder
+            from sijill.pipeline.threads import idle_workers
 
             embedder = default_embedder()
             model = embedder.name
-            vectors = embedder.embed([c.text for c in claims], "query")
+            # Alone at the end of a run, the claims of a huge file use the idle workers' cores.
+            vectors = embedder.embed(
+                [c.text for c in claims], "query", width=lambda: 1 + idle_workers()
+            )
             for c, v in zip(claims, vectors, strict=True):
                 c.embedding = v.tobytes()
                 c.model = model
