@@ -72,13 +72,15 @@ def register_item(
     file_mtime: datetime | None = None,
     via: str = "ingest",
     info: dict[str, Any] | None = None,
+    found: tuple[Item | None] | None = None,
 ) -> tuple[Item, bool]:
     """Create the item (or find it) and record this receipt and its custody event.
 
-    Returns (item, created). The caller's transaction makes both records atomic.
+    Returns (item, created). The caller's transaction makes both records atomic. `found`
+    is the caller's own lookup of the item, `(item or None,)`, when it has made one.
     """
     item_id = item_id_for(case_id, sha256)
-    item = session.get(Item, item_id)
+    item = found[0] if found is not None else session.get(Item, item_id)
     created = item is None
     if item is None:
         kind = kind_of(mime)
@@ -393,6 +395,7 @@ def _ingest_file(
             source=source,
             file_mtime=mtime,
             info=info,
+            found=(existing,),
         )
         kind = item.kind
         item_id = item.id
