@@ -137,7 +137,8 @@ def neighbourhood(sides: list[dict[str, Any]], vectors: np.ndarray) -> Hood:
         dtype=np.int64,
     )
     unique = vectors[[first[t] for t in texts]]
-    hoods = cor.neighbourhoods(unique, groups, [sides[first[t]].get("lang") for t in texts])
+    langs = [sides[first[t]].get("lang") for t in texts]
+    hoods = cor.neighbourhoods(unique, groups, langs, every_r=True)
     rows = [{t: j for j, t in enumerate(texts)}[side["text"]] for side in sides]
     return Hood(hoods.r[rows], hoods.column[rows])
 

@@ -270,3 +270,16 @@ def test_neighbours_among_pads_small_subsets() -> None:
     assert np.all(nb.ids[:, 3:] == -1) and np.all(nb.ids[0, 2:] == -1)  # row 0 is a target
     with pytest.raises(ValueError):
         ann.neighbours_among(x, [25], 3)
+
+
+def test_neighbours_among_for_some_query_rows() -> None:
+    x = clustered(500, 20, sigma=0.05, dim=16)
+    groups = random_groups(500, per_group=10)
+    targets = np.arange(1, 500, 2)
+    full = ann.neighbours_among(x, targets, 5, groups=groups, exact=True)
+    queries = np.array([3, 0, 499, 250])
+    some = ann.neighbours_among(x, targets, 5, groups=groups, queries=queries, exact=True)
+    np.testing.assert_array_equal(some.ids, full.ids[queries])
+    np.testing.assert_allclose(some.scores, full.scores[queries])
+    with pytest.raises(ValueError):
+        ann.neighbours_among(x, targets, 5, queries=[500])

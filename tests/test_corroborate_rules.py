@@ -251,3 +251,18 @@ def test_date_conflicts_say_how_far_apart_in_plain_words() -> None:
     first, later = day(1, dt.date(2016, 3, 1)), day(2, dt.date(2016, 3, 20))
     assert cor._dates(first, later)[1][0].endswith("(19 days apart)")
     assert cor._dates(first, day(2, dt.date(2016, 9, 1)))[1][0].endswith("(about 6 months apart)")
+
+
+def test_r_is_computed_where_a_candidate_needs_it_and_candidates_are_filtered() -> None:
+    facts, x = _language_case()
+    groups, langs = [f.group for f in facts], [f.lang for f in facts]
+    lazy = cor.neighbourhoods(x, groups, langs)
+    full = cor.neighbourhoods(x, groups, langs, every_r=True)
+    assert [0, 13] in lazy.pairs.tolist()
+    for i, j in lazy.pairs:
+        # Every candidate's two r values are the real ones, not the placeholder.
+        assert lazy.r[i, lazy.column[j]] == full.r[i, full.column[j]]
+        assert lazy.r[j, lazy.column[i]] == full.r[j, full.column[i]]
+        cos = float(x[i] @ x[j])
+        assert cos >= min(cor.SUPPORT_FLOOR, cor.CONTRADICT_FLOOR)
+        assert lazy.match(int(i), int(j), cos) >= cor._least_match()

@@ -212,14 +212,28 @@ _SITES: dict[str, tuple[str, str]] = {
 }
 
 
-def _compile(table: dict[str, tuple[str, str]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+_Compiled = tuple[tuple[str, re.Pattern[str], frozenset[str] | None], ...]
+
+
+def _compile(table: dict[str, tuple[str, str]]) -> _Compiled:
+    """Each class's pattern, and the heads (first three letters, or the whole word when
+    shorter) one of which any match must contain: a text holding none of them is not
+    searched for that class. None where a hand-written phrase may match anything."""
+
     def parts(name: str, latin: str, arabic: str) -> list[str]:
         out = [_latin_pattern(latin)] if latin.strip() else []
         out += [_arabic_pattern(arabic)] if arabic.strip() else []
         return out + ([_PHRASES[name]] if name in _PHRASES else [])
 
+    def heads(name: str, latin: str, arabic: str) -> frozenset[str] | None:
+        if name in _PHRASES:
+            return None
+        words = [normalize(p.rstrip("*").split()[0]) for p in _phrases(latin)]
+        words += [normalize(w.rstrip("=")) for w in arabic.split()]
+        return frozenset(w[:3] for w in words if w)
+
     return tuple(
-        (name, re.compile("|".join(parts(name, latin, arabic))))
+        (name, re.compile("|".join(parts(name, latin, arabic))), heads(name, latin, arabic))
         for name, (latin, arabic) in table.items()
     )
 
@@ -228,16 +242,29 @@ _ACT_PATTERNS = _compile(_ACTS)
 _SITE_PATTERNS = _compile(_SITES)
 
 
+def _pieces(folded: str) -> set[str]:
+    """Every run of one to three characters in the text: what `_compile`'s heads are
+    looked up in."""
+    n = len(folded)
+    return {folded[i : i + w] for w in (1, 2, 3) for i in range(n - w + 1)}
+
+
+def _find(folded: str, patterns: _Compiled) -> dict[str, str]:
+    pieces = _pieces(folded)
+    found: dict[str, str] = {}
+    for name, rx, heads in patterns:
+        if heads is not None and heads.isdisjoint(pieces):
+            continue  # none of its words can start here: no match is possible
+        m = rx.search(folded)
+        if m:
+            found[name] = m.group(0)
+    return found
+
+
 @lru_cache(maxsize=8192)
 def sites_of(text: str) -> dict[str, str]:
     """The kinds of site a claim names: kind -> the words that say it (as normalised)."""
-    folded = normalize(text)
-    found: dict[str, str] = {}
-    for site, rx in _SITE_PATTERNS:
-        m = rx.search(folded)
-        if m:
-            found[site] = m.group(0)
-    return found
+    return _find(normalize(text), _SITE_PATTERNS)
 
 
 def tell_apart(a: dict[str, str], b: dict[str, str]) -> bool:
@@ -252,10 +279,4 @@ def tell_apart(a: dict[str, str], b: dict[str, str]) -> bool:
 @lru_cache(maxsize=8192)
 def acts_of(text: str) -> dict[str, str]:
     """The acts a claim states: act -> the words that say it (as normalised)."""
-    folded = _NOT_ACTS.sub(" ", normalize(text))
-    found: dict[str, str] = {}
-    for act, rx in _ACT_PATTERNS:
-        m = rx.search(folded)
-        if m:
-            found[act] = m.group(0)
-    return found
+    return _find(_NOT_ACTS.sub(" ", normalize(text)), _ACT_PATTERNS)

@@ -471,52 +471,58 @@ def neighbours_among(
     k: int,
     *,
     groups: ArrayLike | None = None,
+    queries: ArrayLike | None = None,
     nprobe: int | None = None,
     exact: bool | None = None,
     seed: int = 0,
     progress: Progress | None = None,
 ) -> Neighbours:
-    """For every row, its k most similar rows among `targets` (row indices), never of its group.
+    """For each query row (default: every row), its k most similar rows among `targets` (row
+    indices), never of its own group; one answer row per query, in order.
 
-    Ids in the answer are row indices of `vectors`. Exact below EXACT_BELOW targets, the IVF
-    index over the targets above (queried with every row in bulk). Corroboration asks this once
-    per language of a case (`corroborate.neighbourhoods`).
+    Ids in the answer are row indices of `vectors`. Exact while queries x targets stays below
+    EXACT_BELOW² (or the index would scan every list), else the IVF index over the targets
+    (queried in bulk). Corroboration asks this once per language of a case
+    (`corroborate.neighbourhoods`).
     """
     _check_k(k)
     x = _unit_rows(vectors)
     n = x.shape[0]
     g = _group_ids(groups, n)
     t = np.asarray(targets, dtype=np.int64)
-    if t.ndim != 1 or (t.size and (t.min() < 0 or t.max() >= n)):
-        raise ValueError("targets must be a 1-D array of row indices")
-    if n == 0 or t.size == 0:
-        return _empty(n, k)
+    q = np.arange(n, dtype=np.int64) if queries is None else np.asarray(queries, dtype=np.int64)
+    for name, rows in (("targets", t), ("queries", q)):
+        if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= n)):
+            raise ValueError(f"{name} must be a 1-D array of row indices")
+    if q.size == 0 or t.size == 0:
+        return _empty(int(q.size), k)
     nlist = default_nlist(int(t.size))
     npr = DEFAULT_NPROBE if nprobe is None else nprobe
     if npr <= 0:
         raise ValueError(f"nprobe must be positive, not {nprobe}")
     if exact is None:
-        exact = t.size < EXACT_BELOW or npr >= nlist
+        # Exact costs every query against every target: only while that stays small.
+        exact = npr >= nlist or (t.size < EXACT_BELOW and q.size * t.size <= EXACT_BELOW**2)
     if not exact:
         index = IVFIndex.build(x[t], nlist, seed=seed, groups=g[t])
-        found = index.search(x, k, npr, exclude_groups=g, progress=progress)
+        found = index.search(x[q], k, npr, exclude_groups=g[q], progress=progress)
         ids = np.where(found.ids >= 0, t[np.maximum(found.ids, 0)], -1)
         return Neighbours(ids=ids.astype(np.int64), scores=found.scores)
     xt = x[t]
     gt = g[t]
     kk = min(k, int(t.size))
-    out_s = np.empty((n, kk), dtype=np.float32)
-    out_i = np.empty((n, kk), dtype=np.int64)
+    out_s = np.empty((q.size, kk), dtype=np.float32)
+    out_i = np.empty((q.size, kk), dtype=np.int64)
     band = max(1, min(DEFAULT_BLOCK, MAX_BLOCK_ELEMENTS // int(t.size)))
-    for start in range(0, n, band):
-        stop = min(start + band, n)
-        sims = x[start:stop] @ xt.T
-        sims[g[start:stop, None] == gt[None, :]] = -np.inf
+    for start in range(0, q.size, band):
+        rows = q[start : start + band]
+        sims = x[rows] @ xt.T
+        sims[g[rows, None] == gt[None, :]] = -np.inf
         cols = _top_k_columns(sims, kk)
-        out_s[start:stop] = np.take_along_axis(sims, cols, axis=1)
-        out_i[start:stop] = t[cols]
+        out_s[start : start + rows.size] = np.take_along_axis(sims, cols, axis=1)
+        out_i[start : start + rows.size] = t[cols]
         if progress is not None:
-            progress(stop / n)
+            progress((start + rows.size) / q.size)
     return _finish(out_s, out_i, k)
 
 

@@ -93,6 +93,21 @@ class ClaimFacts:
     dates: list[DateSpan] = field(default_factory=list)
     numbers: list[Quantity] = field(default_factory=list)
     lang: str | None = None  # the claim's language (its text unit's); None when unknown
+    # What was done and at what kind of site, read once per claim (`acts_of`, `sites_of`)
+    _acts: dict[str, str] | None = field(default=None, repr=False, compare=False)
+    _sites: dict[str, str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def acts(self) -> dict[str, str]:
+        if self._acts is None:
+            self._acts = acts_of(self.text)
+        return self._acts
+
+    @property
+    def sites(self) -> dict[str, str]:
+        if self._sites is None:
+            self._sites = sites_of(self.text)
+        return self._sites
 
 
 @dataclass(frozen=True)
@@ -456,11 +471,11 @@ class Neighbourhoods:
     2·cos(a, b) − r_en(a) − r_ar(b). Sentences sit nearer to others of their own language in
     the multilingual space; one neighbourhood over all languages gave an Arabic claim a high
     r from its Arabic neighbours, and sank its true English match (measured in
-    `benchmarks/claims.py`). Candidates are also taken per language, so a claim's match in
-    another language is found even when k claims of its own language are nearer.
+    `benchmarks/claims.py`). Candidates come from one index over the case (symmetrised: a
+    pair found from either end is a candidate).
     """
 
-    pairs: NDArray[np.int64]  # unique (i, j), i < j, with cosine >= MIN_COSINE
+    pairs: NDArray[np.int64]  # unique (i, j), i < j, that could become a link (see below)
     r: NDArray[np.float32]  # (rows, languages): r of row i against language column c
     column: NDArray[np.int64]  # each row's own language column
 
@@ -475,9 +490,19 @@ def neighbourhoods(
     *,
     k: int = NEIGHBOURS,
     progress: Callable[[float], None] | None = None,
+    every_r: bool = False,
 ) -> Neighbourhoods:
-    """Candidate pairs and per-language r for rows of `vectors` (unit length, one per claim)."""
-    from sijill.analysis.ann import candidate_pairs, neighbours_among
+    """Candidate pairs and per-language r for rows of `vectors` (unit length, one per claim).
+    `every_r`: r of every row against every language (a benchmark that scores pairs of its
+    own, not only the candidates).
+
+    Candidates are each claim's k nearest claims of other groups (one index over the case).
+    r is then computed, per language, only for the claims that have a candidate in that
+    language: a case of 164,000 claims in nine detected languages needs every r of its main
+    language but few of the others (computing all of them, and taking candidates per
+    language too, made 12 million candidate pairs and tripled the search).
+    """
+    from sijill.analysis.ann import candidate_pairs, nearest_neighbours, neighbours_among
 
     n = int(vectors.shape[0])
     keys = [_lang_key(x) for x in langs]
@@ -486,22 +511,49 @@ def neighbourhoods(
     column = np.asarray([index[x] for x in keys], dtype=np.int64)
     g = np.asarray(groups, dtype=np.int64)
     r = np.full((n, len(names)), R_PRIOR, dtype=np.float32)
-    found = []
-    sizes = [int((column == c).sum()) for c in range(len(names))]
-    done = 0.0
-    for c, size in enumerate(sizes):
-        targets = np.flatnonzero(column == c)
+    floor = min(SUPPORT_FLOOR, CONTRADICT_FLOOR)
 
-        def step(f: float, base: float = done, share: float = size / max(n, 1)) -> None:
-            if progress is not None:
-                progress(base + share * f)
+    def step(lo: float, hi: float) -> Callable[[float], None] | None:
+        if progress is None:
+            return None
+        report = progress
+        return lambda f: report(lo + (hi - lo) * f)
 
-        nb = neighbours_among(vectors, targets, k, groups=g, progress=step)
-        r[:, c] = hubness(nb, k)
-        found.append(candidate_pairs(nb, MIN_COSINE))
-        done += size / max(n, 1)
-    pairs = np.unique(np.vstack(found), axis=0) if found else np.empty((0, 2), np.int64)
-    return Neighbourhoods(pairs.astype(np.int64).reshape(-1, 2), r, column)
+    nb = nearest_neighbours(vectors, min(k, max(1, n - 1)), groups=g, progress=step(0.0, 0.5))
+    pairs = candidate_pairs(nb, max(MIN_COSINE, floor)).reshape(-1, 2)
+    if len(names) == 1:
+        r[:, 0] = hubness(nb, k)
+    else:
+        for c in range(len(names)):
+            # The rows that have a candidate in language c: their r against c is needed.
+            ends = np.concatenate(
+                (pairs[column[pairs[:, 1]] == c, 0], pairs[column[pairs[:, 0]] == c, 1])
+            )
+            queries = np.arange(n) if every_r else np.unique(ends)
+            if queries.size:
+                targets = np.flatnonzero(column == c)
+                share = 0.5 / len(names)
+                nb_c = neighbours_among(
+                    vectors,
+                    targets,
+                    k,
+                    groups=g,
+                    queries=queries,
+                    progress=step(0.5 + c * share, 0.5 + (c + 1) * share),
+                )
+                r[queries, c] = hubness(nb_c, k)
+    # Only pairs that could become a link go on to be read: the lowest match of either
+    # relation, in bulk.
+    keep = np.zeros(len(pairs), dtype=bool)
+    for start in range(0, len(pairs), _PAIR_CHUNK):
+        i, j = pairs[start : start + _PAIR_CHUNK, 0], pairs[start : start + _PAIR_CHUNK, 1]
+        cos = np.einsum("ij,ij->i", vectors[i], vectors[j])
+        match = 2 * cos - r[i, column[j]] - r[j, column[i]]
+        keep[start : start + len(i)] = match >= _least_match()
+    return Neighbourhoods(pairs[keep].astype(np.int64), r, column)
+
+
+_PAIR_CHUNK = 1 << 18
 
 
 def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = None) -> Link | None:
@@ -518,13 +570,15 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         match = 2 * cosine - 2 * R_PRIOR
     # What was done: forty men arrested and forty men executed are two events, however
     # much else the claims share. Unknown acts say nothing.
-    acts_a, acts_b = acts_of(a.text), acts_of(b.text)
+    if cosine < min(SUPPORT_FLOOR, CONTRADICT_FLOOR) or match < _least_match():
+        return None  # neither relation is possible: nothing else needs reading
+    acts_a, acts_b = a.acts, b.acts
     shared_acts = acts_a.keys() & acts_b.keys()
     if tell_apart(acts_a, acts_b):
         return None
     # Where it was done, as a kind of site: two weeks in a prison and two weeks in a hospital
     # of the same town are two stays.
-    sites_a, sites_b = sites_of(a.text), sites_of(b.text)
+    sites_a, sites_b = a.sites, b.sites
     if sites_a and sites_b and not sites_a.keys() & sites_b.keys():
         return None
     who_agree, who_conflict = _slot(a, b, ("PERSON", "ORG"), "people or units")
@@ -574,6 +628,12 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         score = _score(match, evidence)
         return _link(a, b, "supports", score, reasons)
     return None
+
+
+def _least_match() -> float:
+    """The lowest match any link can have (read at call time: the benchmark's sweep sets
+    the thresholds)."""
+    return min(SUPPORT_MATCH, SUPPORT_MATCH_SHARED, CONTRADICT_MATCH)
 
 
 def _score(match: float, evidence: float) -> float:
