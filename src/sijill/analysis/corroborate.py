@@ -464,7 +464,7 @@ def _lang_key(lang: str | None) -> str:
 
 @dataclass
 class Neighbourhoods:
-    """Each claim's nearest claims of other groups, in every language of the case.
+    """A case's candidate pairs, and each claim's neighbourhood in the languages it needs.
 
     CSLS as it was defined for matching across languages (Conneau et al., 2018): r is taken
     per target language, so the pair (a in Arabic, b in English) scores
@@ -511,7 +511,6 @@ def neighbourhoods(
     column = np.asarray([index[x] for x in keys], dtype=np.int64)
     g = np.asarray(groups, dtype=np.int64)
     r = np.full((n, len(names)), R_PRIOR, dtype=np.float32)
-    floor = min(SUPPORT_FLOOR, CONTRADICT_FLOOR)
 
     def step(lo: float, hi: float) -> Callable[[float], None] | None:
         if progress is None:
@@ -520,7 +519,7 @@ def neighbourhoods(
         return lambda f: report(lo + (hi - lo) * f)
 
     nb = nearest_neighbours(vectors, min(k, max(1, n - 1)), groups=g, progress=step(0.0, 0.5))
-    pairs = candidate_pairs(nb, max(MIN_COSINE, floor)).reshape(-1, 2)
+    pairs = candidate_pairs(nb, max(MIN_COSINE, _least_cosine())).reshape(-1, 2)
     if len(names) == 1:
         r[:, 0] = hubness(nb, k)
     else:
@@ -568,10 +567,10 @@ def decide(a: ClaimFacts, b: ClaimFacts, cosine: float, match: float | None = No
         return None
     if match is None:
         match = 2 * cosine - 2 * R_PRIOR
+    if cosine < _least_cosine() or match < _least_match():
+        return None  # neither relation is possible: nothing else needs reading
     # What was done: forty men arrested and forty men executed are two events, however
     # much else the claims share. Unknown acts say nothing.
-    if cosine < min(SUPPORT_FLOOR, CONTRADICT_FLOOR) or match < _least_match():
-        return None  # neither relation is possible: nothing else needs reading
     acts_a, acts_b = a.acts, b.acts
     shared_acts = acts_a.keys() & acts_b.keys()
     if tell_apart(acts_a, acts_b):
@@ -634,6 +633,11 @@ def _least_match() -> float:
     """The lowest match any link can have (read at call time: the benchmark's sweep sets
     the thresholds)."""
     return min(SUPPORT_MATCH, SUPPORT_MATCH_SHARED, CONTRADICT_MATCH)
+
+
+def _least_cosine() -> float:
+    """The lowest cosine any link can have (read at call time, like `_least_match`)."""
+    return min(SUPPORT_FLOOR, CONTRADICT_FLOOR)
 
 
 def _score(match: float, evidence: float) -> float:

