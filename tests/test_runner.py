@@ -507,7 +507,8 @@ def test_while_sealing_one_worker_is_kept_for_the_jobs_that_make_text(
 
 def test_workers_learn_how_many_of_them_are_idle(archive: Archive) -> None:
     """The runner shares the count of idle workers with every worker (the claims of a huge
-    file, alone at the end, use their cores); while it seals files, none is lent."""
+    file, alone at the end, use their cores); while it seals files, none is lent.
+    (Workers are stand-ins: the count the real workers read is what this checks.)"""
     from sijill.pipeline import threads
     from sijill.pipeline.runner import Runner
 
