@@ -57,3 +57,11 @@ class QueryError(SijillError):
 
 class LeakFound(SijillError):
     """A publication copy failed the leak check: it may not leave (exit code 1)."""
+
+
+class Forbidden(SijillError):
+    """The acting person's role in a case does not allow this (they can see the case)."""
+
+
+class AuthError(SijillError):
+    """A login, password or token that does not open an account."""

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from sijill.archive.standing import claim_statuses, link_decisions, link_standings, standing_json
 from sijill.errors import NotFound
 from sijill.storage.models import Claim, ClaimLink, Entity, Item, Mention
 
@@ -74,7 +75,7 @@ def list_claims(
         q = q.where(Claim.case_id == case)
     if item is not None:
         q = q.where(Claim.item_id == item.id)
-    counts = _link_counts(session, item.case_id if item is not None else case)
+    counts = link_standings(session, item.case_id if item is not None else case)
     if linked_only:
         q = q.where(Claim.id.in_(list(counts)))
     total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
@@ -83,25 +84,13 @@ def list_claims(
         q = q.limit(limit)
     claims = list(session.execute(q).scalars())
     items = _items(session, {c.item_id for c in claims})
+    statuses = claim_statuses(session, claims)
     out: list[dict[str, Any]] = []
     for c in claims:
         row = claim_json(c, items.get(c.item_id))
-        row["supports"], row["contradicts"] = counts.get(c.id, (0, 0))
+        row.update(standing_json(counts.get(c.id), statuses.get(c.id)))
         out.append(row)
     return out, total
-
-
-def _link_counts(session: Session, case: str | None = None) -> dict[int, tuple[int, int]]:
-    """(supports, contradicts) per claim id, for one case or all."""
-    counts: dict[int, list[int]] = {}
-    q = select(ClaimLink.claim_id, ClaimLink.other_id, ClaimLink.relation)
-    if case:
-        q = q.where(ClaimLink.case_id == case)
-    for a, b, rel in session.execute(q).all():
-        for cid in (a, b):
-            c = counts.setdefault(cid, [0, 0])
-            c[0 if rel == "supports" else 1] += 1
-    return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
 def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
@@ -121,13 +110,19 @@ def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
         ).scalars()
     }
     items = _items(session, {c.item_id for c in others.values()})
+    decisions = link_decisions(session, links)
     out: list[dict[str, Any]] = []
     for lk in links:
         other = others.get(lk.other_id if lk.claim_id == claim_id else lk.claim_id)
         if other is None:
             continue
+        d = decisions.get(lk.id)
         out.append(
             {
+                "id": lk.id,
+                "decision": None
+                if d is None
+                else {"decision": d.answer, "by": d.reviewer, "note": d.note, "at": d.created_at},
                 "relation": lk.relation,
                 "score": lk.score,
                 "reasons": list(lk.reasons or []),
@@ -202,7 +197,8 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, A
     unit_ids = {u for u, _s, _e in units}
     claims = list(session.execute(select(Claim).where(Claim.text_unit_id.in_(unit_ids))).scalars())
     items = _items(session, {c.item_id for c in claims})
-    counts = _link_counts(session, ent.case_id)
+    counts = link_standings(session, ent.case_id)
+    statuses = claim_statuses(session, claims)
     rows = []
     for c in claims:
         if not any(
@@ -214,7 +210,7 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, A
             continue
         row = claim_json(c, items.get(c.item_id))
         row["when"] = dates[0]
-        row["supports"], row["contradicts"] = counts.get(c.id, (0, 0))
+        row.update(standing_json(counts.get(c.id), statuses.get(c.id)))
         rows.append(row)
     rows.sort(key=lambda r: (r["when"]["earliest"], r["when"]["latest"], r["id"]))
     return ent, rows

@@ -27,6 +27,7 @@ from sijill.storage.models import (
     ProtectRegion,
     PublicationCopy,
     Receipt,
+    Review,
     TextUnit,
 )
 
@@ -90,6 +91,12 @@ def region_digest(r: ProtectRegion) -> str:
     return _sha("region", [r.id, r.item_id, r.x, r.y, r.w, r.h, r.start, r.end, r.note])
 
 
+def review_digest(r: Review) -> str:
+    fields = [r.id, r.case_id, r.kind, r.item_id, r.subject, r.question, r.answer, r.confidence]
+    fields += [r.method, r.note, r.anchors, r.reviewer_id, r.reviewer, r.supersedes_id]
+    return _sha("review", [*fields, r.created_at])
+
+
 def term_digest(key: bytes, t: ProtectedTerm) -> str:
     body = canonical([t.id, t.case_id, t.term, t.kind, t.pseudonym, t.entity_id, t.created_by])
     return hmac.new(key, b"sijill/term/1\n" + body, hashlib.sha256).hexdigest()
@@ -116,6 +123,7 @@ TRACKED: dict[type[Any], tuple[str, Callable[[Any], str] | None]] = {
     PublicationCopy: ("copy", copy_digest),
     ProtectRegion: ("region", region_digest),
     ProtectedTerm: ("term", None),
+    Review: ("review", review_digest),
 }
 MODELS: dict[str, type[Any]] = {prefix: model for model, (prefix, _fn) in TRACKED.items()}
 

@@ -7,7 +7,6 @@ from typing import Any
 import click
 
 from sijill.archive.claims import (
-    claim_json,
     claim_links,
     claim_ref,
     find_entity,
@@ -77,10 +76,9 @@ def claims_cmd(
     for r in rows:
         _print_claim(r)
         if r["supports"] or r["contradicts"]:
-            out.print(
-                f"  [green]{r['supports']} supporting[/], [red]{r['contradicts']} contradicting[/]"
-                f" — `sijill corroborate c{r['id']}`"
-            )
+            out.print(f"  {escape(r['standing'])} — `sijill corroborate c{r['id']}`")
+        elif r.get("status"):
+            out.print(f"  {escape(r['standing'])}")
     out.print(f"{total} claims")
 
 
@@ -101,7 +99,8 @@ def corroborate_cmd(c: Ctx, ref: str, as_json: bool) -> None:
         # "c123" is always a claim; bare digits are one unless they are a long item id prefix.
         if cid is not None and (ref.strip()[0] in "cC" or len(ref.strip()) < 8):
             claim = get_claim(s, cid)
-            claims = [claim_json(claim, resolve_item(s, claim.item_id))]
+            claims, _n = list_claims(s, item=resolve_item(s, claim.item_id))
+            claims = [cl for cl in claims if cl["id"] == claim.id]
         else:
             claims, _n = list_claims(s, item=resolve_item(s, ref))
         for cl in claims:
@@ -127,7 +126,14 @@ def corroborate_cmd(c: Ctx, ref: str, as_json: bool) -> None:
             out.print("  no other witness or source supports or contradicts it (yet)")
         for lk in cl["links"]:
             colour = "green" if lk["relation"] == "supports" else "red"
-            out.print(f"  [{colour}]{lk['relation']}[/] score {lk['score']:.2f}")
+            decided = ""
+            if lk["decision"]:
+                d = lk["decision"]
+                decided = f" — {d['decision']}ed by {escape(d['by'])}: {escape(d['note'])}"
+            out.print(
+                f"  [{colour}]{lk['relation']}[/] score {lk['score']:.2f} (link {lk['id']})"
+                f"{decided}"
+            )
             _print_claim(lk["claim"], indent="    ")
             for reason in lk["reasons"]:
                 out.print(f"      [dim]· {escape(reason)}[/]")

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -30,6 +30,9 @@ from rich.segment import Segment
 from sijill.archive.archive import Archive
 from sijill.pipeline.runner import Progress as RunnerProgress
 from sijill.settings import Settings
+
+if TYPE_CHECKING:
+    from sijill.archive.context import Context
 
 # C0 and C1 controls (but tab and newline), DEL, and the bidi marks, embeddings, overrides
 # and isolates, plus the line and paragraph separators that break a line where none shows.
@@ -108,6 +111,19 @@ class Ctx:
                 self.settings.passphrase = ask_passphrase(confirm=False)
             self._archive.unlock()
         return self._archive
+
+    def context(self, as_name: str | None = None, *, person: bool = False) -> Context:
+        """The services' context: the person `as_name` (or SIJILL_USER) when given, else the
+        local custodian. `person`: SIJILL_USER names an account (the reviewer) rather than
+        only who the custodian is in custody events."""
+        from sijill.archive.access import custodian
+        from sijill.archive.context import Context
+        from sijill.archive.people import actor_named
+
+        archive = self.archive()
+        ctx = Context(archive.catalog, custodian(self.settings.actor()))
+        name = as_name or (self.settings.user if person else None)
+        return ctx.acting_as(actor_named(ctx, name)) if name else ctx
 
     def close(self) -> None:
         if self._archive is not None:

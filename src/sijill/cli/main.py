@@ -27,7 +27,7 @@ from sijill.cli.common import (
     out,
     pass_ctx,
 )
-from sijill.errors import ConfigError, NotFound, SijillError
+from sijill.errors import AuthError, ConfigError, Forbidden, NotFound, SijillError
 from sijill.pipeline import runner as runner_mod
 from sijill.settings import load_settings
 
@@ -466,6 +466,12 @@ def _register_views() -> None:
     cli.add_command(protect_cmd)
     cli.add_command(copies_cmd)
     cli.add_command(terms_cmd)
+    from sijill.cli.people import user
+    from sijill.cli.review import review_cmd, reviews_cmd
+
+    cli.add_command(user)
+    cli.add_command(review_cmd)
+    cli.add_command(reviews_cmd)
     try:
         from sijill.cli.leakcheck import leakcheck_cmd
     except ImportError:  # pragma: no cover - while the leak check is being written
@@ -487,7 +493,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
-    except (ConfigError, NotFound) as exc:
+    except (ConfigError, NotFound, Forbidden, AuthError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except SijillError as exc:

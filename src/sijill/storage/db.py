@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sijill.errors import PassphraseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0006"
+HEAD = "0007"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

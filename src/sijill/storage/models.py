@@ -354,3 +354,68 @@ class CopyResolution(Base):
     note: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person with an account: a password (argon2id) and API tokens, roles per case (0007).
+
+    A removed account keeps its row, so reviews and custody events still name who they were;
+    it can no longer log in, and its name is not given to anybody else."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+
+class Membership(Base):
+    """One person's role in one case: owner, investigator, reviewer or observer (0007)."""
+
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """An API token, stored only as its SHA-256 (the token itself is shown once) (0007)."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class Review(Base):
+    """One person's judgement, never edited: an answer to a named question about an item, a
+    claim's status, or a decision on a machine link (0007).
+
+    `subject` names what is judged by content, so a judgement outlives the rows a later run
+    recomputes: an item's id, a claim's key (its item and text), or a link's key (its two
+    claims' keys, sorted). A new judgement by the same person on the same subject and question
+    supersedes the old one (`supersedes_id`); the old row stays as history."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # item claim link
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("items.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(160), index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    answer: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[str | None] = mapped_column(String(32))
+    method: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    anchors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    supersedes_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
