@@ -74,9 +74,7 @@ def link_standings(session: Session, case: str | None = None) -> dict[int, Stand
             select(Claim.id, Claim.item_id).where(
                 Claim.id.in_(sorted({i for lk in links for i in (lk.claim_id, lk.other_id)}))
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     groups: dict[str, int] = {}
     for c in sorted({lk.case_id for lk in links}):

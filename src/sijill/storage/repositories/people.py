@@ -32,15 +32,15 @@ def users(s: Session) -> list[User]:
 def roles_of(s: Session, user_id: int) -> dict[str, str]:
     rows = s.execute(
         select(Membership.case_id, Membership.role).where(Membership.user_id == user_id)
-    ).tuples()
-    return dict(rows.all())
+    )
+    return {c: r for c, r in rows}
 
 
 def all_roles(s: Session) -> dict[int, dict[str, str]]:
     out: dict[int, dict[str, str]] = {}
     for user_id, case_id, role in s.execute(
         select(Membership.user_id, Membership.case_id, Membership.role)
-    ).tuples():
+    ):
         out.setdefault(user_id, {})[case_id] = role
     return out
 

@@ -57,9 +57,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("anchors", sa.JSON, nullable=False),
         sa.Column("info", sa.JSON, nullable=False),
-        sa.Column(
-            "reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True
-        ),
+        sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
         sa.Column("reviewer", sa.String(64), nullable=False),
         sa.Column("supersedes_id", sa.Integer, nullable=True),
         sa.Column("created_at", TS, nullable=False),
