@@ -211,6 +211,18 @@ def list_people(ctx: Context) -> list[Person]:
         return people
 
 
+def members(ctx: Context, case_id: str) -> list[dict[str, str]]:
+    """Who is in a case, with their roles (any member may see who else is)."""
+    with ctx.session() as s:
+        require(ctx.actor, case_id, Can.READ)
+        roles = repo.all_roles(s)
+        return [
+            {"name": u.name, "role": roles[u.id][case_id]}
+            for u in repo.users(s)
+            if case_id in roles.get(u.id, {})
+        ]
+
+
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -223,6 +235,15 @@ def actor_named(ctx: Context, name: str) -> Actor:
     """The person `name` as an actor (the CLI's `--as`, which holds the passphrase)."""
     with ctx.session() as s:
         user = _live_user(s, name)
+        return _actor(user, repo.roles_of(s, user.id))
+
+
+def actor_by_id(ctx: Context, user_id: int) -> Actor:
+    """The person behind a web session, with their roles as they are now."""
+    with ctx.session() as s:
+        user = repo.user_by_id(s, user_id)
+        if user is None or user.removed_at is not None:
+            raise AuthError("this account was closed")
         return _actor(user, repo.roles_of(s, user.id))
 
 

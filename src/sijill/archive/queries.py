@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -56,10 +57,14 @@ def list_items(
     status: str | None = None,
     parent: str | None = None,
     limit: int | None = None,
+    offset: int = 0,
+    cases: Sequence[str] | None = None,
 ) -> tuple[list[Item], int]:
     q = select(Item)
     if case:
         q = q.where(Item.case_id == case)
+    if cases is not None:
+        q = q.where(Item.case_id.in_(list(cases)))
     if kind:
         q = q.where(Item.kind == kind)
     if status:
@@ -70,6 +75,8 @@ def list_items(
     q = q.order_by(Item.received_at, Item.id)
     if limit:
         q = q.limit(limit)
+    if offset:
+        q = q.offset(offset)
     return list(session.execute(q).scalars()), total
 
 

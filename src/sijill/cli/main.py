@@ -470,6 +470,9 @@ def _register_views() -> None:
     from sijill.cli.review import review_cmd, reviews_cmd
 
     cli.add_command(user)
+    from sijill.cli.serve import serve_cmd
+
+    cli.add_command(serve_cmd)
     cli.add_command(review_cmd)
     cli.add_command(reviews_cmd)
     try:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -64,6 +64,10 @@ class Reviews:
     agreement: list[Agreement]
 
 
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def _view(r: Review, current: bool) -> ReviewView:
     return ReviewView(
         r.id,
@@ -78,7 +82,7 @@ def _view(r: Review, current: bool) -> ReviewView:
         r.note,
         list(r.anchors or []),
         r.reviewer,
-        r.created_at,
+        _utc(r.created_at),
         r.supersedes_id,
         current,
         dict(r.info or {}),
@@ -175,6 +179,7 @@ def review_item(
     *,
     method: str | None = None,
     anchors: Sequence[dict[str, Any]] = (),
+    exact: bool = False,
 ) -> ReviewView:
     """One person's answer to one named question about one item."""
     reviewer_id = _person(ctx.actor)
@@ -187,7 +192,7 @@ def review_item(
     if q == "identity" and a != "unverified" and method is None:
         raise ConfigError(f"identity {a}: say by what method (--method)")
     with ctx.session() as s:
-        item = _item(s, ctx.actor, item_ref)
+        item = _item(s, ctx.actor, item_ref, exact)
         require(ctx.actor, item.case_id, Can.REVIEW)
         row = Review(
             case_id=item.case_id,
@@ -271,9 +276,11 @@ def decide_link(ctx: Context, link_id: int, accept: bool, note: str) -> ReviewVi
         return _record(s, ctx, row, "link_decided")
 
 
-def _item(s: Session, actor: Actor, ref: str) -> Item:
-    item = resolve_item(s, ref)
-    if not actor.sees(item.case_id):
+def _item(s: Session, actor: Actor, ref: str, exact: bool = False) -> Item:
+    """The item `ref` names: its id, or (the CLI's custodian) a unique prefix of it. Faces for
+    people pass `exact`: a prefix could say that an id exists in a case they cannot see."""
+    item = s.get(Item, ref) if exact else resolve_item(s, ref)
+    if item is None or not actor.sees(item.case_id):
         raise NotFound(f"no item {ref!r}")
     return item
 
@@ -317,9 +324,11 @@ def _shown(actor: Actor, rows: list[Review], history: bool) -> Reviews:
     )
 
 
-def reviews_of_item(ctx: Context, item_ref: str, *, history: bool = False) -> Reviews:
+def reviews_of_item(
+    ctx: Context, item_ref: str, *, history: bool = False, exact: bool = False
+) -> Reviews:
     with ctx.session() as s:
-        item = _item(s, ctx.actor, item_ref)
+        item = _item(s, ctx.actor, item_ref, exact)
         require(ctx.actor, item.case_id, Can.READ)
         return _shown(ctx.actor, repo.of_item(s, item.id), history)
 

@@ -7,6 +7,7 @@ never passed through raw, so user input cannot inject FTS syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,15 +187,24 @@ def search(
     kind: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    cases: Sequence[str] | None = None,
 ) -> tuple[list[Hit], int]:
+    """Hits ranked by BM25; `cases`, when given, the only cases searched (those the person
+    may read)."""
     if session.get_bind().dialect.name != "sqlite":
         raise ConfigError("full-text search on PostgreSQL is not built yet")
     fts = parse_query(query).fts()
+    if cases is not None and not cases:
+        return [], 0
     where = ["text_fts MATCH :q"]
     params: dict[str, Any] = {"q": fts, "limit": limit, "offset": offset}
     if case:
         where.append("i.case_id = :case")
         params["case"] = case
+    if cases is not None:
+        names = [f":case{n}" for n in range(len(cases))]
+        where.append(f"i.case_id IN ({', '.join(names)})")
+        params.update({f"case{n}": c for n, c in enumerate(cases)})
     if lang:
         where.append("tu.lang = :lang")
         params["lang"] = lang

@@ -1,0 +1,1 @@
+"""The web face: the JSON API (and, later, the investigators' pages) over the services."""

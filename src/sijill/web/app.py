@@ -1,0 +1,150 @@
+"""The HTTP face: a FastAPI app whose routes are thin calls into the services.
+
+Who is asking comes from an API token (`Authorization: Bearer`) or a session cookie (see
+`auth`); every route but login needs one (401 otherwise), and the services decide the rest:
+anything of a case the person is not a member of is 404, never 403. Responses are never
+cached (`no-store`: a browser would otherwise keep decrypted media on its disk), and the log
+names the route template, status and time only: no query string, no client address, no token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from sijill.archive import people
+from sijill.archive.access import custodian
+from sijill.archive.archive import Archive
+from sijill.archive.context import Context
+from sijill.errors import (
+    AuthError,
+    ConfigError,
+    Forbidden,
+    IntegrityError,
+    NotFound,
+    QueryError,
+)
+from sijill.web.auth import CSRF_HEADER, SESSION_COOKIE, Sessions, Throttle
+
+log = logging.getLogger("sijill.web")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class AppState:
+    archive: Archive
+    base: Context  # for lookups before anybody is known (login, tokens); acts as nobody
+    sessions: Sessions = field(default_factory=Sessions)
+    throttle: Throttle = field(default_factory=Throttle)
+
+
+def state(request: Request) -> AppState:
+    st: AppState = request.app.state.sijill
+    return st
+
+
+def who(request: Request) -> Context:
+    """The context of the person making `request`; 401 when nobody is logged in."""
+    st = state(request)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise HTTPException(401, "use Authorization: Bearer TOKEN")
+        return st.base.acting_as(people.actor_for_token(st.base, token.strip()))
+    sid = request.cookies.get(SESSION_COOKIE)
+    sess = st.sessions.get(sid) if sid else None
+    if sess is None:
+        raise HTTPException(401, "log in first (POST /api/login) or send an API token")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), sess.csrf.encode()):
+            raise HTTPException(403, f"a write with the session cookie needs {CSRF_HEADER}")
+    request.state.session = sess
+    return st.base.acting_as(people.actor_by_id(st.base, sess.user_id))
+
+
+def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(_request: Request, exc: Exception) -> Response:
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    return handler
+
+
+def route_table(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, included routers flattened: what the security
+    matrix test walks, so a new route cannot go untested."""
+    out: list[tuple[str, str]] = []
+
+    def walk(routes: list[Any]) -> None:
+        for r in routes:
+            inner = getattr(r, "original_router", None)
+            if inner is not None:
+                walk(list(inner.routes))
+            elif isinstance(getattr(r, "path", None), str):
+                out.extend((m, r.path) for m in sorted(getattr(r, "methods", None) or ()))
+
+    walk(list(app.routes))
+    return sorted(set(out))
+
+
+def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
+    """The app for one opened, unlocked archive."""
+    app = FastAPI(
+        title="Sijill",
+        summary="The evidence archive's JSON API",
+        # The interactive docs load scripts from a CDN: off. The schema is a route of ours
+        # (below), behind login like everything else.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.sijill = AppState(archive, Context(archive.catalog, custodian(actor_name)))
+    for exc, status in (
+        (NotFound, 404),
+        (Forbidden, 403),
+        (AuthError, 401),
+        (ConfigError, 400),
+        (QueryError, 400),
+        (IntegrityError, 500),
+    ):
+        app.add_exception_handler(exc, _error(status))
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Any:
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+        )
+        route = request.scope.get("route")
+        log.info(
+            "%s %s %d %.0f ms",
+            request.method,
+            getattr(route, "path", "(no route)"),
+            response.status_code,
+            1000 * (time.perf_counter() - t0),
+        )
+        return response
+
+    from sijill.web import api
+
+    app.include_router(api.router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> dict[str, Any]:
+        who(request)
+        return app.openapi()
+
+    return app
