@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from sijill.archive.analysis import analyse
 from sijill.archive.archive import Archive
@@ -76,5 +77,78 @@ def test_migrate_ingest_run_and_custody_on_postgresql(pg_url: str, tmp_path: Pat
             assert n == 2 and all(c["lang"] == "en" for c in claims)
             assert report.claims == 2
             assert report.links.get("supports") == 1, report
+    finally:
+        archive.close()
+
+
+def test_custody_chain_stays_one_chain_under_parallel_writers(pg_url: str, tmp_path: Path) -> None:
+    """Eight writers append at once, each in its own transactions (as web requests, workers
+    and the CLI do on a team server): the chain must come out whole, no seq taken twice."""
+    import threading
+
+    from sijill.archive import custody
+
+    settings = Settings(passphrase=PASSPHRASE, user="tester", database_url=pg_url)
+    archive = Archive.init(tmp_path / "archive", settings, PASSPHRASE)
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def writer(n: int) -> None:
+        try:
+            start.wait()
+            for k in range(25):
+                with archive.catalog.session() as s:
+                    custody.append(s, f"writer{n}", "test_event", None, {"k": k})
+                    if k % 5 == 0:  # some transactions append two events
+                        custody.append(s, f"writer{n}", "test_event", None, {"k": -k})
+        except Exception as exc:  # noqa: BLE001 - reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        with archive.catalog.session() as s:
+            checked, broken = custody.verify_chain(s)
+            n = s.execute(
+                text("SELECT count(*) FROM custody_events WHERE action = 'test_event'")
+            ).scalar_one()
+        assert broken is None
+        assert n == 8 * 30
+        assert checked >= n
+    finally:
+        archive.close()
+
+
+def test_people_and_reviews_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    from sijill.archive import people
+    from sijill.archive.access import Role, custodian
+    from sijill.archive.context import Context
+    from sijill.review import service
+
+    settings = Settings(passphrase=PASSPHRASE, user="tester", database_url=pg_url)
+    archive = Archive.init(tmp_path / "archive", settings, PASSPHRASE)
+    try:
+        note = tmp_path / "n.txt"
+        note.write_text("The bridge was closed.\n")
+        item = ingest(archive, [note], case="pg", actor="tester").outcomes[0].item_id
+        assert item is not None
+        ctx = Context(archive.catalog, custodian("tester"))
+        for name in ("amal", "bashir"):
+            people.add_user(ctx, name, "a-long-enough-password", Role.REVIEWER, "pg")
+        token = people.issue_token(ctx, "amal")
+        amal = ctx.acting_as(people.actor_for_token(ctx, token))
+        bashir = ctx.acting_as(people.login(ctx, "bashir", "a-long-enough-password"))
+        service.review_item(amal, item, "staged", "no", "likely", "calm")
+        assert service.reviews_of_item(bashir, item).reviews == []
+        service.review_item(bashir, item, "staged", "no", "almost-certainly", "calm too")
+        shown = service.reviews_of_item(bashir, item)
+        assert len(shown.reviews) == 2 and shown.agreement[0].items == 1
+        with archive.catalog.session() as s:
+            checked, broken = verify_chain(s)
+        assert broken is None
     finally:
         archive.close()
