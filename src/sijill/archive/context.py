@@ -24,5 +24,11 @@ class Context:
         with self.catalog.session() as s:
             yield s
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads (no write lock on SQLite)."""
+        with self.catalog.reading() as s:
+            yield s
+
     def acting_as(self, actor: Actor) -> Context:
         return Context(self.catalog, actor)

@@ -198,7 +198,7 @@ def revoke_tokens(ctx: Context, name: str) -> int:
 def list_people(ctx: Context) -> list[Person]:
     """Everybody for the custodian; for a person, the members of the cases they can see,
     with only those cases' roles."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         roles = repo.all_roles(s)
         people = []
         for user in repo.users(s):
@@ -213,7 +213,7 @@ def list_people(ctx: Context) -> list[Person]:
 
 def members(ctx: Context, case_id: str) -> list[dict[str, str]]:
     """Who is in a case, with their roles (any member may see who else is)."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         require(ctx.actor, case_id, Can.READ)
         roles = repo.all_roles(s)
         return [
@@ -233,14 +233,14 @@ def _actor(user: User, roles: dict[str, str]) -> Actor:
 
 def actor_named(ctx: Context, name: str) -> Actor:
     """The person `name` as an actor (the CLI's `--as`, which holds the passphrase)."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         user = _live_user(s, name)
         return _actor(user, repo.roles_of(s, user.id))
 
 
 def actor_by_id(ctx: Context, user_id: int) -> Actor:
     """The person behind a web session, with their roles as they are now."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         user = repo.user_by_id(s, user_id)
         if user is None or user.removed_at is not None:
             raise AuthError("this account was closed")
@@ -272,7 +272,7 @@ def login(ctx: Context, name: str, password: str) -> Actor:
 def actor_for_token(ctx: Context, token: str) -> Actor:
     if not token.startswith(TOKEN_PREFIX):
         raise AuthError("not a Sijill API token")
-    with ctx.session() as s:
+    with ctx.reading() as s:
         found = repo.live_token(s, token_digest(token))
         if found is None:
             raise AuthError("unknown or revoked token")

@@ -51,7 +51,7 @@ def item_of(s: Session, ctx: Context, item_id: str, what: Can = Can.READ) -> Ite
 
 
 def cases(ctx: Context) -> list[dict[str, Any]]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         return [
             {"id": c, "role": (r.label if (r := ctx.actor.role_in(c)) else None)}
             for c in _cases(s, ctx)
@@ -67,7 +67,7 @@ def items(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         if case is not None:
             require(ctx.actor, case, Can.READ)
             visible = [case]
@@ -80,7 +80,7 @@ def items(
 
 
 def item(ctx: Context, item_id: str) -> dict[str, Any]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         doc = item_detail(s, it)
         role = ctx.actor.role_in(it.case_id)
@@ -102,7 +102,7 @@ def search(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         if case is not None:
             require(ctx.actor, case, Can.READ)
         hits, total = search_store.search(
@@ -119,24 +119,24 @@ def search(
 
 
 def item_transcript(ctx: Context, item_id: str) -> dict[str, Any]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         return transcript(s, item_of(s, ctx, item_id))
 
 
 def item_entities(ctx: Context, item_id: str) -> tuple[list[dict[str, Any]], int]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         return list_entities(s, case=it.case_id, item=it)
 
 
 def item_claims(ctx: Context, item_id: str) -> tuple[list[dict[str, Any]], int]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         return list_claims(s, item=it)
 
 
 def links_of_claim(ctx: Context, claim_id: int) -> list[dict[str, Any]]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         claim = get_claim(s, claim_id)
         if not ctx.actor.sees(claim.case_id):
             raise NotFound(f"no claim c{claim_id}")
@@ -146,7 +146,7 @@ def links_of_claim(ctx: Context, claim_id: int) -> list[dict[str, Any]]:
 
 def claim_of_item(ctx: Context, item_id: str, claim_id: int) -> None:
     """NotFound unless claim `claim_id` is one of the item's (and the item is visible)."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         claim = s.get(Claim, claim_id)
         if claim is None or claim.item_id != it.id:
@@ -154,7 +154,7 @@ def claim_of_item(ctx: Context, item_id: str, claim_id: int) -> None:
 
 
 def item_custody(ctx: Context, item_id: str) -> list[dict[str, Any]]:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         item_of(s, ctx, item_id)
         return [
             {
@@ -172,7 +172,7 @@ def item_custody(ctx: Context, item_id: str) -> list[dict[str, Any]]:
 def terms(ctx: Context, case: str) -> list[dict[str, Any]]:
     from sijill.archive.terms import list_terms, term_json
 
-    with ctx.session() as s:
+    with ctx.reading() as s:
         require(ctx.actor, case, Can.INVESTIGATE)
         rows: Sequence[ProtectedTerm] = list_terms(s, case)
         return [term_json(t) for t in rows]
@@ -191,7 +191,7 @@ _PLAYABLE = ("video_working", "audio_16k")
 
 def media(ctx: Context, blobs: LocalBlobStore, item_id: str) -> Media:
     """The item's media working copy, decrypted in memory (never written in clear)."""
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         live = select(Job.id).where(Job.item_id == it.id, Job.state == "done")
         rows = list(
@@ -214,7 +214,7 @@ def original(ctx: Context, blobs: LocalBlobStore, item_id: str, to: str) -> Medi
     opened it and for what (`to`: "api", a file name)."""
     import hashlib
 
-    with ctx.session() as s:
+    with ctx.reading() as s:
         it = item_of(s, ctx, item_id, Can.INVESTIGATE)
         blob, sha, mime, name = it.blob, it.sha256, it.mime, it.name
     data = blobs.read_bytes(blob)

@@ -327,13 +327,13 @@ def _shown(actor: Actor, rows: list[Review], history: bool) -> Reviews:
 def reviews_of_item(
     ctx: Context, item_ref: str, *, history: bool = False, exact: bool = False
 ) -> Reviews:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         item = _item(s, ctx.actor, item_ref, exact)
         require(ctx.actor, item.case_id, Can.READ)
         return _shown(ctx.actor, repo.of_item(s, item.id), history)
 
 
 def reviews_of_case(ctx: Context, case_id: str, *, history: bool = False) -> Reviews:
-    with ctx.session() as s:
+    with ctx.reading() as s:
         require(ctx.actor, case_id, Can.READ)
         return _shown(ctx.actor, repo.of_case(s, case_id), history)
