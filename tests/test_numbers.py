@@ -8,10 +8,11 @@ from __future__ import annotations
 import pytest
 
 from sijill.analysis.numbers import UNITS, Quantity, agree, find_quantities, parse_number
+from sijill.analysis.quantities import quantities
 
 
 def _qs(text: str, lang: str | None = None) -> list[Quantity]:
-    found = find_quantities(text, lang)
+    found = quantities(text, lang)
     for q in found:
         assert text[q.start : q.end] == q.text, q
     for a, b in zip(found, found[1:], strict=False):

@@ -480,7 +480,9 @@ class Neighbourhoods:
     column: NDArray[np.int64]  # each row's own language column
 
     def match(self, i: int, j: int, cosine: float) -> float:
-        return float(2 * cosine - self.r[i, self.column[j]] - self.r[j, self.column[i]])
+        # Summed in one order whichever claim comes first, so match(i, j) == match(j, i).
+        lo, hi = sorted((float(self.r[i, self.column[j]]), float(self.r[j, self.column[i]])))
+        return 2 * cosine - (lo + hi)
 
 
 def neighbourhoods(

@@ -852,20 +852,17 @@ def _ranges(folded: str, cands: list[_Cand]) -> list[_Cand]:
 
 
 def find_quantities(
-    text: str, lang: str | None = None, date_spans: list[tuple[int, int]] | None = None
+    text: str, lang: str | None, date_spans: list[tuple[int, int]]
 ) -> list[Quantity]:
     """Every counted quantity in `text`, in order, with exact offsets into `text`.
 
-    `date_spans` are the dates already found in `text` (`when.find_dates`), which are not
-    quantities; given, they are not searched for again (the claim stage has them)."""
+    `date_spans` are the dates found in `text` (`when.find_dates`), which are not quantities
+    (`quantities.quantities` finds both; `when` reads this module's number words, so this
+    module does not read `when`)."""
     if not text:
         return []
-    from sijill.analysis import when  # when reads this module's number words
-
     lang = (lang or "").split("-")[0].lower() or None
     folded, nmap = normalize_with_map(text)
-    if date_spans is None:
-        date_spans = [(d.start, d.end) for d in when.find_dates(text, lang)]
     blocked = [m.span() for m in _TIME.finditer(folded)]
     for m in _PHONE.finditer(folded):
         run = m.group()
