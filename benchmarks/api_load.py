@@ -59,14 +59,14 @@ def _free_port() -> int:
 def prepare(archive: Path | None, work: Path) -> tuple[Path, str, list[str], list[str]]:
     from sijill.archive import people
     from sijill.archive.access import Role, custodian
-    from sijill.archive.archive import Archive
     from sijill.archive.context import Context
     from sijill.archive.queries import list_items
     from sijill.settings import Settings
+    from sijill.storage.archive import Archive
 
     settings = Settings(passphrase=PASSPHRASE, user="bench")
     if archive is None:
-        from sijill.demo import build_demo
+        from sijill.cli.demo import build_demo
 
         archive = work / "demo-archive"
         t0 = time.perf_counter()
@@ -210,9 +210,9 @@ def main() -> None:
 
         from sijill.archive import people, reading
         from sijill.archive.access import custodian
-        from sijill.archive.archive import Archive
         from sijill.archive.context import Context
         from sijill.settings import Settings
+        from sijill.storage.archive import Archive
 
         arch = Archive.open(archive, Settings(passphrase=PASSPHRASE, user="bench"))
         base_ctx = Context(arch.catalog, custodian("bench"))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate the bundled demo corpus (src/sijill/demo/corpus/). Everything in it is fictional.
+"""Generate the bundled demo corpus (src/sijill/cli/demo/corpus/). Everything in it is fictional.
 
 Run from the repository root:  .venv/bin/python scripts/make_demo_corpus.py [--check]
 
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.pdfgen import assemble  # noqa: E402  (the same PDF writer the tests use)
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "sijill" / "demo" / "corpus"
+OUT = ROOT / "src" / "sijill" / "cli" / "demo" / "corpus"
 FONTS = Path("/usr/share/fonts/truetype")
 NASKH = FONTS / "noto" / "NotoNaskhArabic-Regular.ttf"
 NASKH_BOLD = FONTS / "noto" / "NotoNaskhArabic-Bold.ttf"
@@ -680,7 +680,7 @@ TESTIMONY_AR = """\
 # Spoken in English on purpose: espeak's French is too robotic for Whisper's small multilingual
 # model, which takes it for Thai. Whisper mishears some names ("Tabka"), as it would anyone's.
 # The script lives beside the demo, which plays the reviewer who corrects its transcript.
-from sijill.demo.review import INTERVIEW_SPEECH  # noqa: E402
+from sijill.cli.demo.review import INTERVIEW_SPEECH  # noqa: E402
 
 VOICE_MEMO_SPEECH = (
     "Note for the file, ninth of May. The witness showed us the road to the silo on a map. "

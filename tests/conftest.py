@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from sijill.archive.archive import Archive
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 
 PASSPHRASE = "correct horse battery staple"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

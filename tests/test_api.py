@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from sijill.archive import people
 from sijill.archive.access import Role, custodian
-from sijill.archive.archive import Archive
 from sijill.archive.context import Context
 from sijill.archive.ingest import ingest
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.models import Claim, ClaimLink, CustodyEvent
 from sijill.web.app import create_app, route_table
 from tests.conftest import PASSPHRASE, process

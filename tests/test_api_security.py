@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 
 from sijill.archive import people
 from sijill.archive.access import Role, custodian
-from sijill.archive.archive import Archive
 from sijill.archive.context import Context
 from sijill.archive.ingest import ingest
+from sijill.storage.archive import Archive
 from sijill.web.app import create_app
 from sijill.web.auth import FAILURES, FIRST_LOCK_S, MAX_LOCK_S, Sessions, Throttle
 from tests.conftest import CLI

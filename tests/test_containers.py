@@ -25,9 +25,9 @@ import pytest
 from extract_msg.ole_writer import OleWriter
 from PIL import Image
 
-from sijill.archive.archive import Archive
 from sijill.archive.queries import item_detail, status_summary
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.models import Item
 from tests.conftest import CLI, PASSPHRASE, cli_env
 

@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sijill.archive.archive import Archive
 from sijill.archive.queries import list_items, status_summary
 from sijill.archive.similar import similar
 from sijill.archive.transcripts import transcript
-from sijill.demo import (
+from sijill.cli.demo import (
     DEMO_SOURCE,
     INTERVIEW,
     MARKER,
@@ -24,6 +23,7 @@ from sijill.demo import (
 )
 from sijill.errors import ConfigError
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.search import search
 
 SCAN = "scan_0019.pdf"

@@ -158,7 +158,7 @@ def test_glossary_terms() -> None:
 
 
 def test_demo_corpus_testimonies() -> None:
-    corpus = Path(__file__).parents[1] / "src" / "sijill" / "demo" / "corpus"
+    corpus = Path(__file__).parents[1] / "src" / "sijill" / "cli" / "demo" / "corpus"
     units: list[tuple[str, str | None]] = [
         ((corpus / "shahada_hudhud.txt").read_text(encoding="utf-8"), "ar"),
         ((corpus / "testimony_SPARROW-07.txt").read_text(encoding="utf-8"), "en"),

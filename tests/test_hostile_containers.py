@@ -30,8 +30,6 @@ import py7zr
 import pytest
 from sqlalchemy import select
 
-from sijill.archive.archive import Archive
-from sijill.archive.identify import identify
 from sijill.archive.queries import item_detail
 from sijill.errors import InputRejected
 from sijill.pipeline.stage import ItemInfo, Stage
@@ -39,7 +37,9 @@ from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
 from sijill.pipeline.stages.email_unpacker import EmailUnpacker
 from sijill.pipeline.worker import JobSpec, _Context
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.models import Case, Item, Job
+from sijill.tools.identify import identify
 from tests.conftest import CLI, PASSPHRASE, cli_env
 
 GIB = 1 << 30

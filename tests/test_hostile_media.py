@@ -26,12 +26,12 @@ from typing import Any
 import pytest
 
 from sijill.errors import ConfigError, InputRejected
-from sijill.pipeline.media_input import MEDIA_FORMATS, NOT_A_RECORDING, input_args, input_options
 from sijill.pipeline.stage import ItemInfo, Stage
 from sijill.pipeline.stages.ffmpeg_normaliser import FfmpegNormaliser
 from sijill.pipeline.stages.ffprobe_metadata import FfprobeMetadata
 from sijill.pipeline.stages.pdq_hasher import PdqHasher
 from sijill.pipeline.stages.whisper_transcriber import audio_windows
+from sijill.tools.ffmpeg import MEDIA_FORMATS, NOT_A_RECORDING, input_args, input_options
 from tests.conftest import CLI
 
 pytestmark = pytest.mark.skipif(

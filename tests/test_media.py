@@ -19,8 +19,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sijill.archive.archive import Archive
-from sijill.archive.identify import identify, kind_of
 from sijill.archive.queries import item_detail
 from sijill.pipeline.registry import default_registry
 from sijill.pipeline.stage import ItemInfo, Stage
@@ -28,7 +26,9 @@ from sijill.pipeline.stages.ffmpeg_normaliser import FfmpegNormaliser
 from sijill.pipeline.stages.ffprobe_metadata import FfprobeMetadata
 from sijill.pipeline.worker import JobSpec, _Context
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.models import Item
+from sijill.tools.identify import identify, kind_of
 from tests import mediagen
 from tests.conftest import CLI, PASSPHRASE, cli_env
 

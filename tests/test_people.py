@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from sijill.archive import people
 from sijill.archive.access import Actor, Can, Role, custodian, require
-from sijill.archive.archive import Archive
 from sijill.archive.claims import claim_links, list_claims
 from sijill.archive.context import Context
 from sijill.archive.ingest import ingest
 from sijill.archive.verify import verify
 from sijill.errors import AuthError, ConfigError, Forbidden, NotFound
 from sijill.review import service
+from sijill.storage.archive import Archive
 from sijill.storage.models import ApiToken, Claim, ClaimLink, CustodyEvent, Item, Job, User
 
 PASSWORDS = {"amal": "amal-long-password", "bashir": "bashir-long-password"}

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from sijill.archive.analysis import analyse
-from sijill.archive.archive import Archive
 from sijill.archive.claims import list_claims
-from sijill.archive.custody import verify_chain
 from sijill.archive.ingest import ingest
 from sijill.archive.queries import list_items
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
+from sijill.storage.custody import verify_chain
 from tests.conftest import PASSPHRASE, process
 
 pytestmark = pytest.mark.postgres
@@ -86,7 +86,7 @@ def test_custody_chain_stays_one_chain_under_parallel_writers(pg_url: str, tmp_p
     and the CLI do on a team server): the chain must come out whole, no seq taken twice."""
     import threading
 
-    from sijill.archive import custody
+    from sijill.storage import custody
 
     settings = Settings(passphrase=PASSPHRASE, user="tester", database_url=pg_url)
     archive = Archive.init(tmp_path / "archive", settings, PASSPHRASE)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from sijill.archive.archive import Archive
+from sijill.storage.archive import Archive
 from tests.conftest import CLI
 from tests.dbutil import connect_catalog
 from tests.pdfgen import write_scanned_pdf, write_text_pdf

@@ -8,7 +8,7 @@ import pytest
 
 from sijill.errors import QueryError
 from sijill.storage.search import build_snippet, parse_query
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 from tests.conftest import CLI
 from tests.pdfgen import write_text_pdf
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sijill.archive.archive import Archive
+from sijill.storage.archive import Archive
 from tests.conftest import CLI, cli_env
 from tests.dbutil import connect_catalog
 from tests.leakgen import face_image
@@ -197,7 +197,7 @@ def test_events_of_one_transaction_chain_and_a_rolled_back_savepoint_leaves_no_g
     """A runner batch appends many events in one transaction without reading the head back;
     an ingest batch rolls one file's savepoint back. The chain must stay one unbroken line
     and the record digests must land on an event that was committed."""
-    from sijill.archive import custody
+    from sijill.storage import custody
     from sijill.storage.models import CustodyEvent
 
     with archive.catalog.session() as s:
@@ -260,8 +260,8 @@ def test_the_anchor_never_runs_ahead_of_what_was_committed(archive: Archive) -> 
     """A savepoint released inside a transaction that then rolls back (an ingest batch
     killed before its commit) must not advance the anchor: the anchor would claim events
     the catalog never kept, and `verify` would report a cut-off chain that nobody cut."""
-    from sijill.archive import custody
     from sijill.archive.verify import verify
+    from sijill.storage import custody
 
     anchor = archive.root / "keys" / "custody.anchor"
     with archive.catalog.session() as s:

@@ -7,7 +7,7 @@ acts are known and different (see `corroborate.decide`). An act is only a class 
 unmistakable verbs and nouns; a claim whose act is not recognised says nothing either way,
 so a missing word can cost a link but never makes one.
 
-Words are matched on normalised text (`storage.textnorm.normalize`: case and accents folded,
+Words are matched on normalised text (`text.normalise.normalize`: case and accents folded,
 Arabic letter forms unified). Latin words match by stem (`execut` finds executed, execution,
 exécutés); Arabic stems allow the clitics and verb prefixes (و ف ب ل ك ال, ي ت ن ا, است)
 in front and up to four letters of endings after.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 
 # act -> (Latin stems or phrases, English and French; Arabic stems). A Latin entry ending in
 # "*" is a stem; others are whole words or phrases. Written with accents: they are folded.

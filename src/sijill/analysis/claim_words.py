@@ -7,14 +7,14 @@ name) is still a claim when it has at least two *content* words: words that are 
 ("thing", "happened", "شيء"). Arabic writes no capitals, so without this rule "أخذ سامي
 المال" had no marker for the name and was lost; the rule is the same in all three languages.
 
-All words are stored normalised (`storage.textnorm.normalize`: case folded, accents and
+All words are stored normalised (`text.normalise.normalize`: case folded, accents and
 harakat removed, Arabic letter forms unified); Arabic clitics (و ف ب ل ك ال, and pronoun
 endings) are stripped before a word is looked up.
 """
 
 from __future__ import annotations
 
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 
 _EN = """
 a an the this that these those there here it its it's itself i i'm i've i'd i'll me my

@@ -42,7 +42,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from sijill.analysis.claim_words import LATIN_NOISE, arabic_is_noise
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 
 __all__ = ["ClaimSpan", "atomic_spans", "looks_factual", "split_claims"]
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from sijill.analysis.mentions import Mention, original_span
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 _GREGORIAN = {
     1: "january jan janvier janv يناير كانون_الثاني كانون_التاني",

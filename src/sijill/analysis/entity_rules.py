@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from sijill.analysis.mentions import HONORIFICS_ARABIC, Mention, name_key, original_span
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())
 _LNAME = rf"[{_UPPER}][^\W\d_]*(?:['’ʼʿ][^\W\d_]+)*"

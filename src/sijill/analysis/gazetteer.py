@@ -23,7 +23,7 @@ import yaml
 
 from sijill.analysis.mentions import Mention, name_key, original_span
 from sijill.errors import ConfigError
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 GAZETTEER_LABELS = ("PERSON", "PLACE", "ORG")
 _APOS = "['’ʼʿʾ‘`]"

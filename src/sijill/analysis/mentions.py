@@ -3,7 +3,7 @@
 A mention is a name found in one text unit: its label, the exact text and character offsets
 into that unit (so ``text[start:end] == mention.text``), a normalised key (`norm`) and the
 source that found it. Keys fold case, diacritics and Arabic letter forms the same way search
-does (`sijill.storage.textnorm.normalize`) and drop articles (al-, el-, ar-, ال) and leading
+does (`sijill.text.normalise.normalize`) and drop articles (al-, el-, ar-, ال) and leading
 honorifics, so "Sheikh Abu Hamza al-Firansi" and "abu hamza firansi" share a key.
 """
 
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 
 LABELS = ("PERSON", "PLACE", "ORG", "DATE", "TERM")
 

@@ -1,7 +1,7 @@
 """Counted quantities in English, French and Arabic text: "about 300 fighters", "une trentaine
 de combattants", "عشرين مقاتلاً", "dozens of cars", "15%".
 
-Matching runs on normalised text (`sijill.storage.textnorm.normalize`: case, diacritics and
+Matching runs on normalised text (`sijill.text.normalise.normalize`: case, diacritics and
 Arabic letter forms folded) and maps back to exact offsets, so ``text[q.start:q.end] == q.text``.
 
 What counts as a number: digits (ASCII, Arabic-Indic ٠-٩, Persian ۰-۹) with thousands
@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 
 from sijill.analysis.mentions import original_span
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 # The counted things testimonies mention most, by English key; surface forms in any of the
 # three languages, singular and plural, as written (they are normalised when loaded).

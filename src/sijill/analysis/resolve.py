@@ -62,7 +62,7 @@ from sijill.analysis.translit import (
     name_similarity,
     skeleton_tokens,
 )
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 
 __all__ = [
     "AUTO_MERGE",

@@ -55,7 +55,7 @@ from sijill.analysis import entity_dates
 from sijill.analysis.entity_dates import _MONTHS
 from sijill.analysis.mentions import original_span
 from sijill.analysis.numbers import NUMBER_PHRASE, UNITS, counted_noun, parse_number
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 Date = datetime.date
 NO_BASE = "no date to count from"

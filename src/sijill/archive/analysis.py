@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
+from sijill.storage import custody
 from sijill.storage.models import (
     Case,
     CaseState,

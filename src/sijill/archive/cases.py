@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.errors import ConfigError, NotFound
 from sijill.pipeline.registry import Registry
+from sijill.storage import custody
 from sijill.storage.models import Case, Item
 
 

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.errors import ConfigError, NotFound
+from sijill.storage import custody
 from sijill.storage.models import CopyResolution, CustodyEvent, PublicationCopy
 
 # The verdict that may wave through each kind of finding; no other kind can be resolved.

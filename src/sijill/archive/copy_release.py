@@ -14,8 +14,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sijill.archive import custody
-from sijill.archive.archive import Archive
 from sijill.archive.copy_decisions import (
     FAILED,
     WRITABLE,
@@ -29,6 +27,8 @@ from sijill.archive.copy_decisions import (
 )
 from sijill.archive.terms import list_terms
 from sijill.errors import LeakFound, NotFound
+from sijill.storage import custody
+from sijill.storage.archive import Archive
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import PublicationCopy
 

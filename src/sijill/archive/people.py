@@ -21,10 +21,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.archive.access import Actor, Can, Role, require
 from sijill.archive.context import Context
 from sijill.errors import AuthError, ConfigError, Forbidden, NotFound
+from sijill.storage import custody
 from sijill.storage.models import User, utcnow
 from sijill.storage.repositories import people as repo
 

@@ -21,8 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from sijill.archive import custody
-from sijill.archive.archive import Archive
 from sijill.archive.copy_decisions import (
     FAILED,
     PASSED,
@@ -36,6 +34,8 @@ from sijill.archive.copy_release import write_copy
 from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms, propose
 from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
+from sijill.storage import custody
+from sijill.storage.archive import Archive
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, Job, ProtectRegion, PublicationCopy, TextUnit
 from sijill.storage.workspace import ram_check
@@ -134,8 +134,7 @@ def _build_kind(item: Item) -> str:
 def _duration(path: Path) -> float | None:
     """Length of an original in seconds, probed with the same confinement as the pipeline's
     (plain file only, recording formats only)."""
-    from sijill.pipeline.media_input import input_options, source
-    from sijill.pipeline.stages.ffprobe_metadata import tool
+    from sijill.tools.ffmpeg import input_options, source, tool
 
     cmd = [tool("ffprobe"), "-v", "error", *input_options()]
     cmd += ["-show_entries", "format=duration", "-of", "json", source(path)]

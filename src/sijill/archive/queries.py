@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
-from sijill.archive.custody import fmt_time
 from sijill.errors import NotFound
+from sijill.storage import custody
+from sijill.storage.custody import fmt_time
 from sijill.storage.models import Derivative, Item, ItemMetadata, Job, Receipt, TextUnit
 
 

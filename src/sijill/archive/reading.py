@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.archive.access import Can, Role, require
 from sijill.archive.claims import claim_links, get_claim, list_claims
 from sijill.archive.context import Context
@@ -29,6 +28,7 @@ from sijill.archive.entities import list_entities
 from sijill.archive.queries import item_detail, item_json, list_items
 from sijill.archive.transcripts import transcript
 from sijill.errors import IntegrityError, NotFound
+from sijill.storage import custody
 from sijill.storage import search as search_store
 from sijill.storage.blobs import LocalBlobStore
 from sijill.storage.models import Case, Claim, Derivative, Item, Job, ProtectedTerm

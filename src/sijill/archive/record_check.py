@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sijill.archive import digests
+from sijill.storage import digests
 from sijill.storage.models import CustodyEvent, Item, Job, TextUnit
 
 CHUNK = 500

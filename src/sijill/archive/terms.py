@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.errors import ConfigError, NotFound
+from sijill.storage import custody
 from sijill.storage.models import Case, Entity, Mention, ProtectedTerm
 
 KINDS = ("name", "place", "phone", "other")

@@ -3,18 +3,15 @@ subtitle and text formats."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.errors import ConfigError, NotFound
+from sijill.storage import custody
 from sijill.storage.models import Item, TextUnit
-
-FORMATS = ("srt", "vtt", "txt", "json")
 
 
 def transcript(session: Session, item: Item) -> dict[str, Any]:
@@ -92,36 +89,3 @@ def mark_reviewed(session: Session, item: Item, actor: str) -> None:
     }
     item.info = meta
     custody.append(session, actor, "transcript_reviewed", item.id, {})
-
-
-def _stamp(seconds: float | None, sep: str) -> str:
-    ms = max(0, round((seconds or 0.0) * 1000))
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02}:{m:02}:{s:02}{sep}{ms:03}"
-
-
-def render(doc: dict[str, Any], fmt: str, translated: bool = False) -> str:
-    """The transcript as srt, vtt, txt or json (json holds both languages and word timings)."""
-    if fmt == "json":
-        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
-    segs = doc["translation"] if translated else doc["segments"]
-    lines: list[str] = []
-    if fmt == "vtt":
-        lines += ["WEBVTT", ""]
-    for n, seg in enumerate(segs, 1):
-        text = seg["text"].replace("\n", " ").strip()
-        if fmt == "txt":
-            lines.append(f"[{_stamp(seg['start'], '.')[:-4]}] {text}")
-            continue
-        if fmt == "srt":
-            lines.append(str(n))
-            lines.append(f"{_stamp(seg['start'], ',')} --> {_stamp(seg['end'], ',')}")
-        else:
-            # A cue's text may not contain "-->"; escape the characters VTT reserves.
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            lines.append(f"{_stamp(seg['start'], '.')} --> {_stamp(seg['end'], '.')}")
-        lines.append(text.replace("-->", "->") if fmt == "srt" else text)
-        lines.append("")
-    return "\n".join(lines) + ("\n" if lines and lines[-1] != "" else "")

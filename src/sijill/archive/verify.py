@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sijill.archive import custody, record_check
-from sijill.archive.anchor import AnchorRead, CustodyKeys, Head
-from sijill.archive.archive import Archive
+from sijill.archive import record_check
 from sijill.errors import ConfigError, IntegrityError
+from sijill.storage import custody
+from sijill.storage.anchor import AnchorRead, CustodyKeys, Head
+from sijill.storage.archive import Archive
 from sijill.storage.models import CustodyEvent, Derivative, Item, PublicationCopy
 
 _HEAD = re.compile(r"([0-9a-fA-F]{64})(?::(\d+))?")

@@ -27,9 +27,9 @@ from rich.markup import escape as escape_markup
 from rich.progress import Progress
 from rich.segment import Segment
 
-from sijill.archive.archive import Archive
 from sijill.pipeline.runner import Progress as RunnerProgress
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 
 if TYPE_CHECKING:
     from sijill.archive.context import Context

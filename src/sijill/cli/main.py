@@ -12,7 +12,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sijill import __version__
-from sijill.archive.archive import Archive
 from sijill.archive.ingest import IngestReport, check_request, ingest_batches
 from sijill.archive.ingest import ingest as ingest_service
 from sijill.archive.queries import status_summary
@@ -30,6 +29,7 @@ from sijill.cli.common import (
 from sijill.errors import AuthError, ConfigError, Forbidden, NotFound, SijillError
 from sijill.pipeline import runner as runner_mod
 from sijill.settings import load_settings
+from sijill.storage.archive import Archive
 
 if TYPE_CHECKING:
     from sijill.archive.analysis import AnalysisReport
@@ -443,7 +443,7 @@ def _register_views() -> None:
     for cmd in views.COMMANDS:
         cli.add_command(cmd)
     from sijill.cli.cases import case, stages
-    from sijill.cli.demo import demo
+    from sijill.cli.demo_cmd import demo
     from sijill.cli.entities import entities_cmd
     from sijill.cli.transcript import transcript_cmd
 

@@ -9,7 +9,6 @@ from typing import Any
 import click
 from rich.table import Table
 
-from sijill.archive.archive import DEFAULT_CASE
 from sijill.archive.copy_decisions import VERDICTS, fill_hint, resolve_finding
 from sijill.archive.copy_release import write_copy
 from sijill.archive.publication import (
@@ -31,6 +30,7 @@ from sijill.archive.terms import (
     term_json,
 )
 from sijill.cli.common import Ctx, FrameBar, emit_json, err, escape, out, pass_ctx
+from sijill.storage.archive import DEFAULT_CASE
 
 _REGION = re.compile(r"^(\d+),(\d+),(\d+),(\d+)(?:@(\d+(?:\.\d+)?)?-(\d+(?:\.\d+)?)?)?$")
 

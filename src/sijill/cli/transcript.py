@@ -5,15 +5,10 @@ from __future__ import annotations
 import click
 
 from sijill.archive.queries import resolve_item
-from sijill.archive.transcripts import (
-    FORMATS,
-    correct_segment,
-    mark_reviewed,
-    render,
-    transcript,
-)
+from sijill.archive.transcripts import correct_segment, mark_reviewed, transcript
 from sijill.cli.common import Ctx, err, pass_ctx
 from sijill.errors import NotFound
+from sijill.text.subtitles import FORMATS, render
 
 
 @click.command("transcript")

@@ -7,7 +7,7 @@ frame whose scene-change score is above `scene` (a cut to a name card between tw
 Frames are streamed from one ffmpeg process (bounded memory, whatever the length), scaled so
 that the longest side is at most `max_side`, with the display rotation applied as a player
 shows it. ffmpeg opens the file confined like any original (plain file, recording demuxers
-only; see sijill.pipeline.media_input): a publication copy is hostile input too.
+only; see sijill.tools.ffmpeg): a publication copy is hostile input too.
 
 Each frame's time comes from ffmpeg's `showinfo` filter (read from stderr in a thread, so
 neither pipe can fill up and stall ffmpeg).
@@ -26,8 +26,8 @@ from typing import IO
 import numpy as np
 
 from sijill.errors import StageError
-from sijill.pipeline.media_input import input_args
 from sijill.tools import start_tool
+from sijill.tools.ffmpeg import input_args
 
 _PTS = re.compile(rb"Parsed_showinfo.*?\bn:\s*(\d+).*?\bpts_time:\s*(-?[\d.eE+-]+|nan)")
 # How long to wait for ffmpeg's log line of a frame whose pixels have already arrived.

@@ -323,7 +323,7 @@ def describe(key: str, value: Any) -> str:
 def read_tags(path: Path) -> dict[str, Any]:
     """Every tag exiftool reports for `path`, keyed "Group:Tag" (System tags left out: they
     describe our copy on disk, not the file)."""
-    from sijill.pipeline.tools import exiftool
+    from sijill.tools.exiftool import exiftool
 
     return exiftool().metadata(path, ("-api", "largefilesupport=1"))
 

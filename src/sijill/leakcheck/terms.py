@@ -2,7 +2,7 @@
 
 The leak check must not share code with the redactor it checks, or one bug would hide itself
 in both; so this normaliser and matcher are separate from `sijill.protect` and from
-`sijill.storage.textnorm`, and they lean towards matching too much: a false alarm costs a
+`sijill.text.normalise`, and they lean towards matching too much: a false alarm costs a
 reviewer a minute, a miss can cost a life.
 
 Normalisation: Unicode NFKD with every combining mark dropped (Latin diacritics, Arabic

@@ -10,11 +10,10 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
-from sijill.archive.ingest import register_item
 from sijill.pipeline.registry import Registry
 from sijill.pipeline.stage import ItemInfo, SourceMention, SourceUnit
 from sijill.pipeline.worker import JobOutcome, JobSpec
+from sijill.storage import custody
 from sijill.storage.models import (
     Case,
     Claim,
@@ -28,6 +27,7 @@ from sijill.storage.models import (
     Mention,
     TextUnit,
 )
+from sijill.storage.repositories.items import register_item
 
 FINAL = ("done", "failed", "skipped")
 

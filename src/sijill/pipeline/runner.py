@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
-from sijill.archive.archive import Archive
 from sijill.errors import ConfigError, RunnerBusy, StageError
 from sijill.pipeline import jobs
 from sijill.pipeline.registry import Registry, default_registry
 from sijill.pipeline.worker import JobOutcome, WorkerInit, worker_main
+from sijill.storage.archive import Archive
 from sijill.storage.models import Job
 from sijill.tools import secrets_withheld
 

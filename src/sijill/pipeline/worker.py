@@ -24,12 +24,12 @@ from typing import Any
 from sijill.errors import InputRejected, SijillError, ToolMissing
 from sijill.pipeline.captured import captured
 from sijill.pipeline.stage import ItemInfo, SourceMention, SourceUnit, StageResult
-from sijill.pipeline.tools import close_tools, die_with_parent
 from sijill.storage.blobs import LocalBlobStore, StoredBlob
 from sijill.storage.crypto import Keyring
-from sijill.storage.textnorm import normalize
 from sijill.storage.workspace import attach_worker, ram_check
+from sijill.text.normalise import normalize
 from sijill.tools import drop_secrets
+from sijill.tools.exiftool import close_tools, die_with_parent
 
 
 @dataclass
@@ -206,7 +206,7 @@ def worker_main(conn: Connection, idle: Any = None) -> None:
     # and start-up never counts against the first job's time limit.
     from sijill.pipeline.langid import warm_up
     from sijill.pipeline.registry import default_registry
-    from sijill.pipeline.tools import exiftool
+    from sijill.tools.exiftool import exiftool
 
     default_registry()
     warm_up()

@@ -178,7 +178,7 @@ def _document(inp: BuildInput, out: Path, built: Built) -> None:
 
 def subtitles(segments: Sequence[TimedText]) -> str:
     """WebVTT of the (redacted) segments, escaped as the transcript command escapes them."""
-    from sijill.archive.transcripts import render
+    from sijill.text.subtitles import render
 
     cues = [
         {"start": seg.start, "end": seg.end, "text": seg.text}

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from sijill.errors import ConfigError, StageError
-from sijill.pipeline.stages.ffprobe_metadata import tool
 from sijill.tools import run_tool
+from sijill.tools.ffmpeg import tool
 
 
 def probe(path: Path) -> dict[str, Any]:

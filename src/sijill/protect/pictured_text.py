@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from sijill.errors import StageError, ToolMissing
 from sijill.protect.redact import ProtectedTerm, Redactor
-from sijill.storage.textnorm import normalize
+from sijill.text.normalise import normalize
 from sijill.tools import run_tool
 
 DETECT_SIDE = 1600  # longest side of the detection copy

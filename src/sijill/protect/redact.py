@@ -1,6 +1,6 @@
 """Protected terms (names, places, phone numbers) found in text and replaced by pseudonyms.
 
-Matching runs on normalised text (``sijill.storage.textnorm``: Arabic letter-form folding,
+Matching runs on normalised text (``sijill.text.normalise``: Arabic letter-form folding,
 harakat and tatweel dropped, Latin case and diacritics folded) with a map back to the
 original offsets, so a hit always names the characters a person reads. Invisible format
 characters (zero-width joiners, bidi marks, soft hyphens) are dropped too: one inside a name
@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sijill.protect.namematch import NameIndex
-from sijill.storage.textnorm import normalize_with_map
+from sijill.text.normalise import normalize_with_map
 
 KINDS = ("name", "place", "phone", "other")
 _PREFIX = {"name": "Witness", "place": "Place", "phone": "Phone", "other": "Term"}

@@ -1,6 +1,6 @@
 """A video's publication picture: every frame decoded, faces found, tracked and filled, re-encoded.
 
-ffmpeg decodes the original (opened only as a recording, see `pipeline/media_input.py`) to
+ffmpeg decodes the original (opened only as a recording, see `tools/ffmpeg.py`) to
 upright RGB frames on a pipe, at a constant frame rate; each frame is searched for faces; the
 tracker (`faces.FaceTracker`) joins detections into tracks and decides the fills. Because a
 track is padded in time before its first detection, a frame is only filled and written once
@@ -34,8 +34,6 @@ from typing import IO, Any
 import numpy as np
 
 from sijill.errors import ConfigError, InputRejected, StageError
-from sijill.pipeline.media_input import input_options, source
-from sijill.pipeline.stages.ffprobe_metadata import tool, tool_message
 from sijill.protect.faces import (
     MODES,
     PAD_SECONDS,
@@ -55,6 +53,7 @@ from sijill.protect.media import mux
 from sijill.protect.redact import Redactor
 from sijill.protect.video_text import BurnedInText, fill_text
 from sijill.tools import run_tool, start_tool
+from sijill.tools.ffmpeg import input_options, source, tool, tool_message
 
 Progress = Callable[[int, int], None]
 MAX_PIXELS = 7680 * 4320  # 8K UHD; a larger frame is refused rather than risk memory

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from sijill.errors import ConfigError, StageError, ToolMissing
-from sijill.pipeline.media_input import input_args
 from sijill.pipeline.threads import worker_threads
 from sijill.tools import run_tool
+from sijill.tools.ffmpeg import input_args
 
 READ_RATE = 16000  # what read_audio decodes to, and what mcadams works and writes at
 VOICE_RATE = 22050  # espeak-ng's own output rate: no resampling of the synthetic voice

@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sijill.archive import custody
 from sijill.archive.access import Actor, Can, Role, require
 from sijill.archive.claims import claim_ref, get_claim
 from sijill.archive.context import Context
@@ -32,6 +31,7 @@ from sijill.archive.queries import resolve_item
 from sijill.errors import ConfigError, NotFound
 from sijill.review import vocabulary as v
 from sijill.review.agreement import Agreement, agreement
+from sijill.storage import custody
 from sijill.storage.models import Claim, ClaimLink, Item, Review
 from sijill.storage.repositories import reviews as repo
 

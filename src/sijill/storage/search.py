@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, QueryError
-from sijill.storage.textnorm import normalize, normalize_with_map
+from sijill.text.normalise import normalize, normalize_with_map
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from sijill.archive import people, reading
 from sijill.archive.access import Role
 from sijill.archive.context import Context
-from sijill.archive.transcripts import render
 from sijill.errors import AuthError
 from sijill.review import service as reviews
+from sijill.text.subtitles import render
 from sijill.web.app import state, who
 from sijill.web.auth import DEVICE_COOKIE, SESSION_COOKIE
 

@@ -21,7 +21,6 @@ from fastapi.responses import JSONResponse, Response
 
 from sijill.archive import people
 from sijill.archive.access import custodian
-from sijill.archive.archive import Archive
 from sijill.archive.context import Context
 from sijill.errors import (
     AuthError,
@@ -31,6 +30,7 @@ from sijill.errors import (
     NotFound,
     QueryError,
 )
+from sijill.storage.archive import Archive
 from sijill.web.auth import CSRF_HEADER, SESSION_COOKIE, Sessions, Throttle
 
 log = logging.getLogger("sijill.web")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult
-from sijill.pipeline.tools import exiftool
+from sijill.tools.exiftool import exiftool
 
 
 class ExiftoolMetadata(Stage):

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from sijill.errors import InputRejected, StageError
-from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import DerivativeOut, ItemInfo, Stage, StageContext, StageResult
-from sijill.pipeline.stages.ffprobe_metadata import tool, tool_message
 from sijill.tools import run_tool, start_tool
+from sijill.tools.ffmpeg import input_args, probed_demuxer, tool, tool_message
 
 _PROBE = "ffprobe_metadata"
 _QUIET = ["-nostdin", "-hide_banner", "-loglevel", "error"]

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sijill.errors import InputRejected, StageError, ToolMissing
-from sijill.pipeline.media_input import (
+from sijill.errors import InputRejected, StageError
+from sijill.pipeline.stage import Stage, StageContext, StageResult
+from sijill.tools import run_tool
+from sijill.tools.ffmpeg import (
     MEDIA_FORMATS,
-    NOT_A_RECORDING,
     input_args,
     input_options,
     source,
+    tool,
+    tool_message,
 )
-from sijill.pipeline.stage import Stage, StageContext, StageResult
-from sijill.tools import run_tool
 
 _TEXT_SUBTITLES = frozenset({"mov_text", "subrip", "srt", "ass", "ssa", "webvtt", "text"})
 _GPS_DATA_TAGS = frozenset({"gpmd", "camm", "gps "})
@@ -52,28 +52,6 @@ _COORDINATES = [
 ]
 _SAMPLE_BYTES = 65536
 _MAX_SAMPLED = 8  # streams read per item, so many streams cannot outlast the stage's limit
-
-
-def tool(name: str) -> str:
-    exe = shutil.which(name)
-    if exe is None:
-        raise ToolMissing(f"{name} is not installed (Debian package ffmpeg)")
-    return exe
-
-
-def tool_message(stderr: bytes, limit: int = 3) -> str:
-    """ffmpeg's error lines without its `[demuxer @ 0x...]` and file-name prefixes."""
-    lines: list[str] = []
-    for raw in stderr.decode("utf-8", "replace").splitlines():
-        line = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", raw.strip())
-        line = re.sub(r"^file:\S*?: ", "", line).strip()
-        if line.startswith("Format not on whitelist"):
-            line = NOT_A_RECORDING
-        if line and line not in lines:
-            lines.append(line)
-        if len(lines) >= limit:
-            break
-    return "; ".join(lines)[:400]
 
 
 def has_coordinates(text: str) -> bool:

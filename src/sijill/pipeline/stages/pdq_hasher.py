@@ -23,9 +23,9 @@ from typing import IO, Any, ClassVar
 import numpy as np
 
 from sijill.errors import InputRejected, StageError, ToolMissing
-from sijill.pipeline.media_input import input_args, input_options, probed_demuxer, source
 from sijill.pipeline.stage import ItemInfo, MediaHashOut, Stage, StageContext, StageResult
 from sijill.tools import run_tool, start_tool
+from sijill.tools.ffmpeg import input_args, input_options, probed_demuxer, source
 
 _PROBE = "ffprobe_metadata"
 ALGO = "pdq"

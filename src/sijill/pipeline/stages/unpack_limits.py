@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sijill.archive.identify import identify
 from sijill.errors import ConfigError, InputRejected, IntegrityError, StageError
 from sijill.pipeline.stage import ChildOut, StageContext, StageResult
+from sijill.tools.identify import identify
 
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 CHUNK = MIB

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from sijill.errors import ConfigError, InputRejected, StageError, ToolMissing
-from sijill.pipeline.media_input import input_args, probed_demuxer
 from sijill.pipeline.stage import ItemInfo, Stage, StageContext, StageResult, TextUnitOut
 from sijill.pipeline.threads import within_omp_limit, worker_threads
 from sijill.pipeline.whisper_models import ModelRef, resolve
 from sijill.tools import start_tool
+from sijill.tools.ffmpeg import input_args, probed_demuxer
 
 SR = 16000
 _CUT_SEARCH_S = 5.0  # look this far back from a window's end for a quiet place to cut

@@ -22,15 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from sijill.archive.analysis import analyse
-from sijill.archive.archive import Archive
 from sijill.archive.ingest import ingest
 from sijill.archive.terms import add_term
 from sijill.archive.transcripts import transcript
 from sijill.cli.common import BarProgress
-from sijill.demo.review import INTERVIEW_SPEECH, corrections
+from sijill.cli.demo.review import INTERVIEW_SPEECH, corrections
 from sijill.errors import ConfigError
 from sijill.pipeline.runner import Runner
 from sijill.settings import Settings
+from sijill.storage.archive import Archive
 from sijill.storage.models import Item
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sijill.cli.common import Ctx, out, pass_ctx
-from sijill.demo import build_demo
+from sijill.cli.demo import build_demo
 
 
 @click.command()

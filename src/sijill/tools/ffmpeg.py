@@ -17,10 +17,12 @@ original therefore opens it through `input_options()`/`input_args()`:
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
-from sijill.errors import ConfigError
+from sijill.errors import ConfigError, ToolMissing
 
 # Demuxers of recordings (matched against ffmpeg's names, e.g. "mov,mp4,m4a,3gp,3g2,mj2").
 MEDIA_FORMATS = (
@@ -85,3 +87,25 @@ def probed_demuxer(previous: dict[str, dict[str, Any]]) -> str | None:
     """The demuxer ffprobe_metadata opened the item with ("mov" of "mov,mp4,m4a,..."), if any."""
     fmt = str(previous.get(_PROBE, {}).get("format") or "")
     return fmt.split(",")[0].strip() or None
+
+
+def tool(name: str) -> str:
+    exe = shutil.which(name)
+    if exe is None:
+        raise ToolMissing(f"{name} is not installed (Debian package ffmpeg)")
+    return exe
+
+
+def tool_message(stderr: bytes, limit: int = 3) -> str:
+    """ffmpeg's error lines without its `[demuxer @ 0x...]` and file-name prefixes."""
+    lines: list[str] = []
+    for raw in stderr.decode("utf-8", "replace").splitlines():
+        line = re.sub(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*", "", raw.strip())
+        line = re.sub(r"^file:\S*?: ", "", line).strip()
+        if line.startswith("Format not on whitelist"):
+            line = NOT_A_RECORDING
+        if line and line not in lines:
+            lines.append(line)
+        if len(lines) >= limit:
+            break
+    return "; ".join(lines)[:400]

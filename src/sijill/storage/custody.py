@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.orm import Session
 
-from sijill.archive import digests
-from sijill.archive.anchor import CustodyKeys, Head
+from sijill.storage import digests
+from sijill.storage.anchor import CustodyKeys, Head
 from sijill.storage.models import CustodyEvent, utcnow
 
 log = logging.getLogger(__name__)

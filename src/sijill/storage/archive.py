@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sijill.archive import custody
-from sijill.archive.anchor import CustodyKeys
 from sijill.errors import ArchiveExists, ArchiveNotFound, ConfigError, PassphraseError
 from sijill.settings import Settings
+from sijill.storage import custody
+from sijill.storage.anchor import CustodyKeys
 from sijill.storage.blobs import LocalBlobStore, open_blob_store
 from sijill.storage.crypto import Keyring
 from sijill.storage.db import (
