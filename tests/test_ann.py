@@ -280,6 +280,8 @@ def test_neighbours_among_for_some_query_rows() -> None:
     queries = np.array([3, 0, 499, 250])
     some = ann.neighbours_among(x, targets, 5, groups=groups, queries=queries, exact=True)
     np.testing.assert_array_equal(some.ids, full.ids[queries])
-    np.testing.assert_allclose(some.scores, full.scores[queries])
+    np.testing.assert_allclose(
+        some.scores, full.scores[queries], rtol=1e-5
+    )  # BLAS may round the last bits differently per batch
     with pytest.raises(ValueError):
         ann.neighbours_among(x, targets, 5, queries=[500])

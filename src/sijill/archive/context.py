@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from sijill.archive.access import Actor
+from sijill.archive.access import Actor, custodian
 from sijill.storage.db import Catalog
+
+if TYPE_CHECKING:
+    from sijill.storage.archive import Archive
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class Context:
         """A transaction that only reads (no write lock on SQLite)."""
         with self.catalog.reading() as s:
             yield s
+
+    @classmethod
+    def custodian_of(cls, archive: Archive, name: str) -> Context:
+        """The local custodian (`name` in custody events) acting on an open archive."""
+        return cls(archive.catalog, custodian(name))
 
     def acting_as(self, actor: Actor) -> Context:
         return Context(self.catalog, actor)

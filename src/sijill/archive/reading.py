@@ -25,13 +25,15 @@ from sijill.archive.access import Can, Role, require
 from sijill.archive.claims import claim_links, get_claim, list_claims
 from sijill.archive.context import Context
 from sijill.archive.entities import list_entities
-from sijill.archive.queries import item_detail, item_json, list_items
+from sijill.archive.lookup import item_of
+from sijill.archive.publication import copy_json, list_copies
+from sijill.archive.queries import item_detail, item_json, list_items, status_summary
 from sijill.archive.transcripts import transcript
-from sijill.errors import IntegrityError, NotFound
+from sijill.errors import Forbidden, IntegrityError, NotFound
 from sijill.storage import custody
 from sijill.storage import search as search_store
 from sijill.storage.blobs import LocalBlobStore
-from sijill.storage.models import Case, Claim, Derivative, Item, Job, ProtectedTerm
+from sijill.storage.models import Case, Claim, Derivative, Job, ProtectedTerm
 
 # Item info keys that say where a file was made or found: investigators only.
 _LOCATING = ("location", "gps", "has_gps")
@@ -40,14 +42,6 @@ _LOCATING = ("location", "gps", "has_gps")
 def _cases(s: Session, ctx: Context) -> list[str]:
     names = list(s.execute(select(Case.id).order_by(Case.id)).scalars())
     return ctx.actor.cases(names)
-
-
-def item_of(s: Session, ctx: Context, item_id: str, what: Can = Can.READ) -> Item:
-    item = s.get(Item, item_id)
-    if item is None or not ctx.actor.sees(item.case_id):
-        raise NotFound(f"no item {item_id!r}")
-    require(ctx.actor, item.case_id, what)
-    return item
 
 
 def cases(ctx: Context) -> list[dict[str, Any]]:
@@ -64,7 +58,8 @@ def items(
     case: str | None = None,
     kind: str | None = None,
     status: str | None = None,
-    limit: int = 50,
+    parent: str | None = None,
+    limit: int | None = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     with ctx.reading() as s:
@@ -74,15 +69,26 @@ def items(
         else:
             visible = _cases(s, ctx)
         rows, total = list_items(
-            s, cases=visible, kind=kind, status=status, limit=limit, offset=offset
+            s,
+            cases=visible,
+            kind=kind,
+            status=status,
+            parent=parent,
+            limit=limit,
+            offset=offset,
         )
         return [item_json(i) for i in rows], total
 
 
-def item(ctx: Context, item_id: str) -> dict[str, Any]:
+def item(ctx: Context, item_id: str, *, full: bool = False) -> dict[str, Any]:
+    """One item in detail; `full` adds its claims and (investigators) publication copies."""
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         doc = item_detail(s, it)
+        if full:
+            doc["claims"] = list_claims(s, item=it)[0]
+            if ctx.actor.can(it.case_id, Can.INVESTIGATE):
+                doc["publication_copies"] = [copy_json(r) for r in list_copies(s, it)]
         role = ctx.actor.role_in(it.case_id)
         if role is None or role < Role.INVESTIGATOR:
             doc.pop("metadata", None)
@@ -90,6 +96,23 @@ def item(ctx: Context, item_id: str) -> dict[str, Any]:
                 k: v for k, v in doc["info"].items() if not any(w in k for w in _LOCATING)
             }
         return doc
+
+
+def status(ctx: Context) -> dict[str, Any]:
+    """Counts per stage and state, with every failure: the whole archive's (custodian)."""
+    if not ctx.actor.is_custodian:
+        raise Forbidden("the archive's processing status is for its custodian")
+    with ctx.reading() as s:
+        return status_summary(s)
+
+
+def copies(ctx: Context, item_id: str | None = None) -> list[dict[str, Any]]:
+    """Publication copies, of one item or of every case the actor investigates."""
+    with ctx.reading() as s:
+        if item_id is not None:
+            it = item_of(s, ctx, item_id, Can.INVESTIGATE)
+            return [copy_json(r) for r in list_copies(s, it)]
+        return [copy_json(r) for r in list_copies(s) if ctx.actor.can(r.case_id, Can.INVESTIGATE)]
 
 
 def search(

@@ -3,8 +3,9 @@ subtitle and text formats."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session
 from sijill.errors import ConfigError, NotFound
 from sijill.storage import custody
 from sijill.storage.models import Item, TextUnit
+
+if TYPE_CHECKING:
+    from sijill.archive.context import Context
 
 
 def transcript(session: Session, item: Item) -> dict[str, Any]:
@@ -89,3 +93,36 @@ def mark_reviewed(session: Session, item: Item, actor: str) -> None:
     }
     item.info = meta
     custody.append(session, actor, "transcript_reviewed", item.id, {})
+
+
+def revise(
+    ctx: Context,
+    item_id: str,
+    corrections: Sequence[tuple[int, str]] = (),
+    *,
+    reviewed: bool = False,
+) -> dict[str, Any]:
+    """The service behind `sijill transcript`: correct segments and mark the transcript read
+    (investigators of the item's case), then return it with the item's state.
+
+    Reading alone needs only READ. The returned document carries `kind`, `status` and
+    `speech` (why there is no transcript) so that a face can explain an empty one.
+    """
+    from sijill.archive.access import Can
+    from sijill.archive.lookup import item_of
+
+    need = Can.INVESTIGATE if corrections or reviewed else Can.READ
+    with ctx.session() if need is Can.INVESTIGATE else ctx.reading() as s:
+        item = item_of(s, ctx, item_id, need)
+        if item.kind not in ("audio", "video"):
+            raise NotFound(
+                f"item {item.id} is {item.kind}, not audio or video; it has no transcript"
+            )
+        for seg, text in corrections:
+            correct_segment(s, item, seg, text, ctx.actor.name)
+        if reviewed:
+            mark_reviewed(s, item, ctx.actor.name)
+        doc = transcript(s, item)
+        doc["status"] = item.status
+        doc["speech"] = (item.info or {}).get("speech")
+        return doc

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from sijill.archive.cases import configure, list_cases
+from sijill.archive import casework
 from sijill.cli.common import Ctx, emit_json, out, pass_ctx
 from sijill.pipeline.registry import default_registry
 
@@ -21,8 +21,7 @@ def case() -> None:
 @pass_ctx
 def case_list(c: Ctx, as_json: bool) -> None:
     """List cases with their item counts and settings."""
-    with c.archive().catalog.session() as s:
-        cases = list_cases(s)
+    cases = casework.cases(c.context())
     if as_json:
         emit_json({"cases": cases, "total": len(cases)})
         return
@@ -42,12 +41,9 @@ def case_config(c: Ctx, case_id: str, settings: tuple[str, ...], unset: tuple[st
 
     A changed setting re-runs, at the next `sijill run`, only the stages it affects.
     """
-    archive = c.archive()
-    archive.ensure_case(case_id)
-    with archive.catalog.session() as s:
-        config = configure(
-            s, default_registry(), case_id, list(settings), list(unset), c.settings.actor()
-        )
+    config = casework.configure_case(
+        c.context(), default_registry(), case_id, list(settings), list(unset)
+    )
     emit_json({"case": case_id, "config": config})
 
 

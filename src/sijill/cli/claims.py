@@ -6,15 +6,7 @@ from typing import Any
 
 import click
 
-from sijill.archive.claims import (
-    claim_links,
-    claim_ref,
-    find_entity,
-    get_claim,
-    list_claims,
-    timeline,
-)
-from sijill.archive.queries import resolve_item
+from sijill.archive import reading_claims
 from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 
 
@@ -66,10 +58,9 @@ def claims_cmd(
     c: Ctx, item_ref: str | None, case: str | None, linked: bool, limit: int | None, as_json: bool
 ) -> None:
     """List claims: who asserts what, where in the item, and how many links each has."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        item = resolve_item(s, item_ref) if item_ref else None
-        rows, total = list_claims(s, case=case, item=item, linked_only=linked, limit=limit)
+    rows, total = reading_claims.claims(
+        c.context(), case=case, item_ref=item_ref, linked_only=linked, limit=limit
+    )
     if as_json:
         emit_json({"claims": rows, "total": total})
         return
@@ -92,19 +83,7 @@ def corroborate_cmd(c: Ctx, ref: str, as_json: bool) -> None:
     Only claims of other items from independent sources count: not the same witness, not the
     same source, not the same container. Each link shows its score and its reasons.
     """
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        cid = claim_ref(ref)
-        claims: list[dict[str, Any]]
-        # "c123" is always a claim; bare digits are one unless they are a long item id prefix.
-        if cid is not None and (ref.strip()[0] in "cC" or len(ref.strip()) < 8):
-            claim = get_claim(s, cid)
-            claims, _n = list_claims(s, item=resolve_item(s, claim.item_id))
-            claims = [cl for cl in claims if cl["id"] == claim.id]
-        else:
-            claims, _n = list_claims(s, item=resolve_item(s, ref))
-        for cl in claims:
-            cl["links"] = claim_links(s, cl["id"])
+    claims = reading_claims.corroboration(c.context(), ref)
     links = [lk for cl in claims for lk in cl["links"]]
     if as_json:
         emit_json(
@@ -153,15 +132,11 @@ def corroborate_cmd(c: Ctx, ref: str, as_json: bool) -> None:
 @pass_ctx
 def timeline_cmd(c: Ctx, entity: str, case: str | None, as_json: bool) -> None:
     """Dated claims naming a person, place or organisation (by id or name), oldest first."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        ent = find_entity(s, entity, case)
-        ent, rows = timeline(s, ent.id)
-        head = {"id": ent.id, "label": ent.label, "name": ent.name, "case": ent.case_id}
+    head, rows = reading_claims.timeline(c.context(), entity, case)
     if as_json:
         emit_json({"entity": head, "claims": rows, "total": len(rows)})
         return
-    out.print(f"[bold]{escape(ent.name)}[/] ({ent.label}): {len(rows)} dated claims")
+    out.print(f"[bold]{escape(head['name'])}[/] ({head['label']}): {len(rows)} dated claims")
     for r in rows:
         w = r["when"]
         out.print(f"[bold cyan]{escape(w['value'] or w['text'])}[/]")

@@ -116,12 +116,11 @@ class Ctx:
         """The services' context: the person `as_name` (or SIJILL_USER) when given, else the
         local custodian. `person`: SIJILL_USER names an account (the reviewer) rather than
         only who the custodian is in custody events."""
-        from sijill.archive.access import custodian
         from sijill.archive.context import Context
         from sijill.archive.people import actor_named
 
         archive = self.archive()
-        ctx = Context(archive.catalog, custodian(self.settings.actor()))
+        ctx = Context.custodian_of(archive, self.settings.actor())
         name = as_name or (self.settings.user if person else None)
         return ctx.acting_as(actor_named(ctx, name)) if name else ctx
 

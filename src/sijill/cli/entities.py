@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from sijill.archive.entities import entity_mentions, list_entities, list_merges
-from sijill.archive.queries import resolve_item
+from sijill.archive import casework, reading_claims
 from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
-from sijill.storage.models import Entity
 
 
 @click.group("entities", invoke_without_command=True)
@@ -41,13 +39,14 @@ def entities_cmd(
     if click_ctx.invoked_subcommand is not None:
         return
     c: Ctx = click_ctx.obj
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        item = resolve_item(s, item_ref) if item_ref else None
-        rows, total = list_entities(s, case=case, item=item, label=label, limit=limit)
-        if with_mentions:
-            for r in rows:
-                r["where"] = entity_mentions(s, r["id"])
+    rows, total = reading_claims.entities(
+        c.context(),
+        case=case,
+        item_ref=item_ref,
+        label=label,
+        limit=limit,
+        with_mentions=with_mentions,
+    )
     if as_json:
         emit_json({"entities": rows, "total": total})
         return
@@ -88,9 +87,7 @@ def entities_cmd(
 @pass_ctx
 def merges_cmd(c: Ctx, case: str | None, status: str | None, as_json: bool) -> None:
     """Merges of entities across items, with confidence and reasons."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        rows = list_merges(s, case=case, status=status)
+    rows = reading_claims.merges(c.context(), case=case, status=status)
     if as_json:
         emit_json({"merges": rows, "total": len(rows)})
         return
@@ -111,15 +108,9 @@ def merges_cmd(c: Ctx, case: str | None, status: str | None, as_json: bool) -> N
 
 
 def _decide(c: Ctx, merge_id: int, decision: str) -> None:
-    from sijill.archive.analysis import decide_merge
-
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        m = decide_merge(s, merge_id, decision, c.settings.actor())
-        a = s.get_one(Entity, m.entity_id)
-        b = s.get_one(Entity, m.into_id)
-        verb = "now counts under" if decision == "confirm" else "is kept apart from"
-        out.print(f"merge {m.id}: {escape(a.name)} {verb} {escape(b.name)}")
+    m = casework.decide_merge(c.context(), merge_id, decision)
+    verb = "now counts under" if decision == "confirm" else "is kept apart from"
+    out.print(f"merge {m.id}: {escape(m.entity)} {verb} {escape(m.into)}")
 
 
 @entities_cmd.command("confirm")
@@ -144,9 +135,5 @@ def split_cmd(c: Ctx, merge_id: int) -> None:
 @pass_ctx
 def merge_cmd(c: Ctx, entity_id: int, into_id: int) -> None:
     """Merge ENTITY_ID into INTO_ID by hand (same case only)."""
-    from sijill.archive.analysis import merge_by_hand
-
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        m = merge_by_hand(s, entity_id, into_id, c.settings.actor())
-        out.print(f"merge {m.id}: entity {entity_id} now counts under {into_id}")
+    m = casework.merge_by_hand(c.context(), entity_id, into_id)
+    out.print(f"merge {m.id}: entity {entity_id} now counts under {into_id}")

@@ -20,11 +20,9 @@ def _archive_terms(c: Ctx, case: str | None) -> list[str]:
     """The protected terms the archive holds (one case's, or all), if there is an archive."""
     if not (c.archive_path / "archive.json").exists():
         return []
-    from sijill.archive.terms import leakcheck_terms
+    from sijill.archive.copies import terms_for_leakcheck
 
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        return list(leakcheck_terms(s, case))
+    return terms_for_leakcheck(c.context(), case)
 
 
 def _print(findings: list[Finding], files: int) -> None:

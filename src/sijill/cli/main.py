@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sijill import __version__
+from sijill.archive import reading
 from sijill.archive.ingest import IngestReport, check_request, ingest_batches
 from sijill.archive.ingest import ingest as ingest_service
-from sijill.archive.queries import status_summary
 from sijill.cli.common import (
     BarProgress,
     Ctx,
@@ -291,7 +291,7 @@ def run(
         if cuda_devices() == 0:
             raise ConfigError("--device cuda: no CUDA GPU is visible to CTranslate2 here")
     if model is not None:
-        _set_model(c, archive, model)
+        _set_model(c, model)
     if not c.settings.passphrase and sys.stdin.isatty():
         c.settings.passphrase = ask_passphrase(confirm=False)
     r = runner_mod.Runner(
@@ -345,7 +345,7 @@ def _process(
             )
         with contextlib.closing(feed) if feed is not None else contextlib.nullcontext():
             stats = r.run(BarProgress(bar), retry_failed=retry_failed, feed=feed)
-        analysis = _analyse(archive, c.settings.actor(), bar)
+        analysis = _analyse(c, bar)
     return stats, analysis
 
 
@@ -365,9 +365,9 @@ def _print_run(stats: runner_mod.RunStats, analysis: AnalysisReport) -> None:
         err.print("`sijill status` lists every failure with its item.")
 
 
-def _analyse(archive: Archive, actor: str, bar: Progress) -> AnalysisReport:
+def _analyse(c: Ctx, bar: Progress) -> AnalysisReport:
     """The case-level passes (entity merges, corroboration), with their own bar line."""
-    from sijill.archive.analysis import analyse
+    from sijill.archive.casework import analyse_cases
 
     task = None
 
@@ -377,30 +377,17 @@ def _analyse(archive: Archive, actor: str, bar: Progress) -> AnalysisReport:
             task = bar.add_task(what, total=100)
         bar.update(task, completed=round(fraction * 100))
 
-    with archive.catalog.session() as s:
-        return analyse(s, actor, progress)
+    return analyse_cases(c.context(), progress)
 
 
-def _set_model(c: Ctx, archive: Archive, model: str) -> None:
-    from sqlalchemy import select
-
-    from sijill.archive.cases import configure
+def _set_model(c: Ctx, model: str) -> None:
+    from sijill.archive.casework import configure_every_case
     from sijill.pipeline.registry import default_registry
     from sijill.pipeline.whisper_models import PACKAGED, user_model
-    from sijill.storage.models import Case
 
     if model not in (*PACKAGED, "auto"):
         model = str(user_model(model).path.absolute())  # checks it is a Whisper model now
-    with archive.catalog.session() as s:
-        for case_id in s.execute(select(Case.id)).scalars().all():
-            configure(
-                s,
-                default_registry(),
-                case_id,
-                [f"whisper_transcriber.model={model}"],
-                [],
-                c.settings.actor(),
-            )
+    configure_every_case(c.context(), default_registry(), f"whisper_transcriber.model={model}")
     err.print(f"transcription model: {model}")
 
 
@@ -409,9 +396,7 @@ def _set_model(c: Ctx, archive: Archive, model: str) -> None:
 @pass_ctx
 def status(c: Ctx, as_json: bool) -> None:
     """Counts per stage and state; every failure with its reason."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        summary = status_summary(s)
+    summary = reading.status(c.context())
     if as_json:
         emit_json(summary)
         return

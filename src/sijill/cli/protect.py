@@ -9,26 +9,10 @@ from typing import Any
 import click
 from rich.table import Table
 
-from sijill.archive.copy_decisions import VERDICTS, fill_hint, resolve_finding
-from sijill.archive.copy_release import write_copy
-from sijill.archive.publication import (
-    ProtectOptions,
-    add_region,
-    copy_json,
-    list_copies,
-    protect,
-    read_review,
-)
-from sijill.archive.queries import resolve_item
-from sijill.archive.terms import (
-    KINDS,
-    accept,
-    add_term,
-    list_terms,
-    propose,
-    remove_term,
-    term_json,
-)
+from sijill.archive import copies
+from sijill.archive.copy_decisions import VERDICTS, fill_hint
+from sijill.archive.publication import ProtectOptions, read_review
+from sijill.archive.terms import KINDS
 from sijill.cli.common import Ctx, FrameBar, emit_json, err, escape, out, pass_ctx
 from sijill.storage.archive import DEFAULT_CASE
 
@@ -170,11 +154,9 @@ def protect_cmd(
     """
     parsed = [_region(r) for r in regions]
     archive = c.archive(unlock=True)
-    actor = c.settings.actor()
+    ctx = c.context()
     if parsed:
-        with archive.catalog.session() as s:
-            for box, start, end in parsed:
-                add_region(s, ref, actor, box, start=start, end=end)
+        copies.add_regions(ctx, ref, parsed)
     options = ProtectOptions(
         face_mode=face_mode,
         voice_mode=voice_mode,
@@ -188,7 +170,7 @@ def protect_cmd(
             "still recognise it, and the alteration may be undone"
         )
     with FrameBar("protecting") as bar:
-        result = protect(archive, ref, actor, options, out=out_dir, progress=bar.update)
+        result = copies.make_copy(ctx, archive, ref, options, out=out_dir, progress=bar.update)
     doc = result.copy
     if review_out is not None and doc["params"].get("review_sheet"):
         read_review(archive, doc["id"], review_out)
@@ -270,15 +252,13 @@ def copies_cmd(
     any new copy. A copy whose every finding is resolved may be written.
     """
     archive = c.archive()
-    actor = c.settings.actor()
+    ctx = c.context()
     if resolve is not None:
         if verdict is None or not note:
             raise click.UsageError("--resolve needs --not-a-face or --not-a-name, and --note")
         # For now the local custodian: whoever holds the archive's passphrase.
         archive.unlock()
-        with archive.catalog.session() as s:
-            row = resolve_finding(s, resolve[0], resolve[1], verdict, note, actor)
-            doc = copy_json(row)
+        doc = copies.resolve(ctx, resolve[0], resolve[1], verdict, note)
         if as_json:
             emit_json({"copies": [doc], "total": 1})
         else:
@@ -288,18 +268,15 @@ def copies_cmd(
         if out_dir is None:
             raise click.UsageError("--write needs --out DIR")
         archive.unlock()
-        written = write_copy(archive, copy_id, out_dir, actor)
-        with archive.catalog.session() as s:
-            doc = next(copy_json(r) for r in list_copies(s) if r.id == copy_id)
+        written = copies.write(ctx, archive, copy_id, out_dir)
+        doc = copies.copy_doc(ctx, copy_id)
         if as_json:
             emit_json({"copies": [doc], "written": [str(p) for p in written]})
         else:
             _print_decisions(doc)
             out.print(f"wrote {len(written)} files to {escape(str(out_dir))}")
         return
-    with archive.catalog.session() as s:
-        item = resolve_item(s, ref) if ref else None
-        rows = [copy_json(r) for r in list_copies(s, item)]
+    rows = copies.copies(ctx, ref)
     if as_json:
         emit_json({"copies": rows, "total": len(rows)})
         return
@@ -333,8 +310,7 @@ def terms_cmd(click_ctx: click.Context, case: str | None, as_json: bool) -> None
     if click_ctx.invoked_subcommand is not None:
         return
     c: Ctx = click_ctx.obj
-    with c.archive().catalog.session() as s:
-        rows = [term_json(t) for t in list_terms(s, case)]
+    rows = copies.terms_of(c.context(), case)
     if as_json:
         emit_json({"terms": rows, "total": len(rows)})
         return
@@ -363,22 +339,9 @@ def terms_add(
     as_json: bool,
 ) -> None:
     """Protect TERMS in a case. Several spellings given together share one pseudonym."""
-    actor = c.settings.actor()
-    rows = []
-    with c.archive().catalog.session() as s:
-        first = None
-        for term in terms:
-            row = add_term(
-                s,
-                case,
-                term,
-                actor,
-                kind=kind,
-                pseudonym=pseudonym if first is None else first,
-                same_as=same_as if first is None else None,
-            )
-            first = first or row.pseudonym
-            rows.append(term_json(row))
+    rows = copies.protect_terms(
+        c.context(), case, terms, kind=kind, pseudonym=pseudonym, same_as=same_as
+    )
     if as_json:
         emit_json({"terms": rows, "total": len(rows)})
         return
@@ -392,8 +355,7 @@ def terms_add(
 @pass_ctx
 def terms_remove(c: Ctx, term: str, case: str) -> None:
     """Stop protecting TERM (a custody event)."""
-    with c.archive().catalog.session() as s:
-        remove_term(s, case, term, c.settings.actor())
+    copies.unprotect_term(c.context(), case, term)
     err.print(f"{escape(term)} is no longer protected in case {case}")
 
 
@@ -404,12 +366,9 @@ def terms_remove(c: Ctx, term: str, case: str) -> None:
 @pass_ctx
 def terms_propose(c: Ctx, case: str, accept_ids: tuple[int, ...], as_json: bool) -> None:
     """Detected person names not protected yet; --accept ENTITY protects all its spellings."""
-    actor = c.settings.actor()
-    with c.archive().catalog.session() as s:
-        for eid in accept_ids:
-            for t in accept(s, case, eid, actor):
-                err.print(f"{escape(t.term)} → {t.pseudonym}")
-        rows = propose(s, case)
+    accepted, rows = copies.term_proposals(c.context(), case, accept_ids)
+    for t in accepted:
+        err.print(f"{escape(t['term'])} → {t['pseudonym']}")
     if as_json:
         emit_json({"proposals": rows, "total": len(rows)})
         return

@@ -7,9 +7,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from sijill.archive.queries import item_json, resolve_item
-from sijill.archive.similar import clock, hash_counts
-from sijill.archive.similar import similar as similar_service
+from sijill.archive import reading_claims
+from sijill.archive.similar import clock
 from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 
 
@@ -44,12 +43,9 @@ def _range(r: dict[str, Any]) -> str:
 @pass_ctx
 def similar(c: Ctx, item: str, max_distance: int, min_quality: int, as_json: bool) -> None:
     """Near-duplicates of an image or video in its case: re-encodes, resizes, excerpts."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        it = resolve_item(s, item)
-        doc = item_json(it)
-        hashes, usable = hash_counts(s, it.id, min_quality)
-        found = similar_service(s, it.id, max_distance=max_distance, min_quality=min_quality)
+    doc, found, hashes, usable = reading_claims.similar(
+        c.context(), item, max_distance=max_distance, min_quality=min_quality
+    )
     note = None
     if not hashes:
         note = (

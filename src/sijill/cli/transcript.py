@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from sijill.archive.queries import resolve_item
-from sijill.archive.transcripts import correct_segment, mark_reviewed, transcript
+from sijill.archive.transcripts import revise
 from sijill.cli.common import Ctx, err, pass_ctx
-from sijill.errors import NotFound
 from sijill.text.subtitles import FORMATS, render
 
 
@@ -57,33 +55,23 @@ def transcript_cmd(
     Publication copies re-voice and subtitle the corrected transcript: correct misheard
     names before protecting an item, so that protected names are recognised.
     """
-    archive = c.archive()
-    actor = c.settings.actor()
-    with archive.catalog.session() as s:
-        item = resolve_item(s, item_ref)
-        if item.kind not in ("audio", "video"):
-            raise NotFound(
-                f"item {item.id} is {item.kind}, not audio or video; it has no transcript"
-            )
-        for seg, text in corrections:
-            if not seg.isdigit():
-                raise click.BadParameter(
-                    f"segment {seg!r}: give its number", param_hint="--correct"
-                )
-            correct_segment(s, item, int(seg), text, actor)
-        if mark_reviewed_flag:
-            mark_reviewed(s, item, actor)
-        doc = transcript(s, item)
+    fixes: list[tuple[int, str]] = []
+    for seg, text in corrections:
+        if not seg.isdigit():
+            raise click.BadParameter(f"segment {seg!r}: give its number", param_hint="--correct")
+        fixes.append((int(seg), text))
+    doc = revise(c.context(), item_ref, fixes, reviewed=mark_reviewed_flag)
+    item_id = doc["item"]
     if not doc["segments"]:
-        why = (item.info or {}).get("speech") or (
-            "not transcribed yet; run `sijill run`" if item.status == "pending" else item.status
+        why = doc["speech"] or (
+            "not transcribed yet; run `sijill run`" if doc["status"] == "pending" else doc["status"]
         )
-        err.print(f"no transcript for {item.id}: {why}")
+        err.print(f"no transcript for {item_id}: {why}")
     if english and not doc["translation"] and doc["segments"]:
         note = doc["translation_note"] or (
             "the speech is English" if doc["language"] == "en" else "no translation was made"
         )
-        err.print(f"no English translation for {item.id}: {note}")
+        err.print(f"no English translation for {item_id}: {note}")
     if corrections or mark_reviewed_flag:
         done = [f"{len(corrections)} segment(s) corrected"] if corrections else []
         done += ["transcript marked reviewed"] if mark_reviewed_flag else []

@@ -10,13 +10,10 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from sijill.archive.claims import list_claims
+from sijill.archive import reading
 from sijill.archive.export import export_original
-from sijill.archive.publication import copy_json, list_copies
-from sijill.archive.queries import item_detail, item_json, list_items, resolve_item
 from sijill.archive.verify import verify as verify_service
 from sijill.cli.common import Ctx, emit_json, escape, human_size, out, pass_ctx
-from sijill.storage.search import search as search_service
 
 
 @click.command()
@@ -37,10 +34,9 @@ def items(
     as_json: bool,
 ) -> None:
     """List items."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        rows, total = list_items(s, case=case, kind=kind, status=status, parent=parent, limit=limit)
-        docs = [item_json(i) for i in rows]
+    docs, total = reading.items(
+        c.context(), case=case, kind=kind, status=status, parent=parent, limit=limit
+    )
     if as_json:
         emit_json({"items": docs, "total": total})
         return
@@ -179,12 +175,7 @@ def _print_detail(d: dict[str, Any], full_text: bool) -> None:
 @pass_ctx
 def show(c: Ctx, item: str, full_text: bool, as_json: bool) -> None:
     """One item: provenance, captured metadata, derivatives, text units, claims, custody."""
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        it = resolve_item(s, item)
-        detail = item_detail(s, it)
-        detail["claims"] = list_claims(s, item=it)[0]
-        detail["publication_copies"] = [copy_json(r) for r in list_copies(s, it)]
+    detail = reading.item(c.context(), item, full=True)
     if as_json:
         emit_json(detail)
     else:
@@ -212,24 +203,25 @@ def search(
 ) -> None:
     """Full-text search: words, "exact phrases", prefix*, -excluded, OR."""
     q = " ".join(query)
-    archive = c.archive()
-    with archive.catalog.session() as s:
-        hits, total = search_service(
-            s, q, case=case, lang=lang, kind=kind, limit=limit, offset=offset
-        )
+    hits, total = reading.search(
+        c.context(), q, case=case, lang=lang, kind=kind, limit=limit, offset=offset
+    )
     if as_json:
-        emit_json({"query": q, "hits": [h.to_json() for h in hits], "total": total})
+        emit_json({"query": q, "hits": hits, "total": total})
         return
     for h in hits:
+        start = h["start"]
         where = (
-            f"p.{h.page}" if h.page else (f"{h.start:.1f}s" if h.start is not None else h.unit_kind)
+            f"p.{h['page']}"
+            if h["page"]
+            else (f"{start:.1f}s" if start is not None else h["unit_kind"])
         )
         out.print(
-            f"[bold]{h.item_id}[/] {escape(h.item_name, line=True)} "
-            f"[dim]({where}, {h.lang or '?'}, {h.method})[/]"
+            f"[bold]{h['item_id']}[/] {escape(h['name'], line=True)} "
+            f"[dim]({where}, {h['lang'] or '?'}, {h['method']})[/]"
         )
-        snippet = Text(h.snippet)
-        for s0, e0 in h.highlights:
+        snippet = Text(h["snippet"])
+        for s0, e0 in h["highlights"]:
             snippet.stylize("bold yellow", s0, e0)
         out.print(Text("    ").append(snippet))
     out.print(

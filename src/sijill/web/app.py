@@ -20,7 +20,6 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from sijill.archive import people
-from sijill.archive.access import custodian
 from sijill.archive.context import Context
 from sijill.errors import (
     AuthError,
@@ -106,7 +105,7 @@ def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.sijill = AppState(archive, Context(archive.catalog, custodian(actor_name)))
+    app.state.sijill = AppState(archive, Context.custodian_of(archive, actor_name))
     for exc, status in (
         (NotFound, 404),
         (Forbidden, 403),

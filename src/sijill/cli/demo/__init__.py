@@ -21,17 +21,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from sijill.archive.analysis import analyse
+from sijill.archive.casework import analyse_cases
+from sijill.archive.context import Context
+from sijill.archive.copies import protect_terms
 from sijill.archive.ingest import ingest
-from sijill.archive.terms import add_term
-from sijill.archive.transcripts import transcript
+from sijill.archive.transcripts import revise
 from sijill.cli.common import BarProgress
 from sijill.cli.demo.review import INTERVIEW_SPEECH, corrections
 from sijill.errors import ConfigError
 from sijill.pipeline.runner import Runner
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
-from sijill.storage.models import Item
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 MARKER = ".sijill-demo"
@@ -142,6 +142,7 @@ def build_demo(
         for o in report.outcomes:
             if o.status in ("skipped", "error"):
                 status.print(f"[yellow]{o.status}[/] {o.path}: {o.message}")
+        ctx = Context.custodian_of(arch, settings.actor())
         runner = Runner(arch, workers=settings.workers, actor=settings.actor())
         with Progress(
             TextColumn("[bold]{task.description:<24}"),
@@ -151,8 +152,7 @@ def build_demo(
             console=status,
         ) as bar:
             stats = runner.run(BarProgress(bar))
-            with arch.catalog.session() as s:
-                analysis = analyse(s, settings.actor())
+            analysis = analyse_cases(ctx)
         con.print(f"processed: {stats.done} done, {stats.failed} failed in {stats.elapsed_s:.1f} s")
         links = ", ".join(f"{n} {rel}" for rel, n in sorted(analysis.links.items()))
         con.print(
@@ -162,15 +162,13 @@ def build_demo(
         for _job, stage, error in stats.failures:
             status.print(f"[red]failed[/] {stage}: {error}")
         fixes: list[tuple[int, str]] = []
-        with arch.catalog.session() as s:
-            for term, kind in PROTECTED:
-                add_term(s, DEMO_CASE, term, settings.actor(), kind=kind)
-            interview = next(
-                (o.item_id for o in report.outcomes if Path(o.path).name == INTERVIEW), None
-            )
-            item = s.get(Item, interview) if interview else None
-            if item is not None:
-                fixes = corrections(transcript(s, item)["segments"], INTERVIEW_SPEECH)
+        for term, kind in PROTECTED:
+            protect_terms(ctx, DEMO_CASE, [term], kind=kind, pseudonym=None, same_as=None)
+        interview = next(
+            (o.item_id for o in report.outcomes if Path(o.path).name == INTERVIEW), None
+        )
+        if interview is not None:
+            fixes = corrections(revise(ctx, interview)["segments"], INTERVIEW_SPEECH)
         ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
     finally:
         arch.close()
@@ -185,7 +183,7 @@ def build_demo(
         f"SIJILL_PASSPHRASE={shlex.quote(secret) if secret == DEMO_PASSPHRASE else '…'}"
         "; sijill --help"
     )
-    con.print("The investigator web app (`sijill serve`) comes in a later version.")
+    con.print("Its JSON API for people you add (`sijill user add`): sijill serve")
 
 
 def _examples(
