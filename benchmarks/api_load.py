@@ -60,9 +60,9 @@ def prepare(archive: Path | None, work: Path) -> tuple[Path, str, list[str], lis
     from sijill.archive import people
     from sijill.archive.access import Role, custodian
     from sijill.archive.context import Context
-    from sijill.archive.queries import list_items
     from sijill.settings import Settings
     from sijill.storage.archive import Archive
+    from sijill.storage.repositories.item_views import list_items
 
     settings = Settings(passphrase=PASSPHRASE, user="bench")
     if archive is None:

@@ -25,10 +25,10 @@ import pytest
 from extract_msg.ole_writer import OleWriter
 from PIL import Image
 
-from sijill.archive.queries import item_detail, status_summary
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
 from sijill.storage.models import Item
+from sijill.storage.repositories.item_views import item_detail, status_summary
 from tests.conftest import CLI, PASSPHRASE, cli_env
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from sijill.archive.queries import list_items, status_summary
 from sijill.archive.similar import similar
 from sijill.archive.transcripts import transcript
 from sijill.cli.demo import (
@@ -24,6 +23,7 @@ from sijill.cli.demo import (
 from sijill.errors import ConfigError
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
+from sijill.storage.repositories.item_views import list_items, status_summary
 from sijill.storage.search import search
 
 SCAN = "scan_0019.pdf"

@@ -30,7 +30,6 @@ import py7zr
 import pytest
 from sqlalchemy import select
 
-from sijill.archive.queries import item_detail
 from sijill.errors import InputRejected
 from sijill.pipeline.stage import ItemInfo, Stage
 from sijill.pipeline.stages.container_unpacker import ContainerUnpacker
@@ -39,6 +38,7 @@ from sijill.pipeline.worker import JobSpec, _Context
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
 from sijill.storage.models import Case, Item, Job
+from sijill.storage.repositories.item_views import item_detail
 from sijill.tools.identify import identify
 from tests.conftest import CLI, PASSPHRASE, cli_env
 

@@ -47,6 +47,11 @@ FACE_BANNED = (
 FACE_BANNED_CALLS = ("session", "reading", "begin")
 
 
+# Outside storage/, what may come from SQLAlchemy: the session type (a service holds the
+# transaction and passes it to repositories), object_session, and its error classes.
+SQL_ALLOWED = {"sqlalchemy.orm": {"Session", "object_session"}, "sqlalchemy.exc": None}
+
+
 def _top(rel: Path) -> str:
     return rel.parts[0] if len(rel.parts) > 1 else rel.stem
 
@@ -96,6 +101,32 @@ def face_violations(name: str, source: str) -> list[str]:
     return bad
 
 
+def sql_violations(name: str, source: str) -> list[str]:
+    """Query building (select, insert, update, delete, func, text...) or `.execute` outside
+    the repositories."""
+    bad = []
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            bad += [
+                f"{name}:{node.lineno}: import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] == "sqlalchemy"
+            ]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            allowed = SQL_ALLOWED.get(node.module or "", set())
+            if allowed is None:
+                continue
+            bad += [
+                f"{name}:{node.lineno}: from {node.module} import {a.name}"
+                for a in node.names
+                if a.name not in allowed
+            ]
+        elif isinstance(node, ast.Attribute) and node.attr in ("execute", "scalars", "scalar"):
+            bad.append(f"{name}:{node.lineno}: .{node.attr}() belongs in a repository")
+    return bad
+
+
 def _modules() -> list[tuple[str, str, str]]:
     mods = []
     for path in sorted(SRC.rglob("*.py")):
@@ -119,7 +150,19 @@ def test_faces_reach_the_catalog_only_through_services() -> None:
     assert not bad, "\n".join(bad)
 
 
+def test_sql_lives_in_the_storage_layer() -> None:
+    bad = [
+        v for top, name, src in _modules() if top != "storage" for v in sql_violations(name, src)
+    ]
+    assert not bad, "\n".join(bad)
+
+
 def test_the_rules_catch_what_they_forbid() -> None:
+    assert sql_violations("x.py", "from sqlalchemy import select\n")
+    assert sql_violations("x.py", "import sqlalchemy\n")
+    assert sql_violations("x.py", "def f(s):\n    return s.execute(q).all()\n")
+    assert not sql_violations("x.py", "from sqlalchemy.orm import Session\n")
+    assert not sql_violations("x.py", "from sqlalchemy.exc import SQLAlchemyError\n")
     assert layer_violations("storage", "x.py", "from sijill.archive.reading import items\n")
     assert layer_violations("pipeline", "x.py", "def f():\n    import sijill.archive.lookup\n")
     assert layer_violations("leakcheck", "x.py", "from sijill.protect.faces import blur\n")

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sijill.archive.queries import item_detail
 from sijill.pipeline.registry import default_registry
 from sijill.pipeline.stage import ItemInfo, Stage
 from sijill.pipeline.stages.ffmpeg_normaliser import FfmpegNormaliser
@@ -28,6 +27,7 @@ from sijill.pipeline.worker import JobSpec, _Context
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
 from sijill.storage.models import Item
+from sijill.storage.repositories.item_views import item_detail
 from sijill.tools.identify import identify, kind_of
 from tests import mediagen
 from tests.conftest import CLI, PASSPHRASE, cli_env

@@ -17,10 +17,10 @@ from sqlalchemy import text
 from sijill.archive.analysis import analyse
 from sijill.archive.claims import list_claims
 from sijill.archive.ingest import ingest
-from sijill.archive.queries import list_items
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
 from sijill.storage.custody import verify_chain
+from sijill.storage.repositories.item_views import list_items
 from tests.conftest import PASSPHRASE, process
 
 pytestmark = pytest.mark.postgres

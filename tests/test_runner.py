@@ -237,6 +237,7 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
     from sijill.pipeline.stage import StageResult, TextUnitOut
     from sijill.pipeline.worker import JobOutcome
     from sijill.storage.models import Item, Job
+    from sijill.storage.repositories import jobs as job_repo
 
     f = tmp_path / "n.txt"
     f.write_text("a perfectly ordinary note for the archive\n")
@@ -245,7 +246,7 @@ def test_result_the_catalog_cannot_hold_fails_only_that_job(
     runner.queued, runner.total = set(), 0
     with archive.catalog.session() as s:
         job_id = jobs.plan(s, runner.registry)[0]
-        jobs.mark_running(s, job_id)
+        job_repo.mark_running(s, job_id)
     bad = StageResult(
         text_units=[
             TextUnitOut(kind="body", text="bad \ud800 text", method="x", norm="bad \ud800 text")
@@ -361,6 +362,7 @@ def test_results_committed_together_one_the_catalog_cannot_hold_fails_alone(
     from sijill.pipeline.stage import StageResult, TextUnitOut
     from sijill.pipeline.worker import JobOutcome
     from sijill.storage.models import Job, TextUnit
+    from sijill.storage.repositories import jobs as job_repo
 
     for i in range(3):
         (tmp_path / f"n{i}.txt").write_text(f"ordinary note number {i} for the archive\n")
@@ -370,7 +372,7 @@ def test_results_committed_together_one_the_catalog_cannot_hold_fails_alone(
     with archive.catalog.session() as s:
         planned = jobs.plan(s, runner.registry)
         text_jobs = [j for j in planned if s.get_one(Job, j).stage == "office_text_extractor"]
-        jobs.mark_running(s, text_jobs)
+        job_repo.mark_running(s, text_jobs)
     assert len(text_jobs) == 3
 
     def result(text: str) -> StageResult:

@@ -15,21 +15,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sijill.storage import custody
 from sijill.storage.models import (
     Case,
-    CaseState,
-    Claim,
-    ClaimLink,
     Entity,
     EntityMerge,
-    Item,
-    Job,
-    Mention,
 )
+from sijill.storage.repositories import casework as repo
+from sijill.storage.repositories import items as items_repo
 
 Progress = Callable[[str, float], None]
 
@@ -43,20 +38,6 @@ class AnalysisReport:
     cases: list[str] = field(default_factory=list)
 
 
-def _state(session: Session, case_id: str, name: str) -> dict[str, Any]:
-    row = session.get(CaseState, (case_id, name))
-    return dict(row.value) if row else {}
-
-
-def _set_state(session: Session, case_id: str, name: str, value: dict[str, Any]) -> None:
-    row = session.get(CaseState, (case_id, name))
-    if row is None:
-        session.add(CaseState(case_id=case_id, name=name, value=value))
-    else:
-        row.value = value
-        row.updated_at = datetime.now(UTC)
-
-
 def _fingerprint(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
 
@@ -66,7 +47,7 @@ def analyse(
 ) -> AnalysisReport:
     """Resolve entities and corroborate claims in every case whose inputs changed."""
     report = AnalysisReport()
-    for case_id in session.execute(select(Case.id).order_by(Case.id)).scalars():
+    for case_id in items_repo.case_ids(session):
         merged, proposed = resolve_entities(session, case_id, actor, force=force)
         report.merged += merged
         report.proposed += proposed
@@ -84,12 +65,7 @@ def analyse(
 
 def canonical_map(session: Session, case_id: str) -> dict[int, int]:
     """entity id -> the id it counts under (itself unless merged)."""
-    return {
-        eid: (into or eid)
-        for eid, into in session.execute(
-            select(Entity.id, Entity.merged_into_id).where(Entity.case_id == case_id)
-        ).all()
-    }
+    return {eid: (into or eid) for eid, into in repo.entity_parents(session, case_id)}
 
 
 def resolve_entities(
@@ -103,26 +79,15 @@ def resolve_entities(
     from sijill.analysis.aliases import AliasTable
     from sijill.analysis.resolve import AUTO_MERGE, EntityRecord, propose_merges
 
-    live = (
-        select(Mention.entity_id, func.count(Mention.id).label("n"))
-        .join(Entity, Entity.id == Mention.entity_id)
-        .where(Entity.case_id == case_id)
-        .group_by(Mention.entity_id)
-        .subquery()
-    )
-    rows = session.execute(select(Entity, live.c.n).join(live, live.c.entity_id == Entity.id)).all()
-    decided = session.execute(
-        select(EntityMerge.entity_id, EntityMerge.into_id, EntityMerge.status).where(
-            EntityMerge.case_id == case_id
-        )
-    ).all()
+    rows = repo.mentioned_entities(session, case_id)
+    decided = repo.merge_decisions(session, case_id)
     definitions = _definitions(session, case_id)
     case = session.get(Case, case_id)
     config = ((case.config if case is not None else None) or {}).get("entity_extractor", {})
     aliases = AliasTable.for_case(str(config.get("aliases") or ""))
     live_keys = sorted((e.id, e.key, int(n)) for e, n in rows)
     fp = _fingerprint(live_keys, sorted(decided), definitions, aliases.digest(), 1)
-    if not force and _state(session, case_id, "entities").get("fingerprint") == fp:
+    if not force and repo.state(session, case_id, "entities").get("fingerprint") == fp:
         return 0, 0
     records = [
         EntityRecord(
@@ -142,11 +107,7 @@ def resolve_entities(
     splits = [(a, b) for a, b, status in decided if status == "split"]
     # Merges are applied in memory and written at once: one UPDATE per merge (and the queries
     # to find each root) took 5 minutes for 4,000 merges among 40,000 entities.
-    forest = _Forest(
-        session.execute(
-            select(Entity.id, Entity.merged_into_id).where(Entity.case_id == case_id)
-        ).all()
-    )
+    forest = _Forest(repo.entity_parents(session, case_id))
     rows_out: list[dict[str, Any]] = []
     applied = waiting = 0
     for p in proposals:
@@ -168,14 +129,8 @@ def resolve_entities(
             applied += 1
         else:
             waiting += 1
-    if rows_out:
-        session.execute(insert(EntityMerge), rows_out)
-    if forest.changed:
-        session.execute(
-            update(Entity),
-            [{"id": i, "merged_into_id": forest.parent[i]} for i in sorted(forest.changed)],
-        )
-        session.expire_all()
+    repo.add_merges(session, rows_out)
+    repo.set_parents(session, {i: forest.parent[i] for i in forest.changed})
     session.flush()
     if applied or waiting:
         custody.append(
@@ -185,25 +140,17 @@ def resolve_entities(
             None,
             {"case": case_id, "merged": applied, "proposed": waiting},
         )
-    after = session.execute(
-        select(EntityMerge.entity_id, EntityMerge.into_id, EntityMerge.status).where(
-            EntityMerge.case_id == case_id
-        )
-    ).all()
+    after = repo.merge_decisions(session, case_id)
     fp = _fingerprint(live_keys, sorted(after), definitions, aliases.digest(), 1)
-    _set_state(session, case_id, "entities", {"fingerprint": fp})
+    repo.set_state(session, case_id, "entities", {"fingerprint": fp})
     return applied, waiting
 
 
 def _definitions(session: Session, case_id: str) -> dict[str, str]:
     """Acronyms the case's texts define ("Free Syrian Army (FSA)"), from the claim jobs."""
     out: dict[str, str] = {}
-    for (result,) in session.execute(
-        select(Job.result)
-        .join(Item, Item.id == Job.item_id)
-        .where(Item.case_id == case_id, Job.stage == "claim_extractor", Job.state == "done")
-    ).all():
-        for short, full in ((result or {}).get("definitions") or {}).items():
+    for result in repo.claim_results(session, case_id):
+        for short, full in (result.get("definitions") or {}).items():
             out.setdefault(str(short), str(full))
     return out
 
@@ -259,9 +206,7 @@ def _root(session: Session, entity_id: int) -> int:
     current = entity_id
     while current not in seen:
         seen.add(current)
-        nxt = session.execute(
-            select(Entity.merged_into_id).where(Entity.id == current)
-        ).scalar_one_or_none()
+        nxt = repo.parent_of(session, current)
         if not nxt:
             return current
         current = nxt
@@ -277,11 +222,7 @@ def _apply_merge(session: Session, case_id: str, entity_id: int, into_id: int) -
     root = _root(session, into_id)
     if root == entity_id:
         return
-    # By merged_into_id alone (its index): with the case in the filter too, SQLite may scan
-    # the whole case. Entities only ever point into their own case.
-    session.execute(
-        update(Entity).where(Entity.merged_into_id == entity_id).values(merged_into_id=root)
-    )
+    repo.repoint_children(session, entity_id, root)
     a.merged_into_id = root
     session.flush()
 
@@ -327,11 +268,7 @@ def merge_by_hand(session: Session, entity_id: int, into_id: int, actor: str) ->
         raise ConfigError("entities of different cases are never merged")
     if entity_id == into_id:
         raise ConfigError("an entity cannot be merged into itself")
-    m = session.execute(
-        select(EntityMerge).where(
-            EntityMerge.entity_id == entity_id, EntityMerge.into_id == into_id
-        )
-    ).scalar_one_or_none()
+    m = repo.find_merge(session, entity_id, into_id)
     if m is None:
         m = EntityMerge(
             case_id=a.case_id,
@@ -370,9 +307,7 @@ class _Groups:
 
 def independence_groups(session: Session, case_id: str) -> dict[str, int]:
     """item id -> group number; items in one group never corroborate each other."""
-    items = session.execute(
-        select(Item.id, Item.parent_id, Item.source, Item.info).where(Item.case_id == case_id)
-    ).all()
+    items = repo.item_lineage(session, case_id)
     parent = {i: p for i, p, _s, _info in items}
     uf = _Groups()
     for item_id, _p, source, info in items:
@@ -401,29 +336,16 @@ def corroborate_case(
     """Recompute the case's claim links when its claims, merges or groups changed."""
     from sijill.analysis import corroborate as cor
 
-    has_vector = (Claim.case_id == case_id) & Claim.embedding.is_not(None)
-    ids = list(session.execute(select(Claim.id).where(has_vector).order_by(Claim.id)).scalars())
+    ids = repo.embedded_claim_ids(session, case_id)
     groups = independence_groups(session, case_id)
     canon = canonical_map(session, case_id)
     fp = _fingerprint(ids, sorted(canon.items()), sorted(groups.items()), cor.VERSION)
-    if not force and _state(session, case_id, "corroboration").get("fingerprint") == fp:
+    if not force and repo.state(session, case_id, "corroboration").get("fingerprint") == fp:
         return None  # checked without reading a single embedding
-    rows = session.execute(
-        select(
-            Claim.id,
-            Claim.item_id,
-            Claim.text,
-            Claim.lang,
-            Claim.info,
-            Claim.embedding,
-            Claim.model,
-        )
-        .where(has_vector)
-        .order_by(Claim.id)
-    ).all()
+    rows = repo.embedded_claims(session, case_id)
     models = {r.model for r in rows}
-    session.execute(delete(ClaimLink).where(ClaimLink.case_id == case_id))
     counts: dict[str, int] = {}
+    links: list[Any] = []
     if len(rows) >= 2 and len(models) == 1:
 
         def key(e: dict[str, Any]) -> str | None:
@@ -441,25 +363,10 @@ def corroborate_case(
             vectors,
             progress=(lambda f: progress("corroborate", f)) if progress else None,
         )
-        if links:
-            session.execute(
-                insert(ClaimLink),
-                [
-                    {
-                        "case_id": case_id,
-                        "claim_id": link.a,
-                        "other_id": link.b,
-                        "relation": link.relation,
-                        "score": link.score,
-                        "reasons": list(link.reasons),
-                        "created_at": datetime.now(UTC),
-                    }
-                    for link in links
-                ],
-            )
         for link in links:
             counts[link.relation] = counts.get(link.relation, 0) + 1
-    _set_state(
+    repo.replace_links(session, case_id, links)
+    repo.set_state(
         session,
         case_id,
         "corroboration",

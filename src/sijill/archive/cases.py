@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
 from sijill.pipeline.registry import Registry
 from sijill.storage import custody
-from sijill.storage.models import Case, Item
+from sijill.storage.models import Case
+from sijill.storage.repositories import items as items_repo
 
 
 def parse_setting(registry: Registry, assignment: str) -> tuple[str, str, Any]:
@@ -73,10 +73,7 @@ def configure(
 
 
 def list_cases(session: Session) -> list[dict[str, Any]]:
-    counts = dict(
-        session.execute(select(Item.case_id, func.count()).group_by(Item.case_id)).tuples().all()
-    )
     return [
-        {"id": c.id, "items": int(counts.get(c.id, 0)), "config": c.config}
-        for c in session.execute(select(Case).order_by(Case.id)).scalars()
+        {"id": c.id, "items": n, "config": c.config}
+        for c, n in items_repo.cases_with_counts(session)
     ]

@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from sijill.archive.access import Can, require
 from sijill.archive.analysis import AnalysisReport, analyse
 from sijill.archive.analysis import decide_merge as _decide
@@ -20,6 +18,7 @@ from sijill.errors import Forbidden, NotFound
 from sijill.pipeline.registry import Registry
 from sijill.storage.archive import CASE_ID
 from sijill.storage.models import Case, Entity, EntityMerge
+from sijill.storage.repositories import items as items_repo
 
 
 def _custodian(ctx: Context, what: str) -> None:
@@ -101,7 +100,7 @@ def configure_every_case(ctx: Context, registry: Registry, assignment: str) -> l
     """One stage setting in every case (custodian): `sijill run --model`."""
     _custodian(ctx, "change every case's settings")
     with ctx.session() as s:
-        ids = list(s.execute(select(Case.id).order_by(Case.id)).scalars())
+        ids = items_repo.case_ids(s)
         for case_id in ids:
             configure(s, registry, case_id, [assignment], [], ctx.actor.name)
         return ids

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sijill.archive.standing import claim_statuses, link_decisions, link_standings, standing_json
 from sijill.errors import NotFound
-from sijill.storage.models import Claim, ClaimLink, Entity, Item, Mention
+from sijill.storage.models import Claim, Entity, Item
+from sijill.storage.repositories import claims as claims_repo
+from sijill.storage.repositories import entities as entities_repo
+from sijill.storage.repositories import items as items_repo
 
 _CLAIM_REF = re.compile(r"^[cC]?(\d{1,12})$")
 
@@ -22,16 +24,14 @@ def claim_ref(ref: str) -> int | None:
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
-    claim = session.get(Claim, claim_id)
+    claim = claims_repo.get(session, claim_id)
     if claim is None:
         raise NotFound(f"no claim c{claim_id}")
     return claim
 
 
 def _items(session: Session, ids: set[str]) -> dict[str, Item]:
-    if not ids:
-        return {}
-    return {i.id: i for i in session.execute(select(Item).where(Item.id.in_(ids))).scalars()}
+    return items_repo.by_ids(session, ids)
 
 
 def claim_json(claim: Claim, item: Item | None) -> dict[str, Any]:
@@ -70,19 +70,14 @@ def list_claims(
     limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Claims in reading order, each with how many links support or contradict it."""
-    q = select(Claim)
-    if case:
-        q = q.where(Claim.case_id == case)
-    if item is not None:
-        q = q.where(Claim.item_id == item.id)
     counts = link_standings(session, item.case_id if item is not None else case)
-    if linked_only:
-        q = q.where(Claim.id.in_(list(counts)))
-    total = int(session.execute(select(func.count()).select_from(q.subquery())).scalar_one())
-    q = q.order_by(Claim.item_id, Claim.text_unit_id, Claim.char_start)
-    if limit:
-        q = q.limit(limit)
-    claims = list(session.execute(q).scalars())
+    claims, total = claims_repo.page(
+        session,
+        case=case,
+        item_id=item.id if item is not None else None,
+        among=list(counts) if linked_only else None,
+        limit=limit,
+    )
     items = _items(session, {c.item_id for c in claims})
     statuses = claim_statuses(session, claims)
     out: list[dict[str, Any]] = []
@@ -95,20 +90,10 @@ def list_claims(
 
 def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
     """The claims of other witnesses linked to this one, strongest first, with reasons."""
-    rows = session.execute(
-        select(ClaimLink).where(or_(ClaimLink.claim_id == claim_id, ClaimLink.other_id == claim_id))
-    ).scalars()
-    links = list(rows)
-    others = {
-        c.id: c
-        for c in session.execute(
-            select(Claim).where(
-                Claim.id.in_(
-                    [lk.other_id if lk.claim_id == claim_id else lk.claim_id for lk in links]
-                )
-            )
-        ).scalars()
-    }
+    links = claims_repo.links_of(session, claim_id)
+    others = claims_repo.by_ids(
+        session, [lk.other_id if lk.claim_id == claim_id else lk.claim_id for lk in links]
+    )
     items = _items(session, {c.item_id for c in others.values()})
     decisions = link_decisions(session, links)
     out: list[dict[str, Any]] = []
@@ -135,15 +120,12 @@ def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
 
 def entity_cluster(session: Session, entity_id: int) -> tuple[Entity, list[int]]:
     """An entity (followed to the one it was merged into) and the ids counted under it."""
-    ent = session.get(Entity, entity_id)
+    ent = entities_repo.get(session, entity_id)
     if ent is None:
         raise NotFound(f"no entity {entity_id}")
     if ent.merged_into_id:
         ent = session.get_one(Entity, ent.merged_into_id)
-    ids = [ent.id] + list(
-        session.execute(select(Entity.id).where(Entity.merged_into_id == ent.id)).scalars()
-    )
-    return ent, ids
+    return ent, [ent.id, *entities_repo.merged_into(session, ent.id)]
 
 
 def find_entity(session: Session, ref: str, case: str | None = None) -> Entity:
@@ -153,27 +135,9 @@ def find_entity(session: Session, ref: str, case: str | None = None) -> Entity:
     from sijill.analysis.mentions import name_key
 
     key = name_key(ref)
-    q = select(Entity).where(Entity.merged_into_id.is_(None))
-    if case:
-        q = q.where(Entity.case_id == case)
-    found = [
-        e
-        for e in session.execute(q.where(or_(Entity.key == key, Entity.key == f"gaz:{key}")))
-        .scalars()
-        .all()
-    ]
+    found = entities_repo.named(session, key, case)
     if not found:
-        found = [
-            e
-            for e in session.execute(
-                select(Entity)
-                .join(Mention, Mention.entity_id == Entity.id)
-                .where(Mention.norm == key)
-            )
-            .scalars()
-            .unique()
-        ]
-        found = [entity_cluster(session, e.id)[0] for e in found]
+        found = [entity_cluster(session, e.id)[0] for e in entities_repo.mentioned_as(session, key)]
     unique = {e.id: e for e in found}
     if not unique:
         raise NotFound(f"no entity named {ref!r}")
@@ -186,16 +150,8 @@ def find_entity(session: Session, ref: str, case: str | None = None) -> Entity:
 def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, Any]]]:
     """Dated claims naming an entity (or anything merged with it), oldest first."""
     ent, ids = entity_cluster(session, entity_id)
-    units = {
-        (uid, s, e)
-        for uid, s, e in session.execute(
-            select(Mention.text_unit_id, Mention.char_start, Mention.char_end).where(
-                Mention.entity_id.in_(ids)
-            )
-        ).all()
-    }
-    unit_ids = {u for u, _s, _e in units}
-    claims = list(session.execute(select(Claim).where(Claim.text_unit_id.in_(unit_ids))).scalars())
+    units = entities_repo.mention_spans(session, ids)
+    claims = claims_repo.in_units(session, {u for u, _s, _e in units})
     items = _items(session, {c.item_id for c in claims})
     counts = link_standings(session, ent.case_id)
     statuses = claim_statuses(session, claims)

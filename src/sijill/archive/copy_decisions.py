@@ -23,12 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
 from sijill.storage import custody
-from sijill.storage.models import CopyResolution, CustodyEvent, PublicationCopy
+from sijill.storage.models import CopyResolution, PublicationCopy
+from sijill.storage.repositories import copies as copies_repo
 
 # The verdict that may wave through each kind of finding; no other kind can be resolved.
 VERDICTS = {"face": "not-a-face", "term": "not-a-name", "speech": "not-a-name"}
@@ -101,15 +101,11 @@ def valid_resolutions(session: Session, row: PublicationCopy) -> dict[str, CopyR
     Each must name a finding of this copy's current files, fit that finding's kind, and be
     backed by its custody event (same actor, same words).
     """
-    rows = session.execute(select(CopyResolution).where(CopyResolution.copy_id == row.id)).scalars()
+    rows = copies_repo.resolutions(session, row.id)
     events = [
         # The digests custody adds to a transaction's last event are not the person's words.
         (e.actor, {k: v for k, v in (e.details or {}).items() if k != "digests"})
-        for e in session.execute(
-            select(CustodyEvent).where(
-                CustodyEvent.item_id == row.item_id, CustodyEvent.action == RESOLVED_EVENT
-            )
-        ).scalars()
+        for e in copies_repo.events(session, row.item_id, RESOLVED_EVENT)
     ]
     kinds = {finding_sha(f, row.files): f["kind"] for f in row.findings}
     out: dict[str, CopyResolution] = {}
@@ -159,11 +155,7 @@ def resolve_finding(
     if verdict != allowed:
         raise ConfigError(f"finding {number} is a {finding['kind']} finding: use --{allowed}")
     sha = finding_sha(finding, row.files)
-    if session.execute(
-        select(CopyResolution.id).where(
-            CopyResolution.copy_id == copy_id, CopyResolution.finding_sha256 == sha
-        )
-    ).first():
+    if copies_repo.is_resolved(session, copy_id, sha):
         raise ConfigError(f"finding {number} of copy {copy_id} is already resolved")
     res = CopyResolution(
         copy_id=copy_id,

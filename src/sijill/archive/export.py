@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sijill.archive.queries import resolve_item
 from sijill.errors import ConfigError, IntegrityError
 from sijill.storage import custody
 from sijill.storage.archive import Archive
 from sijill.storage.blobs import sha256_file
+from sijill.storage.repositories.item_views import resolve_item
 
 
 def export_original(

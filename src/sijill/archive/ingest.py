@@ -13,13 +13,12 @@ from datetime import date as date_cls
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError
 from sijill.storage.archive import DEFAULT_CASE, Archive
 from sijill.storage.blobs import sha256_file
-from sijill.storage.models import Item
+from sijill.storage.repositories import items as items_repo
 from sijill.storage.repositories.items import register_item
 from sijill.tools.identify import identify
 
@@ -285,9 +284,7 @@ def _ingest_file(
 ) -> IngestOutcome:
     sha, size = sha256_file(path)
     mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(microsecond=0)
-    existing = s.execute(
-        select(Item).where(Item.case_id == case_id, Item.sha256 == sha)
-    ).scalar_one_or_none()
+    existing = items_repo.by_content(s, case_id, sha)
     if existing is None:
         mime, desc = identify(path)
         blob_name = archive.blobs.put_file(path, sha).name

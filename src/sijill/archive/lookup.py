@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from sijill.archive.access import Can, require
 from sijill.archive.context import Context
-from sijill.archive.queries import resolve_item
 from sijill.errors import NotFound
 from sijill.storage.models import Item
+from sijill.storage.repositories.item_views import resolve_item
 
 
 def item_of(s: Session, ctx: Context, item_id: str, what: Can = Can.READ) -> Item:

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from sijill.archive.copy_decisions import (
@@ -31,13 +30,14 @@ from sijill.archive.copy_decisions import (
     valid_resolutions,
 )
 from sijill.archive.copy_release import write_copy
-from sijill.archive.queries import resolve_item
 from sijill.archive.terms import list_terms, propose
 from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
 from sijill.storage import custody
 from sijill.storage.archive import Archive
 from sijill.storage.blobs import sha256_file
-from sijill.storage.models import Item, Job, ProtectRegion, PublicationCopy, TextUnit
+from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
+from sijill.storage.repositories import copies as copies_repo
+from sijill.storage.repositories.item_views import resolve_item
 from sijill.storage.workspace import ram_check
 from sijill.tools import run_tool
 
@@ -114,10 +114,7 @@ def add_region(
 
 
 def list_copies(session: Session, item: Item | None = None) -> list[PublicationCopy]:
-    q = select(PublicationCopy).order_by(PublicationCopy.id)
-    if item is not None:
-        q = q.where(PublicationCopy.item_id == item.id)
-    return list(session.execute(q).scalars())
+    return copies_repo.of_item(session, item.id if item is not None else None)
 
 
 def _build_kind(item: Item) -> str:
@@ -155,9 +152,7 @@ def _refuse_stale_text(s: Session, units: list[TextUnit]) -> None:
     jobs = {u.job_id for u in units if u.stage in _HIDDEN_APART}
     if not jobs:
         return
-    for stage, version in s.execute(
-        select(Job.stage, Job.stage_version).where(Job.id.in_(jobs))
-    ).all():
+    for stage, version in copies_repo.stage_versions(s, jobs):
         if version < _HIDDEN_APART[stage]:
             raise ConfigError(
                 f"this item's text was extracted by {stage} version {version}, which kept "
@@ -200,17 +195,9 @@ def protect(
         ]
         regions = [
             Region(x=r.x, y=r.y, w=r.w, h=r.h, start=r.start, end=r.end)
-            for r in s.execute(
-                select(ProtectRegion).where(ProtectRegion.item_id == item_id)
-            ).scalars()
+            for r in copies_repo.regions(s, item_id)
         ]
-        units = list(
-            s.execute(
-                select(TextUnit)
-                .where(TextUnit.item_id == item_id, TextUnit.kind != "translation")
-                .order_by(TextUnit.seq, TextUnit.id)
-            ).scalars()
-        )
+        units = copies_repo.source_units(s, item_id)
         _refuse_stale_text(s, units)
         # A person's corrections of the transcript are what gets redacted and re-spoken.
         segments = [

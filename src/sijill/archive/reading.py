@@ -18,29 +18,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.archive.access import Can, Role, require
 from sijill.archive.claims import claim_links, get_claim, list_claims
 from sijill.archive.context import Context
-from sijill.archive.entities import list_entities
 from sijill.archive.lookup import item_of
 from sijill.archive.publication import copy_json, list_copies
-from sijill.archive.queries import item_detail, item_json, list_items, status_summary
 from sijill.archive.transcripts import transcript
 from sijill.errors import Forbidden, IntegrityError, NotFound
 from sijill.storage import custody
 from sijill.storage import search as search_store
 from sijill.storage.blobs import LocalBlobStore
-from sijill.storage.models import Case, Claim, Derivative, Job, ProtectedTerm
+from sijill.storage.models import Claim, ProtectedTerm
+from sijill.storage.repositories import items as items_repo
+from sijill.storage.repositories.entities import list_entities
+from sijill.storage.repositories.item_views import (
+    item_detail,
+    item_json,
+    list_items,
+    status_summary,
+)
 
 # Item info keys that say where a file was made or found: investigators only.
 _LOCATING = ("location", "gps", "has_gps")
 
 
 def _cases(s: Session, ctx: Context) -> list[str]:
-    names = list(s.execute(select(Case.id).order_by(Case.id)).scalars())
+    names = items_repo.case_ids(s)
     return ctx.actor.cases(names)
 
 
@@ -216,16 +221,7 @@ def media(ctx: Context, blobs: LocalBlobStore, item_id: str) -> Media:
     """The item's media working copy, decrypted in memory (never written in clear)."""
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
-        live = select(Job.id).where(Job.item_id == it.id, Job.state == "done")
-        rows = list(
-            s.execute(
-                select(Derivative).where(
-                    Derivative.item_id == it.id,
-                    Derivative.kind.in_(_PLAYABLE),
-                    Derivative.job_id.in_(live),
-                )
-            ).scalars()
-        )
+        rows = items_repo.live_derivatives(s, it.id, _PLAYABLE)
     if not rows:
         raise NotFound(f"item {item_id} has no media working copy")
     best = min(rows, key=lambda d: _PLAYABLE.index(d.kind))

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.archive.access import Can, require
 from sijill.archive.claims import claim_links, claim_ref, find_entity, get_claim, list_claims
 from sijill.archive.claims import timeline as _timeline
 from sijill.archive.context import Context
-from sijill.archive.entities import entity_mentions, list_entities, list_merges
 from sijill.archive.lookup import item_of
-from sijill.archive.queries import item_json
 from sijill.archive.similar import hash_counts
 from sijill.archive.similar import similar as _similar
 from sijill.errors import ConfigError, NotFound
-from sijill.storage.models import Case
+from sijill.storage.repositories import items as items_repo
+from sijill.storage.repositories.entities import entity_mentions, list_entities, list_merges
+from sijill.storage.repositories.item_views import item_json
 
 
 def _scope(s: Session, ctx: Context, case: str | None) -> str | None:
@@ -30,7 +29,7 @@ def _scope(s: Session, ctx: Context, case: str | None) -> str | None:
         return case
     if ctx.actor.is_custodian:
         return None
-    mine = ctx.actor.cases(list(s.execute(select(Case.id).order_by(Case.id)).scalars()))
+    mine = ctx.actor.cases(items_repo.case_ids(s))
     if len(mine) != 1:
         raise ConfigError(f"say which case (--case): you are in {len(mine)}")
     return mine[0]

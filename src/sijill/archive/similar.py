@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from sijill.errors import NotFound
-from sijill.storage.models import Item, MediaHash
+from sijill.storage.models import Item
+from sijill.storage.repositories import items as items_repo
 
 ALGO = "pdq"
 # Pairs of hashes compared at once: bounds memory (about 20 bytes per pair in flight).
@@ -259,13 +259,8 @@ def _reason(query: Hashes, other: Hashes, m: dict[str, Any]) -> str:
     return f"shares footage: {where}{more} here ↔ {there} there; {shares}"
 
 
-def _load(session: Session, where: Any, min_quality: int) -> dict[str, Hashes]:
-    rows = session.execute(
-        select(MediaHash.item_id, MediaHash.t, MediaHash.hash, MediaHash.quality)
-        .join(Item, Item.id == MediaHash.item_id)
-        .where(MediaHash.algo == ALGO, MediaHash.quality >= min_quality, where)
-        .order_by(MediaHash.item_id, MediaHash.t, MediaHash.id)
-    ).all()
+def _load(session: Session, min_quality: int, **where: str | None) -> dict[str, Hashes]:
+    rows = items_repo.media_hashes(session, ALGO, min_quality, **where)
     grouped: dict[str, list[Any]] = {}
     for row in rows:
         grouped.setdefault(row[0], []).append(row)
@@ -281,10 +276,7 @@ def _load(session: Session, where: Any, min_quality: int) -> dict[str, Hashes]:
 
 def hash_counts(session: Session, item_id: str, min_quality: int = 50) -> tuple[int, int]:
     """How many PDQ hashes an item has, and how many are of usable quality."""
-    rows = session.execute(
-        select(MediaHash.quality).where(MediaHash.item_id == item_id, MediaHash.algo == ALGO)
-    ).scalars()
-    qualities = list(rows)
+    qualities = items_repo.hash_qualities(session, item_id, ALGO)
     return len(qualities), sum(1 for q in qualities if q >= min_quality)
 
 
@@ -302,11 +294,10 @@ def similar(
     item = session.get(Item, item_id)
     if item is None:
         raise NotFound(f"no item {item_id!r}")
-    query = _load(session, Item.id == item.id, min_quality).get(item.id)
+    query = _load(session, min_quality, item_id=item.id).get(item.id)
     if query is None:
         return []
-    scope = Item.case_id == (case or item.case_id)
-    candidates = _load(session, and_(scope, Item.id != item.id), min_quality)
+    candidates = _load(session, min_quality, case_id=case or item.case_id, other_than=item.id)
     if not candidates:
         return []
     # Screen every candidate hash at once, then look closely only at items with a match.
@@ -315,7 +306,7 @@ def similar(
     starts = np.cumsum([0] + [len(candidates[i].t) for i in ids[:-1]])
     per_item = np.minimum.reduceat(best, starts)
     hits = [ids[n] for n in np.flatnonzero(per_item <= max_distance)]
-    items = {it.id: it for it in session.execute(select(Item).where(Item.id.in_(hits))).scalars()}
+    items = items_repo.by_ids(session, hits)
     results: list[dict[str, Any]] = []
     for other_id in hits:
         m = compare(query, candidates[other_id], max_distance)

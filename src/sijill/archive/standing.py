@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.storage.models import Claim, ClaimLink, Review
+from sijill.storage.repositories import claims as claims_repo
 from sijill.storage.repositories import reviews as review_repo
 
 
@@ -47,9 +47,7 @@ def link_decisions(session: Session, links: list[ClaimLink]) -> dict[int, Review
         return {}
     latest = _latest(decided)
     ids = {i for lk in links for i in (lk.claim_id, lk.other_id)}
-    claims = {
-        c.id: c for c in session.execute(select(Claim).where(Claim.id.in_(sorted(ids)))).scalars()
-    }
+    claims = claims_repo.by_ids(session, ids)
     out = {}
     for lk in links:
         a, b = claims.get(lk.claim_id), claims.get(lk.other_id)
@@ -64,18 +62,9 @@ def link_standings(session: Session, case: str | None = None) -> dict[int, Stand
     """Standing per claim id, for one case or all."""
     from sijill.archive.analysis import independence_groups
 
-    q = select(ClaimLink)
-    if case:
-        q = q.where(ClaimLink.case_id == case)
-    links = list(session.execute(q).scalars())
+    links = claims_repo.links(session, case)
     decisions = link_decisions(session, links)
-    items = dict(
-        session.execute(
-            select(Claim.id, Claim.item_id).where(
-                Claim.id.in_(sorted({i for lk in links for i in (lk.claim_id, lk.other_id)}))
-            )
-        ).all()
-    )
+    items = claims_repo.items_of(session, {i for lk in links for i in (lk.claim_id, lk.other_id)})
     groups: dict[str, int] = {}
     for c in sorted({lk.case_id for lk in links}):
         groups.update(independence_groups(session, c))

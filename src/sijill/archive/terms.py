@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
 from sijill.storage import custody
-from sijill.storage.models import Case, Entity, Mention, ProtectedTerm
+from sijill.storage.models import Case, Entity, ProtectedTerm
+from sijill.storage.repositories import terms as repo
 
 KINDS = ("name", "place", "phone", "other")
 # Entity labels whose names are proposed for protection, and the kind each becomes.
@@ -28,11 +28,7 @@ def next_pseudonym(session: Session, case_id: str, kind: str) -> str:
     """The first unused pseudonym of this kind in the case: Witness A, Witness B, …"""
     from sijill.protect.redact import pseudonym_for
 
-    used = set(
-        session.execute(
-            select(ProtectedTerm.pseudonym).where(ProtectedTerm.case_id == case_id)
-        ).scalars()
-    )
+    used = repo.pseudonyms(session, case_id)
     i = 0
     while pseudonym_for(kind, i) in used:
         i += 1
@@ -73,26 +69,16 @@ def add_term(
         raise ConfigError(f"{term!r}: a phone number needs at least 7 digits")
     if session.get(Case, case_id) is None:
         raise NotFound(f"no case {case_id!r}")
-    existing = session.execute(
-        select(ProtectedTerm).where(ProtectedTerm.case_id == case_id, ProtectedTerm.term == term)
-    ).scalar_one_or_none()
+    existing = repo.find(session, case_id, term)
     if existing is not None:
         return existing
     if same_as is not None:
-        other = session.execute(
-            select(ProtectedTerm).where(
-                ProtectedTerm.case_id == case_id, ProtectedTerm.term == same_as
-            )
-        ).scalar_one_or_none()
+        other = repo.find(session, case_id, same_as)
         if other is None:
             raise NotFound(f"no protected term {same_as!r} in case {case_id!r}")
         pseudonym = other.pseudonym
     if pseudonym is None and entity_id is not None:
-        pseudonym = session.execute(
-            select(ProtectedTerm.pseudonym)
-            .where(ProtectedTerm.case_id == case_id, ProtectedTerm.entity_id == entity_id)
-            .limit(1)
-        ).scalar_one_or_none()
+        pseudonym = repo.pseudonym_of_entity(session, case_id, entity_id)
     if pseudonym is None:
         pseudonym = next_pseudonym(session, case_id, kind)
     row = ProtectedTerm(
@@ -116,9 +102,7 @@ def add_term(
 
 
 def remove_term(session: Session, case_id: str, term: str, actor: str) -> None:
-    row = session.execute(
-        select(ProtectedTerm).where(ProtectedTerm.case_id == case_id, ProtectedTerm.term == term)
-    ).scalar_one_or_none()
+    row = repo.find(session, case_id, term)
     if row is None:
         raise NotFound(f"no protected term {term!r} in case {case_id!r}")
     custody.append(
@@ -133,12 +117,7 @@ def remove_term(session: Session, case_id: str, term: str, actor: str) -> None:
 
 
 def list_terms(session: Session, case_id: str | None = None) -> list[ProtectedTerm]:
-    q = select(ProtectedTerm).order_by(
-        ProtectedTerm.case_id, ProtectedTerm.pseudonym, ProtectedTerm.id
-    )
-    if case_id is not None:
-        q = q.where(ProtectedTerm.case_id == case_id)
-    return list(session.execute(q).scalars())
+    return repo.listed(session, case_id)
 
 
 def leakcheck_terms(session: Session, case: str | None) -> list[str]:
@@ -160,33 +139,14 @@ def propose(session: Session, case_id: str, *, item_id: str | None = None) -> li
     def covered(spelling: str) -> bool:
         return any(h.start == 0 and h.end >= len(spelling) for h in redactor.find(spelling))
 
-    member = (
-        select(Entity.id, func.coalesce(Entity.merged_into_id, Entity.id).label("root"))
-        .where(Entity.case_id == case_id)
-        .subquery()
-    )
-    per_root = (
-        select(member.c.root, func.count(Mention.id))
-        .join(Mention, Mention.entity_id == member.c.id)
-        .group_by(member.c.root)
-    )
-    if item_id is not None:
-        per_root = per_root.where(Mention.item_id == item_id)
-    counts: dict[int, int] = dict(session.execute(per_root).all())
+    counts = repo.mentions_per_root(session, case_id, item_id)
     out: list[dict[str, Any]] = []
-    roots = session.execute(
-        select(Entity).where(
-            Entity.case_id == case_id,
-            Entity.merged_into_id.is_(None),
-            Entity.label.in_(tuple(PROPOSE_LABELS)),
-        )
-    ).scalars()
-    for ent in roots:
+    for ent in repo.unmerged_entities(session, case_id, tuple(PROPOSE_LABELS)):
         n = counts.get(ent.id, 0)
         if not n:
             continue
         spellings = [ent.name, *(ent.info or {}).get("aliases", [])]
-        for e in session.execute(select(Entity).where(Entity.merged_into_id == ent.id)).scalars():
+        for e in repo.merged_into(session, ent.id):
             spellings += [e.name, *(e.info or {}).get("aliases", [])]
         seen: list[str] = []
         for sp in spellings:

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
 from sijill.storage import custody
 from sijill.storage.models import Item, TextUnit
+from sijill.storage.repositories import items as items_repo
 
 if TYPE_CHECKING:
     from sijill.archive.context import Context
@@ -20,11 +20,7 @@ if TYPE_CHECKING:
 
 def transcript(session: Session, item: Item) -> dict[str, Any]:
     """Segments in time order, and translation segments pointing at the segments they render."""
-    rows = session.execute(
-        select(TextUnit)
-        .where(TextUnit.item_id == item.id, TextUnit.kind.in_(("segment", "translation")))
-        .order_by(TextUnit.start, TextUnit.id)
-    ).scalars()
+    rows = items_repo.text_units(session, item.id, ("segment", "translation"))
     segments: list[dict[str, Any]] = []
     translation: list[dict[str, Any]] = []
     for u in rows:

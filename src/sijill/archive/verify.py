@@ -8,14 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
-from sijill.archive import record_check
 from sijill.errors import ConfigError, IntegrityError
-from sijill.storage import custody
+from sijill.storage import custody, record_check
 from sijill.storage.anchor import AnchorRead, CustodyKeys, Head
 from sijill.storage.archive import Archive
-from sijill.storage.models import CustodyEvent, Derivative, Item, PublicationCopy
+from sijill.storage.models import CustodyEvent
+from sijill.storage.repositories import items as items_repo
 
 _HEAD = re.compile(r"([0-9a-fA-F]{64})(?::(\d+))?")
 
@@ -86,14 +84,13 @@ def verify(
 
     with archive.catalog.session() as s:
         targets: list[tuple[str, str, str, str]] = [
-            ("original", i.id, i.sha256, i.blob)
-            for i in s.execute(select(Item).order_by(Item.received_at, Item.id)).scalars()
+            ("original", i.id, i.sha256, i.blob) for i in items_repo.in_arrival_order(s)
         ]
         targets += [
             ("derivative", f"{d.item_id}/{d.stage}/{d.kind}", d.sha256, d.blob)
-            for d in s.execute(select(Derivative).order_by(Derivative.id)).scalars()
+            for d in items_repo.all_derivatives(s)
         ]
-        for c in s.execute(select(PublicationCopy).order_by(PublicationCopy.id)).scalars():
+        for c in items_repo.all_copies(s):
             targets += [
                 ("publication_copy", f"{c.item_id}/copy {c.id}/{f['name']}", f["sha256"], f["blob"])
                 for f in c.files

@@ -23,7 +23,6 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sijill.errors import ConfigError, RunnerBusy, StageError
@@ -32,6 +31,7 @@ from sijill.pipeline.registry import Registry, default_registry
 from sijill.pipeline.worker import JobOutcome, WorkerInit, worker_main
 from sijill.storage.archive import Archive
 from sijill.storage.models import Job
+from sijill.storage.repositories import jobs as job_repo
 from sijill.tools import secrets_withheld
 
 
@@ -281,7 +281,7 @@ class Runner:
             self._unlock()
 
     def _enqueue(self, session: Any, job_ids: list[int]) -> None:
-        facts = jobs.queue_facts(session, job_ids)
+        facts = job_repo.queue_facts(session, job_ids)
         for j in job_ids:
             item_id, stage, size = facts.get(j, ("", "", 0))
             self.item_of[j] = item_id
@@ -316,9 +316,9 @@ class Runner:
         started = time.monotonic()
         self.archive.sweep_work()  # what a run killed with -9 left
         with self.archive.catalog.session() as s:
-            stats.recovered = jobs.recover(s)
+            stats.recovered = job_repo.recover(s)
             if retry_failed:
-                s.execute(update(Job).where(Job.state == "failed").values(state="pending"))
+                job_repo.requeue_failed(s)
             self.queue = JobQueue()
             self.item_of, self.stage_of, self._times = {}, {}, {}
             planned = jobs.plan(s, self.registry)
@@ -407,7 +407,7 @@ class Runner:
             for w in pool:
                 w.kill()
             with self.archive.catalog.session() as s:
-                jobs.recover(s)
+                job_repo.recover(s)
             raise
         for w in pool:
             w.stop()
@@ -457,7 +457,7 @@ class Runner:
         if w.inflight:
             waiting = [j for j, _s in w.inflight]
             with self.archive.catalog.session() as s:
-                s.execute(update(Job).where(Job.id.in_(waiting)).values(state="pending"))
+                job_repo.requeue(s, waiting)
             self.queue.requeue(waiting)
         return _Worker(ctx, init, self._idle)
 
@@ -528,7 +528,7 @@ class Runner:
                 if self.memory_override:
                     spec.memory_mb = self.memory_override
                 specs.append(spec)
-            jobs.mark_running(s, job_ids)
+            job_repo.mark_running(s, job_ids)
         for spec in specs:
             w.inflight.append((spec.job_id, spec.stage))
             w.conn.send(spec)

@@ -27,13 +27,13 @@ from sqlalchemy.orm import Session
 from sijill.archive.access import Actor, Can, Role, require
 from sijill.archive.claims import claim_ref, get_claim
 from sijill.archive.context import Context
-from sijill.archive.queries import resolve_item
 from sijill.errors import ConfigError, NotFound
 from sijill.review import vocabulary as v
 from sijill.review.agreement import Agreement, agreement
 from sijill.storage import custody
 from sijill.storage.models import Claim, ClaimLink, Item, Review
 from sijill.storage.repositories import reviews as repo
+from sijill.storage.repositories.item_views import resolve_item
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Read side of entities: who and what the archive's text names, with where it does."""
+"""SQL for entities: who and what the archive's text names, with where it does."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sijill.storage.models import Entity, EntityMerge, Item, Mention
@@ -136,3 +137,45 @@ def entity_mentions(session: Session, entity_id: int, limit: int = 50) -> list[d
         }
         for m, name in rows
     ]
+
+
+def get(session: Session, entity_id: int) -> Entity | None:
+    return session.get(Entity, entity_id)
+
+
+def merged_into(session: Session, entity_id: int) -> list[int]:
+    """Ids of the entities merged into this one."""
+    return list(
+        session.execute(select(Entity.id).where(Entity.merged_into_id == entity_id)).scalars()
+    )
+
+
+def named(session: Session, key: str, case: str | None = None) -> list[Entity]:
+    """Unmerged entities whose key (or gazetteer key) is `key`."""
+    q = select(Entity).where(
+        Entity.merged_into_id.is_(None), or_(Entity.key == key, Entity.key == f"gaz:{key}")
+    )
+    if case:
+        q = q.where(Entity.case_id == case)
+    return list(session.execute(q).scalars())
+
+
+def mentioned_as(session: Session, norm: str) -> list[Entity]:
+    """Entities with a mention whose normalised form is `norm`."""
+    return list(
+        session.execute(
+            select(Entity).join(Mention, Mention.entity_id == Entity.id).where(Mention.norm == norm)
+        )
+        .scalars()
+        .unique()
+    )
+
+
+def mention_spans(session: Session, entity_ids: Iterable[int]) -> set[tuple[int, int, int]]:
+    """(text unit, start, end) of every mention of these entities."""
+    rows = session.execute(
+        select(Mention.text_unit_id, Mention.char_start, Mention.char_end).where(
+            Mention.entity_id.in_(sorted(set(entity_ids)))
+        )
+    ).all()
+    return {(u, s, e) for u, s, e in rows}
