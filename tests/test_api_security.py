@@ -161,6 +161,18 @@ def _request(
         return e.code, json.loads(e.read())
 
 
+def _cookies(url: str, headers: dict[str, str]) -> str:
+    """The session cookie a login sets, lower-cased."""
+    body = json.dumps({"name": "amal", "password": PASSWORD}).encode()
+    req = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/json", **headers}
+    )
+    with urllib.request.urlopen(req, timeout=10) as r:
+        found = [c for c in r.headers.get_all("set-cookie") or [] if "sijill_session=" in c]
+    assert len(found) == 1, found
+    return found[0].lower()
+
+
 def test_sijill_serve_answers_over_http_and_logs_no_secrets(cli: CLI, tmp_path: Path) -> None:
     cli.env["SIJILL_USER_PASSWORD"] = PASSWORD
     cli("user", "add", "amal", "--role", "reviewer", "--case", "default")
@@ -194,6 +206,14 @@ def test_sijill_serve_answers_over_http_and_logs_no_secrets(cli: CLI, tmp_path: 
         assert status == 401
         status, doc = _request(base + "/api/login", {"name": "amal", "password": PASSWORD})
         assert status == 200 and doc["user"] == "amal"
+        # The session cookie: HttpOnly and SameSite=Strict always; Secure once a TLS proxy on
+        # this machine says the browser came over https (and only then).
+        plain = _cookies(base + "/api/login", {})
+        behind_tls = _cookies(base + "/api/login", {"X-Forwarded-Proto": "https"})
+        for cookie in (plain, behind_tls):
+            assert "httponly" in cookie and "samesite=strict" in cookie, cookie
+        assert "secure" not in plain.replace("sijill_", ""), plain
+        assert "; secure" in behind_tls, behind_tls
         status, found = _request(
             base + "/api/search?q=secretsearchword", headers={"Authorization": f"Bearer {token}"}
         )
