@@ -1,4 +1,4 @@
-# Sijill: `make demo` builds a sample archive, `make test` runs the test suite.
+# Sijill: `make demo` builds a sample archive and serves its API, `make test` runs the tests.
 # `make setup` is idempotent: Debian packages only when missing, the venv only when
 # requirements.lock or pyproject.toml changed.
 
@@ -24,7 +24,7 @@ TEST_PROCS ?= 2
 .PHONY: help setup system-packages venv demo test test-quick lint lock
 
 help:
-	@echo "make demo        build ./demo-archive from the bundled fictional corpus"
+	@echo "make demo        build ./demo-archive from the bundled fictional corpus and serve its API"
 	@echo "make test        run the whole test suite (make test-quick skips slow cases)"
 	@echo "make setup       install Debian tools if missing, create .venv from requirements.lock"
 	@echo "make lint        ruff and mypy --strict"
@@ -66,7 +66,7 @@ $(STAMP):
 	@touch $@
 
 demo: setup
-	$(BIN)/sijill demo
+	$(BIN)/sijill demo --serve
 
 test: setup
 	$(TEST_ENV) $(BIN)/python -m pytest -q -ra -n $(TEST_PROCS)

@@ -7,9 +7,13 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from sijill.archive import people
+from sijill.archive.context import Context
 from sijill.archive.similar import similar
 from sijill.archive.transcripts import transcript
 from sijill.cli.demo import (
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
     DEMO_SOURCE,
     INTERVIEW,
     MARKER,
@@ -81,6 +85,10 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
     for vtt in vtts:
         assert "Qasrin" not in vtt.read_text(), vtt.read_text()
     assert "no findings" in shown.partition("$ sijill leakcheck")[2], shown
+    # Two experts reviewed the interview; its owner sees both answers side by side.
+    reviews = shown.partition("$ sijill reviews")[2].partition("$ sijill ")[0]
+    assert "expert1" in reviews and "expert2" in reviews and "staged" in reviews, reviews
+    assert "(exit code" not in shown, shown
 
     archive = Archive.open(root, settings)
     try:
@@ -132,5 +140,10 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
             assert REUPLOAD in found, found
             ranges = found[REUPLOAD]["ranges"]
             assert len(ranges) == 1 and 4 <= ranges[0]["start"] <= 6, ranges  # cut at 0:05
+        # One person per role, who can log in with the demo password.
+        ctx = Context.custodian_of(archive, "tester")
+        roles = {p.name: p.roles for p in people.list_people(ctx)}
+        assert roles == {name: {"demo": role} for name, role in DEMO_PEOPLE}, roles
+        assert people.login(ctx, "expert1", DEMO_PASSWORD).name == "expert1"
     finally:
         archive.close()

@@ -20,8 +20,18 @@ from sijill.cli.demo import build_demo
     help="Where to build the demo archive (an earlier demo there is replaced; "
     "any other non-empty directory is refused).",
 )
+@click.option(
+    "--serve",
+    "and_serve",
+    is_flag=True,
+    help="Then serve its JSON API (as `sijill serve`) until Ctrl-C; what `make demo` does.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --serve.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="With --serve."
+)
 @pass_ctx
-def demo(c: Ctx, out_dir: Path) -> None:
+def demo(c: Ctx, out_dir: Path, and_serve: bool, host: str, port: int) -> None:
     """Build a sample archive from the bundled demo corpus and show commands at work.
 
     The corpus is entirely fictional: a memo, an Arabic scan, a French testimony, a phone
@@ -30,6 +40,26 @@ def demo(c: Ctx, out_dir: Path) -> None:
     processed; then status, items, search, show, transcript, similar and verify run against it.
     The passphrase is SIJILL_PASSPHRASE, or `demo-passphrase` when that is unset. The demo
     is always a local archive (SIJILL_DATABASE_URL and SIJILL_BLOBS_URL are ignored).
-    The investigator web app will be served by `sijill serve` in a later version.
+    It also has five people, one per role (lead, analyst, expert1, expert2, reader), and two
+    experts' reviews of the interview. With --serve the API is then served to them.
     """
     build_demo(out_dir, c.settings, console=out)
+    if and_serve:
+        from sijill.cli.demo import DEMO_PASSPHRASE
+        from sijill.cli.serve import serve
+        from sijill.storage.archive import Archive
+
+        settings = c.settings.model_copy(
+            update={
+                "passphrase": c.settings.passphrase or DEMO_PASSPHRASE,
+                "database_url": None,
+                "blobs_url": None,
+                "broker_url": None,
+            }
+        )
+        archive = Archive.open(out_dir.absolute(), settings)
+        try:
+            archive.unlock()
+            serve(archive, host, port, settings.actor())
+        finally:
+            archive.close()

@@ -8,6 +8,7 @@ import logging
 import click
 
 from sijill.cli.common import Ctx, err, pass_ctx
+from sijill.storage.archive import Archive
 
 
 def _loopback(host: str) -> bool:
@@ -28,18 +29,22 @@ def serve_cmd(c: Ctx, host: str, port: int) -> None:
 
     The archive is unlocked with SIJILL_PASSPHRASE or a prompt. There is no TLS here: beyond
     this machine, put it behind a TLS proxy (session cookies are then marked Secure)."""
+    serve(c.archive(unlock=True), host, port, c.settings.actor())
+
+
+def serve(archive: Archive, host: str, port: int, actor_name: str) -> None:
+    """Run the app on uvicorn until interrupted."""
     import uvicorn
 
     from sijill.web.app import create_app
 
-    archive = c.archive(unlock=True)
     if not _loopback(host):
         err.print(
             f"[yellow]warning[/] serving on {host}: without a TLS proxy in front, passwords "
             "and tokens cross the network in clear"
         )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    app = create_app(archive, actor_name=c.settings.actor())
+    app = create_app(archive, actor_name=actor_name)
     err.print(f"serving the archive on http://{host}:{port}/api (Ctrl-C stops)")
     # uvicorn's access log would write each query string (search words) and client address.
     uvicorn.run(

@@ -21,10 +21,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from sijill.archive.access import Role
 from sijill.archive.casework import analyse_cases
 from sijill.archive.context import Context
 from sijill.archive.copies import protect_terms
 from sijill.archive.ingest import ingest
+from sijill.archive.people import add_user
 from sijill.archive.transcripts import revise
 from sijill.cli.common import BarProgress
 from sijill.cli.demo.review import INTERVIEW_SPEECH, corrections
@@ -59,6 +61,16 @@ TRANSCRIPT_LINES = 12  # of the interview's SRT subtitles shown
 # publication copy replaces it by its pseudonym, in speech, subtitles and on the photo's sign.
 PROTECTED = [("Tell Qasrin", "place")]
 PUBLIC_DIR = "publication"  # inside the demo archive: the copies that passed the leak check
+# The demo's people (DESIGN §5), by role handle, all with one password (SIJILL_USER_PASSWORD
+# or DEMO_PASSWORD): log in to `sijill serve` as any of them.
+DEMO_PASSWORD = "demo-password-only"
+DEMO_PEOPLE = (
+    ("lead", "owner"),
+    ("analyst", "investigator"),
+    ("expert1", "reviewer"),
+    ("expert2", "reviewer"),
+    ("reader", "observer"),
+)
 
 
 def corpus_files() -> list[Path]:
@@ -169,6 +181,9 @@ def build_demo(
         )
         if interview is not None:
             fixes = corrections(revise(ctx, interview)["segments"], INTERVIEW_SPEECH)
+        password = os.environ.get("SIJILL_USER_PASSWORD") or DEMO_PASSWORD
+        for name, role in DEMO_PEOPLE:
+            add_user(ctx, name, password, Role.parse(role), DEMO_CASE)
         ids = {Path(o.path).name: o.item_id for o in report.outcomes if o.item_id}
     finally:
         arch.close()
@@ -183,7 +198,10 @@ def build_demo(
         f"SIJILL_PASSPHRASE={shlex.quote(secret) if secret == DEMO_PASSPHRASE else '…'}"
         "; sijill --help"
     )
-    con.print("Its JSON API for people you add (`sijill user add`): sijill serve")
+    shown_password = DEMO_PASSWORD if password == DEMO_PASSWORD else "SIJILL_USER_PASSWORD"
+    people_list = ", ".join(f"{n} ({r})" for n, r in DEMO_PEOPLE)
+    con.print(f"People: {people_list}; password {shown_password}")
+    con.print("Serve the JSON API to them:  sijill serve   (POST /api/login, then /api/items)")
 
 
 def _examples(
@@ -212,6 +230,32 @@ def _examples(
     commands.append((["terms", "--case", DEMO_CASE], None))
     commands.append((["terms", "propose", "--case", DEMO_CASE], 8))
     if INTERVIEW in ids:
+        # Two outside experts judge the interview (blind to each other), the owner sees both.
+        interview = ids[INTERVIEW]
+        for expert, answer, confidence, note in (
+            ("expert1", "no", "likely", "continuous shot; lighting and sound match the room"),
+            ("expert2", "unclear", "even-chance", "a plain wall: nothing places the room"),
+        ):
+            commands.append(
+                (
+                    [
+                        *("review", interview, "--question", "staged", "--answer", answer),
+                        *("--confidence", confidence, "--note", note, "--as", expert),
+                    ],
+                    None,
+                )
+            )
+        commands.append(
+            (
+                [
+                    *("review", interview, "--question", "identity", "--answer", "unverified"),
+                    *("--method", "no identity document seen", "--confidence", "likely"),
+                    *("--note", "the speaker's face is never shown", "--as", "expert1"),
+                ],
+                None,
+            )
+        )
+        commands.append((["reviews", interview, "--as", "lead"], None))
         # A reviewer corrects what Whisper misheard (the protected place among it) before the
         # copy is made: the copy re-speaks and subtitles the corrected transcript.
         fix_args = [a for seg, text in fixes for a in ("--correct", str(seg), text)]
