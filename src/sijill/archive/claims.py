@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sijill.archive.standing import claim_statuses, link_decisions, link_standings, standing_json
 from sijill.errors import NotFound
+from sijill.storage import shapes
 from sijill.storage.models import Claim, Entity, Item
 from sijill.storage.repositories import claims as claims_repo
 from sijill.storage.repositories import entities as entities_repo
@@ -34,9 +35,9 @@ def _items(session: Session, ids: set[str]) -> dict[str, Item]:
     return items_repo.by_ids(session, ids)
 
 
-def claim_json(claim: Claim, item: Item | None) -> dict[str, Any]:
+def claim_json(claim: Claim, item: Item | None) -> shapes.Claim:
     info = dict(claim.info or {})
-    return {
+    doc: shapes.Claim = {
         "id": claim.id,
         "ref": f"c{claim.id}",
         "case": claim.case_id,
@@ -57,8 +58,21 @@ def claim_json(claim: Claim, item: Item | None) -> dict[str, Any]:
         "entities": info.get("entities", []),
         "dates": info.get("dates", []),
         "numbers": info.get("numbers", []),
-        **({"anchor": info["anchor"]} if "anchor" in info else {}),
     }
+    if "anchor" in info:
+        doc["anchor"] = info["anchor"]
+    return doc
+
+
+def with_standing(row: shapes.Claim, st: shapes.Standing) -> shapes.Claim:
+    """The claim with what the archive says of it."""
+    row["supports"] = st["supports"]
+    row["contradicts"] = st["contradicts"]
+    row["sources_supporting"] = st["sources_supporting"]
+    row["sources_contradicting"] = st["sources_contradicting"]
+    row["status"] = st["status"]
+    row["standing"] = st["standing"]
+    return row
 
 
 def list_claims(
@@ -68,7 +82,7 @@ def list_claims(
     item: Item | None = None,
     linked_only: bool = False,
     limit: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.Claim], int]:
     """Claims in reading order, each with how many links support or contradict it."""
     counts = link_standings(session, item.case_id if item is not None else case)
     claims, total = claims_repo.page(
@@ -80,11 +94,10 @@ def list_claims(
     )
     items = _items(session, {c.item_id for c in claims})
     statuses = claim_statuses(session, claims)
-    out: list[dict[str, Any]] = []
+    out: list[shapes.Claim] = []
     for c in claims:
         row = claim_json(c, items.get(c.item_id))
-        row.update(standing_json(counts.get(c.id), statuses.get(c.id)))
-        out.append(row)
+        out.append(with_standing(row, standing_json(counts.get(c.id), statuses.get(c.id))))
     return out, total
 
 
@@ -147,7 +160,7 @@ def find_entity(session: Session, ref: str, case: str | None = None) -> Entity:
     return next(iter(unique.values()))
 
 
-def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, Any]]]:
+def timeline(session: Session, entity_id: int) -> tuple[Entity, list[shapes.Claim]]:
     """Dated claims naming an entity (or anything merged with it), oldest first."""
     ent, ids = entity_cluster(session, entity_id)
     units = entities_repo.mention_spans(session, ids)
@@ -166,7 +179,6 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[dict[str, A
             continue
         row = claim_json(c, items.get(c.item_id))
         row["when"] = dates[0]
-        row.update(standing_json(counts.get(c.id), statuses.get(c.id)))
-        rows.append(row)
+        rows.append(with_standing(row, standing_json(counts.get(c.id), statuses.get(c.id))))
     rows.sort(key=lambda r: (r["when"]["earliest"], r["when"]["latest"], r["id"]))
     return ent, rows

@@ -21,6 +21,7 @@ from sijill.archive.publication import (
 )
 from sijill.archive.terms import accept, add_term, leakcheck_terms, propose, remove_term, term_json
 from sijill.errors import NotFound
+from sijill.storage import shapes
 from sijill.storage.archive import Archive
 from sijill.storage.models import PublicationCopy
 
@@ -84,7 +85,7 @@ def write(ctx: Context, archive: Archive, copy_id: int, out: Path) -> list[Path]
     return write_copy(archive, copy_id, out, ctx.actor.name)
 
 
-def terms_of(ctx: Context, case: str | None) -> list[dict[str, Any]]:
+def terms_of(ctx: Context, case: str | None) -> list[shapes.Term]:
     from sijill.archive.terms import list_terms
 
     with ctx.reading() as s:
@@ -103,7 +104,7 @@ def protect_terms(
     kind: str,
     pseudonym: str | None,
     same_as: str | None,
-) -> list[dict[str, Any]]:
+) -> list[shapes.Term]:
     """Protect terms in a case; several spellings given together share one pseudonym."""
     with ctx.session() as s:
         require(ctx.actor, case, Can.INVESTIGATE)
@@ -131,7 +132,7 @@ def unprotect_term(ctx: Context, case: str, term: str) -> None:
 
 def term_proposals(
     ctx: Context, case: str, accept_ids: Sequence[int] = ()
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[shapes.Term], list[dict[str, Any]]]:
     """(terms just protected from `accept_ids`, names still to propose)."""
     with ctx.session() as s:
         require(ctx.actor, case, Can.INVESTIGATE)

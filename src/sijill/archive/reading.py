@@ -27,7 +27,7 @@ from sijill.archive.lookup import item_of
 from sijill.archive.publication import copy_json, list_copies
 from sijill.archive.transcripts import transcript
 from sijill.errors import Forbidden, IntegrityError, NotFound
-from sijill.storage import custody
+from sijill.storage import custody, shapes
 from sijill.storage import search as search_store
 from sijill.storage.blobs import LocalBlobStore
 from sijill.storage.models import Claim, ProtectedTerm
@@ -66,7 +66,7 @@ def items(
     parent: str | None = None,
     limit: int | None = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.ItemSummary], int]:
     with ctx.reading() as s:
         if case is not None:
             require(ctx.actor, case, Can.READ)
@@ -129,7 +129,7 @@ def search(
     kind: str | None = None,
     limit: int = 20,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.SearchHit], int]:
     with ctx.reading() as s:
         if case is not None:
             require(ctx.actor, case, Can.READ)
@@ -157,7 +157,7 @@ def item_entities(ctx: Context, item_id: str) -> tuple[list[dict[str, Any]], int
         return list_entities(s, case=it.case_id, item=it)
 
 
-def item_claims(ctx: Context, item_id: str) -> tuple[list[dict[str, Any]], int]:
+def item_claims(ctx: Context, item_id: str) -> tuple[list[shapes.Claim], int]:
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         return list_claims(s, item=it)
@@ -197,7 +197,7 @@ def item_custody(ctx: Context, item_id: str) -> list[dict[str, Any]]:
         ]
 
 
-def terms(ctx: Context, case: str) -> list[dict[str, Any]]:
+def terms(ctx: Context, case: str) -> list[shapes.Term]:
     from sijill.archive.terms import list_terms, term_json
 
     with ctx.reading() as s:

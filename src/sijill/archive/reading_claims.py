@@ -16,6 +16,7 @@ from sijill.archive.lookup import item_of
 from sijill.archive.similar import hash_counts
 from sijill.archive.similar import similar as _similar
 from sijill.errors import ConfigError, NotFound
+from sijill.storage import shapes
 from sijill.storage.repositories import items as items_repo
 from sijill.storage.repositories.entities import entity_mentions, list_entities, list_merges
 from sijill.storage.repositories.item_views import item_json
@@ -68,14 +69,14 @@ def claims(
     item_ref: str | None = None,
     linked_only: bool = False,
     limit: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.Claim], int]:
     with ctx.reading() as s:
         item = item_of(s, ctx, item_ref) if item_ref else None
         scope = None if item is not None else _scope(s, ctx, case)
         return list_claims(s, case=scope, item=item, linked_only=linked_only, limit=limit)
 
 
-def corroboration(ctx: Context, ref: str) -> list[dict[str, Any]]:
+def corroboration(ctx: Context, ref: str) -> list[shapes.Claim]:
     """A claim (c123) or every claim of an item, each with its links to other sources."""
     with ctx.reading() as s:
         cid = claim_ref(ref)
@@ -95,20 +96,25 @@ def corroboration(ctx: Context, ref: str) -> list[dict[str, Any]]:
 
 def timeline(
     ctx: Context, entity: str, case: str | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[shapes.Claim]]:
     with ctx.reading() as s:
         scope = _scope(s, ctx, case)
         ent = find_entity(s, entity, scope)
         if not ctx.actor.sees(ent.case_id):
             raise NotFound(f"no entity named {entity!r}")
         ent, rows = _timeline(s, ent.id)
-        head = {"id": ent.id, "label": ent.label, "name": ent.name, "case": ent.case_id}
+        head: dict[str, Any] = {
+            "id": ent.id,
+            "label": ent.label,
+            "name": ent.name,
+            "case": ent.case_id,
+        }
         return head, rows
 
 
 def similar(
     ctx: Context, ref: str, *, max_distance: int, min_quality: int
-) -> tuple[dict[str, Any], list[dict[str, Any]], int, int]:
+) -> tuple[shapes.ItemSummary, list[dict[str, Any]], int, int]:
     """(item, near-duplicates, hashes, usable hashes) of an image or video in its case."""
     with ctx.reading() as s:
         it = item_of(s, ctx, ref)

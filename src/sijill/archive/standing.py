@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from sijill.storage import shapes
 from sijill.storage.models import Claim, ClaimLink, Review
 from sijill.storage.repositories import claims as claims_repo
 from sijill.storage.repositories import reviews as review_repo
@@ -98,14 +98,15 @@ def _sources(n: int) -> str:
     return f"{n} independent source{'s' if n != 1 else ''}"
 
 
-def standing_json(st: Standing | None, status: Review | None) -> dict[str, Any]:
+def standing_json(st: Standing | None, status: Review | None) -> shapes.Standing:
     st = st or Standing()
-    fields: dict[str, Any] = {
+    fields: shapes.Standing = {
         "supports": st.supports,
         "contradicts": st.contradicts,
         "sources_supporting": len(st.supporting),
         "sources_contradicting": len(st.contradicting),
         "status": None,
+        "standing": "no other source yet",
     }
     if status is not None:
         fields["status"] = {

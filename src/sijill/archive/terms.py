@@ -18,6 +18,7 @@ from sijill.errors import ConfigError, NotFound
 from sijill.storage import custody
 from sijill.storage.models import Case, Entity, ProtectedTerm
 from sijill.storage.repositories import terms as repo
+from sijill.storage.shapes import Term
 
 KINDS = ("name", "place", "phone", "other")
 # Entity labels whose names are proposed for protection, and the kind each becomes.
@@ -35,7 +36,7 @@ def next_pseudonym(session: Session, case_id: str, kind: str) -> str:
     return pseudonym_for(kind, i)
 
 
-def term_json(t: ProtectedTerm) -> dict[str, Any]:
+def term_json(t: ProtectedTerm) -> Term:
     return {
         "id": t.id,
         "case": t.case_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -10,7 +11,7 @@ from sijill.archive import reading_claims
 from sijill.cli.common import Ctx, emit_json, escape, out, pass_ctx
 
 
-def _where(c: dict[str, Any]) -> str:
+def _where(c: Mapping[str, Any]) -> str:
     if c["page"]:
         return f"p.{c['page']}"
     if c["start"] is not None:
@@ -20,12 +21,12 @@ def _where(c: dict[str, Any]) -> str:
     return ""
 
 
-def _who(c: dict[str, Any]) -> str:
+def _who(c: Mapping[str, Any]) -> str:
     who = c["speaker"] or c["witness"] or c["source"] or "unknown speaker"
     return f"{who}, {c['item_name']} {_where(c)}".strip()
 
 
-def _print_claim(c: dict[str, Any], indent: str = "") -> None:
+def _print_claim(c: Mapping[str, Any], indent: str = "") -> None:
     out.print(f"{indent}[bold]c{c['id']}[/] [dim]({escape(_who(c))})[/]")
     out.print(f"{indent}  {escape(c['text'])}")
     if c.get("gloss"):

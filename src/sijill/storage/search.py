@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, QueryError
+from sijill.storage.shapes import SearchHit
 from sijill.text.normalise import normalize, normalize_with_map
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
@@ -103,7 +104,7 @@ class Hit:
     char_start: int | None
     char_end: int | None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> SearchHit:
         return {
             "item_id": self.item_id,
             "name": self.item_name,

@@ -12,9 +12,10 @@ from sijill.errors import NotFound
 from sijill.storage import custody
 from sijill.storage.custody import fmt_time
 from sijill.storage.models import Derivative, Item, ItemMetadata, Job, Receipt, TextUnit
+from sijill.storage.shapes import ItemSummary
 
 
-def item_json(item: Item) -> dict[str, Any]:
+def item_json(item: Item) -> ItemSummary:
     return {
         "id": item.id,
         "sha256": item.sha256,
@@ -81,7 +82,7 @@ def list_items(
 
 
 def item_detail(session: Session, item: Item) -> dict[str, Any]:
-    out = item_json(item)
+    out: dict[str, Any] = dict(item_json(item))
     out["description"] = item.description
     out["info"] = {k: v for k, v in (item.info or {}).items() if not k.startswith("flag_")}
     out["receipts"] = [
