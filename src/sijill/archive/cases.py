@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
 from sijill.pipeline.registry import Registry
-from sijill.storage import custody
+from sijill.storage import custody, shapes
 from sijill.storage.models import Case
 from sijill.storage.repositories import items as items_repo
 
@@ -72,7 +72,7 @@ def configure(
     return config
 
 
-def list_cases(session: Session) -> list[dict[str, Any]]:
+def list_cases(session: Session) -> list[shapes.Case]:
     return [
         {"id": c.id, "items": n, "config": c.config}
         for c, n in items_repo.cases_with_counts(session)

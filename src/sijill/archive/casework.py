@@ -16,6 +16,7 @@ from sijill.archive.cases import configure, list_cases
 from sijill.archive.context import Context
 from sijill.errors import Forbidden, NotFound
 from sijill.pipeline.registry import Registry
+from sijill.storage import shapes
 from sijill.storage.archive import CASE_ID
 from sijill.storage.models import Case, Entity, EntityMerge
 from sijill.storage.repositories import items as items_repo
@@ -66,7 +67,7 @@ def merge_by_hand(ctx: Context, entity_id: int, into_id: int) -> MergeDecision:
         return MergeDecision(m.id, a.name, b.name, m.status)
 
 
-def cases(ctx: Context) -> list[dict[str, Any]]:
+def cases(ctx: Context) -> list[shapes.Case]:
     """The cases the actor can see, with item counts and stage settings."""
     with ctx.reading() as s:
         return [c for c in list_cases(s) if ctx.actor.sees(c["id"])]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -101,7 +100,7 @@ def list_claims(
     return out, total
 
 
-def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
+def claim_links(session: Session, claim_id: int) -> list[shapes.Link]:
     """The claims of other witnesses linked to this one, strongest first, with reasons."""
     links = claims_repo.links_of(session, claim_id)
     others = claims_repo.by_ids(
@@ -109,7 +108,7 @@ def claim_links(session: Session, claim_id: int) -> list[dict[str, Any]]:
     )
     items = _items(session, {c.item_id for c in others.values()})
     decisions = link_decisions(session, links)
-    out: list[dict[str, Any]] = []
+    out: list[shapes.Link] = []
     for lk in links:
         other = others.get(lk.other_id if lk.claim_id == claim_id else lk.claim_id)
         if other is None:

@@ -66,13 +66,13 @@ def _copy(ctx: Context, copy_id: int) -> PublicationCopy:
         return row
 
 
-def copy_doc(ctx: Context, copy_id: int) -> dict[str, Any]:
+def copy_doc(ctx: Context, copy_id: int) -> shapes.Copy:
     _copy(ctx, copy_id)
     with ctx.reading() as s:
         return copy_json(s.get_one(PublicationCopy, copy_id))
 
 
-def resolve(ctx: Context, copy_id: int, number: int, verdict: str, note: str) -> dict[str, Any]:
+def resolve(ctx: Context, copy_id: int, number: int, verdict: str, note: str) -> shapes.Copy:
     """A person's verdict that one finding of a copy is a false positive."""
     _copy(ctx, copy_id)
     with ctx.session() as s:
@@ -132,7 +132,7 @@ def unprotect_term(ctx: Context, case: str, term: str) -> None:
 
 def term_proposals(
     ctx: Context, case: str, accept_ids: Sequence[int] = ()
-) -> tuple[list[shapes.Term], list[dict[str, Any]]]:
+) -> tuple[list[shapes.Term], list[shapes.Proposal]]:
     """(terms just protected from `accept_ids`, names still to propose)."""
     with ctx.session() as s:
         require(ctx.actor, case, Can.INVESTIGATE)
@@ -151,7 +151,7 @@ def terms_for_leakcheck(ctx: Context, case: str | None) -> list[str]:
         return list(leakcheck_terms(s, case))
 
 
-def copies(ctx: Context, ref: str | None) -> list[dict[str, Any]]:
+def copies(ctx: Context, ref: str | None) -> list[shapes.Copy]:
     from sijill.archive.reading import copies as listed
 
     return listed(ctx, ref)

@@ -32,7 +32,7 @@ from sijill.archive.copy_decisions import (
 from sijill.archive.copy_release import write_copy
 from sijill.archive.terms import list_terms, propose
 from sijill.errors import ConfigError, IntegrityError, NotFound, SijillError
-from sijill.storage import custody
+from sijill.storage import custody, shapes
 from sijill.storage.archive import Archive
 from sijill.storage.blobs import sha256_file
 from sijill.storage.models import Item, ProtectRegion, PublicationCopy, TextUnit
@@ -56,11 +56,11 @@ class ProtectOptions:
 
 @dataclass
 class ProtectResult:
-    copy: dict[str, Any]
+    copy: shapes.Copy
     files: list[Path] = field(default_factory=list)  # written to --out (only when passed)
 
 
-def copy_json(c: PublicationCopy) -> dict[str, Any]:
+def copy_json(c: PublicationCopy) -> shapes.Copy:
     s = object_session(c)
     resolved = valid_resolutions(s, c) if s is not None and c.findings else {}
     return {

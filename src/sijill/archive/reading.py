@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -49,7 +48,7 @@ def _cases(s: Session, ctx: Context) -> list[str]:
     return ctx.actor.cases(names)
 
 
-def cases(ctx: Context) -> list[dict[str, Any]]:
+def cases(ctx: Context) -> list[shapes.CaseRole]:
     with ctx.reading() as s:
         return [
             {"id": c, "role": (r.label if (r := ctx.actor.role_in(c)) else None)}
@@ -85,7 +84,7 @@ def items(
         return [item_json(i) for i in rows], total
 
 
-def item(ctx: Context, item_id: str, *, full: bool = False) -> dict[str, Any]:
+def item(ctx: Context, item_id: str, *, full: bool = False) -> shapes.ItemDetail:
     """One item in detail; `full` adds its claims and (investigators) publication copies."""
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
@@ -103,7 +102,7 @@ def item(ctx: Context, item_id: str, *, full: bool = False) -> dict[str, Any]:
         return doc
 
 
-def status(ctx: Context) -> dict[str, Any]:
+def status(ctx: Context) -> shapes.Status:
     """Counts per stage and state, with every failure: the whole archive's (custodian)."""
     if not ctx.actor.is_custodian:
         raise Forbidden("the archive's processing status is for its custodian")
@@ -111,7 +110,7 @@ def status(ctx: Context) -> dict[str, Any]:
         return status_summary(s)
 
 
-def copies(ctx: Context, item_id: str | None = None) -> list[dict[str, Any]]:
+def copies(ctx: Context, item_id: str | None = None) -> list[shapes.Copy]:
     """Publication copies, of one item or of every case the actor investigates."""
     with ctx.reading() as s:
         if item_id is not None:
@@ -146,12 +145,12 @@ def search(
         return [h.to_json() for h in hits], total
 
 
-def item_transcript(ctx: Context, item_id: str) -> dict[str, Any]:
+def item_transcript(ctx: Context, item_id: str) -> shapes.Transcript:
     with ctx.reading() as s:
         return transcript(s, item_of(s, ctx, item_id))
 
 
-def item_entities(ctx: Context, item_id: str) -> tuple[list[dict[str, Any]], int]:
+def item_entities(ctx: Context, item_id: str) -> tuple[list[shapes.Entity], int]:
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         return list_entities(s, case=it.case_id, item=it)
@@ -163,7 +162,7 @@ def item_claims(ctx: Context, item_id: str) -> tuple[list[shapes.Claim], int]:
         return list_claims(s, item=it)
 
 
-def links_of_claim(ctx: Context, claim_id: int) -> list[dict[str, Any]]:
+def links_of_claim(ctx: Context, claim_id: int) -> list[shapes.Link]:
     with ctx.reading() as s:
         claim = get_claim(s, claim_id)
         if not ctx.actor.sees(claim.case_id):
@@ -181,7 +180,7 @@ def claim_of_item(ctx: Context, item_id: str, claim_id: int) -> None:
             raise NotFound(f"item {item_id} has no claim c{claim_id}")
 
 
-def item_custody(ctx: Context, item_id: str) -> list[dict[str, Any]]:
+def item_custody(ctx: Context, item_id: str) -> list[shapes.Event]:
     with ctx.reading() as s:
         item_of(s, ctx, item_id)
         return [

@@ -44,7 +44,7 @@ def entities(
     label: str | None = None,
     limit: int | None = None,
     with_mentions: bool = False,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.Entity], int]:
     with ctx.reading() as s:
         item = item_of(s, ctx, item_ref) if item_ref else None
         scope = item.case_id if item is not None else _scope(s, ctx, case)
@@ -57,7 +57,7 @@ def entities(
 
 def merges(
     ctx: Context, *, case: str | None = None, status: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[shapes.Merge]:
     with ctx.reading() as s:
         return list_merges(s, case=_scope(s, ctx, case), status=status)
 
@@ -96,14 +96,14 @@ def corroboration(ctx: Context, ref: str) -> list[shapes.Claim]:
 
 def timeline(
     ctx: Context, entity: str, case: str | None = None
-) -> tuple[dict[str, Any], list[shapes.Claim]]:
+) -> tuple[shapes.EntityHead, list[shapes.Claim]]:
     with ctx.reading() as s:
         scope = _scope(s, ctx, case)
         ent = find_entity(s, entity, scope)
         if not ctx.actor.sees(ent.case_id):
             raise NotFound(f"no entity named {entity!r}")
         ent, rows = _timeline(s, ent.id)
-        head: dict[str, Any] = {
+        head: shapes.EntityHead = {
             "id": ent.id,
             "label": ent.label,
             "name": ent.name,

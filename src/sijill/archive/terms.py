@@ -10,12 +10,10 @@ may be shown to a court or an editor, the terms never.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
-from sijill.storage import custody
+from sijill.storage import custody, shapes
 from sijill.storage.models import Case, Entity, ProtectedTerm
 from sijill.storage.repositories import terms as repo
 from sijill.storage.shapes import Term
@@ -126,7 +124,7 @@ def leakcheck_terms(session: Session, case: str | None) -> list[str]:
     return [t.term for t in list_terms(session, case)]
 
 
-def propose(session: Session, case_id: str, *, item_id: str | None = None) -> list[dict[str, Any]]:
+def propose(session: Session, case_id: str, *, item_id: str | None = None) -> list[shapes.Proposal]:
     """Detected person names of the case (or named in one item) that no protected term covers
     yet, most mentioned first: each with its spellings (aliases of it and of what was merged
     into it). A spelling counts as covered when the redactor would replace all of it."""
@@ -141,7 +139,7 @@ def propose(session: Session, case_id: str, *, item_id: str | None = None) -> li
         return any(h.start == 0 and h.end >= len(spelling) for h in redactor.find(spelling))
 
     counts = repo.mentions_per_root(session, case_id, item_id)
-    out: list[dict[str, Any]] = []
+    out: list[shapes.Proposal] = []
     for ent in repo.unmerged_entities(session, case_id, tuple(PROPOSE_LABELS)):
         n = counts.get(ent.id, 0)
         if not n:

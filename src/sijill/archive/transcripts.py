@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from sijill.errors import ConfigError, NotFound
-from sijill.storage import custody
+from sijill.storage import custody, shapes
 from sijill.storage.models import Item, TextUnit
 from sijill.storage.repositories import items as items_repo
 
@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from sijill.archive.context import Context
 
 
-def transcript(session: Session, item: Item) -> dict[str, Any]:
+def transcript(session: Session, item: Item) -> shapes.Transcript:
     """Segments in time order, and translation segments pointing at the segments they render."""
     rows = items_repo.text_units(session, item.id, ("segment", "translation"))
-    segments: list[dict[str, Any]] = []
-    translation: list[dict[str, Any]] = []
+    segments: list[shapes.Segment] = []
+    translation: list[shapes.Segment] = []
     for u in rows:
         info = u.info or {}
-        doc: dict[str, Any] = {
+        doc: shapes.Segment = {
             "id": u.id,
             "start": u.start,
             "end": u.end,
@@ -97,7 +97,7 @@ def revise(
     corrections: Sequence[tuple[int, str]] = (),
     *,
     reviewed: bool = False,
-) -> dict[str, Any]:
+) -> shapes.Transcript:
     """The service behind `sijill transcript`: correct segments and mark the transcript read
     (investigators of the item's case), then return it with the item's state.
 

@@ -16,7 +16,7 @@ import logging
 import re
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,7 +145,7 @@ def _json_escape(m: re.Match[str]) -> str:
     return f"\\u{ord(m.group()):04x}"
 
 
-def emit_json(doc: dict[str, Any]) -> None:
+def emit_json(doc: Mapping[str, Any]) -> None:
     text = json.dumps(doc, ensure_ascii=False, indent=2, default=str)
     # json escapes C0 itself; DEL, C1 and bidi controls only ever sit inside strings, where
     # a \u escape is the same character to any JSON reader and inert on a terminal.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def _region(value: str) -> tuple[tuple[int, int, int, int], float | None, float 
     return (x, y, w, h), start, end
 
 
-def _print_findings(doc: dict[str, Any]) -> None:
+def _print_findings(doc: Mapping[str, Any]) -> None:
     """The copy's findings, numbered, and what a person can do about each."""
     resolved = {r["finding"]: r for r in doc.get("resolutions", [])}
     table = Table("no", "kind", "file", "where", "what", box=None, title="leak check findings")
@@ -58,7 +59,7 @@ def _print_findings(doc: dict[str, Any]) -> None:
             out.print(f"  {n}: a {f['kind']} finding cannot be resolved: fix the item")
 
 
-def _print_decisions(doc: dict[str, Any]) -> None:
+def _print_decisions(doc: Mapping[str, Any]) -> None:
     """Never silently: what people waved through for this copy, by whom, and why."""
     acc = doc.get("accepted_unreviewed")
     if acc:

@@ -77,7 +77,7 @@ def transcript_cmd(
         done += ["transcript marked reviewed"] if mark_reviewed_flag else []
         err.print("; ".join(done))
     if ids and fmt == "txt" and not english:
-        for seg in doc["segments"]:
-            click.echo(f"#{seg['id']} {render({'segments': [seg]}, 'txt').strip()}")
+        for segment in doc["segments"]:
+            click.echo(f"#{segment['id']} {render({'segments': [segment]}, 'txt').strip()}")
         return
     click.echo(render(doc, fmt, translated=english), nl=False)

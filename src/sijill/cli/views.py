@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ _ABOUT = {
 }
 
 
-def _print_detail(d: dict[str, Any], full_text: bool) -> None:
+def _print_detail(d: Mapping[str, Any], full_text: bool) -> None:
     out.print(f"[bold]{escape(d['name'], line=True)}[/]  ({d['id']})")
     for key in (
         "kind",

@@ -106,4 +106,161 @@ class Claim(TypedDict):
     standing: NotRequired[str]
     when: NotRequired[dict[str, Any]]
     # With its links (corroborate):
-    links: NotRequired[list[dict[str, Any]]]
+    links: NotRequired[list[Link]]
+
+
+class LinkDecision(TypedDict):
+    decision: str
+    by: str
+    note: str
+    at: Any
+
+
+class Link(TypedDict):
+    """A machine link from one claim to another source's, and a person's decision on it."""
+
+    id: int
+    decision: LinkDecision | None
+    relation: str
+    score: float
+    reasons: list[str]
+    claim: Claim
+
+
+class Event(TypedDict):
+    """One custody event, as listings show it."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    details: Any
+    hash: str
+
+
+class Entity(TypedDict):
+    id: int
+    case: str
+    label: str
+    name: str
+    aliases: list[str]
+    mentions: int
+    items: int
+    merged: NotRequired[list[dict[str, Any]]]
+    lat: NotRequired[float]
+    lon: NotRequired[float]
+    where: NotRequired[list[dict[str, Any]]]  # with its mentions
+
+
+class CaseRole(TypedDict):
+    id: str
+    role: str | None
+
+
+class Segment(TypedDict):
+    id: int
+    start: float | None
+    end: float | None
+    lang: str | None
+    text: str
+    machine_text: NotRequired[str]
+    corrected_by: NotRequired[str | None]
+    words: NotRequired[list[dict[str, Any]]]
+    sources: NotRequired[list[int]]
+
+
+class Transcript(TypedDict):
+    item: str
+    name: str
+    language: str | None
+    model: str | None
+    translation_note: str | None
+    reviewed: Any
+    segments: list[Segment]
+    translation: list[Segment]
+    # With the item's state (`transcripts.revise`):
+    status: NotRequired[str]
+    speech: NotRequired[str | None]
+
+
+class ItemDetail(ItemSummary):
+    """One item with what the archive holds of it (`sijill show`, `/api/items/{id}`)."""
+
+    description: str
+    info: dict[str, Any]
+    receipts: list[dict[str, Any]]
+    children: list[dict[str, Any]]
+    stages: list[dict[str, Any]]
+    metadata: NotRequired[dict[str, Any]]  # investigators and owners only
+    derivatives: list[dict[str, Any]]
+    text_units: list[dict[str, Any]]
+    custody: list[Event]
+    claims: NotRequired[list[Claim]]
+    publication_copies: NotRequired[list[Copy]]
+
+
+class Copy(TypedDict):
+    """A publication copy: passed or failed, its files and the leak check's findings."""
+
+    id: int
+    item: str
+    case: str
+    status: str
+    passed: bool
+    accepted_unreviewed: dict[str, Any] | None  # who accepted an unreviewed transcript
+    resolutions: list[dict[str, Any]]
+    files: list[dict[str, Any]]
+    findings: list[dict[str, Any]]
+    params: dict[str, Any]
+    report: Any
+    created_by: str
+    created_at: Any
+
+
+class Status(TypedDict):
+    """Counts per stage and state, and every failure (`sijill status`)."""
+
+    items_by_status: dict[str, int]
+    stages: dict[str, dict[str, int]]
+    failures: list[dict[str, Any]]
+    flagged: list[dict[str, Any]]
+    total_items: int
+
+
+class Merge(TypedDict):
+    """One entity merged (or proposed to be) into another, with why and who decided."""
+
+    id: int
+    case: str
+    label: str
+    entity: dict[str, Any]
+    into: dict[str, Any]
+    confidence: float
+    reasons: list[str]
+    status: str
+    decided_by: str | None
+    decided_at: str | None
+
+
+class EntityHead(TypedDict):
+    id: int
+    label: str
+    name: str
+    case: str
+
+
+class Case(TypedDict):
+    id: str
+    items: int
+    config: dict[str, Any] | None
+
+
+class Proposal(TypedDict):
+    """A detected name no protected term covers yet (`sijill terms propose`)."""
+
+    entity_id: int
+    label: str
+    kind: str
+    name: str
+    spellings: list[str]
+    mentions: int

@@ -6,6 +6,7 @@ so the escaping rules (a cue may not hold "-->"; VTT reserves & < >) are written
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 FORMATS = ("srt", "vtt", "txt", "json")
@@ -19,7 +20,7 @@ def _stamp(seconds: float | None, sep: str) -> str:
     return f"{h:02}:{m:02}:{s:02}{sep}{ms:03}"
 
 
-def render(doc: dict[str, Any], fmt: str, translated: bool = False) -> str:
+def render(doc: Mapping[str, Any], fmt: str, translated: bool = False) -> str:
     """The transcript as srt, vtt, txt or json (json holds both languages and word timings)."""
     if fmt == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -17,6 +17,7 @@ from sijill.archive.access import Role
 from sijill.archive.context import Context
 from sijill.errors import AuthError
 from sijill.review import service as reviews
+from sijill.storage import shapes
 from sijill.text.subtitles import render
 from sijill.web.app import state, who
 from sijill.web.auth import DEVICE_COOKIE, SESSION_COOKIE
@@ -183,7 +184,7 @@ def items(
 
 @router.get("/items/{item_id}")
 def item(item_id: str, ctx: Who) -> dict[str, Any]:
-    return reading.item(ctx, item_id)
+    return dict(reading.item(ctx, item_id))
 
 
 @router.get("/search")
@@ -216,7 +217,7 @@ def item_transcript(
     ctx: Who,
     format: Literal["json", "srt", "vtt", "txt"] = "json",
     translated: bool = False,
-) -> dict[str, Any] | Response:
+) -> shapes.Transcript | Response:
     doc = reading.item_transcript(ctx, item_id)
     if format == "json":
         return doc

@@ -11,7 +11,7 @@ the words actually said.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -28,7 +28,7 @@ def _key(word: str) -> str:
     return re.sub(r"[^\w]", "", word.casefold())
 
 
-def corrections(segments: Sequence[dict[str, Any]], script: str) -> list[tuple[int, str]]:
+def corrections(segments: Sequence[Mapping[str, Any]], script: str) -> list[tuple[int, str]]:
     """(segment id, corrected text) for each segment whose words differ from the script's."""
     hyp: list[tuple[int, str]] = [
         (i, w) for i, seg in enumerate(segments) for w in str(seg["text"]).split()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from sijill.storage import shapes
 from sijill.storage.models import Entity, EntityMerge, Item, Mention
 
 
@@ -18,7 +19,7 @@ def list_entities(
     item: Item | None = None,
     label: str | None = None,
     limit: int | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[shapes.Entity], int]:
     """Entities with at least one live mention, most mentioned first.
 
     An entity merged into another counts under it: its mentions, and its aliases, are the
@@ -49,7 +50,7 @@ def list_entities(
     if ids:
         for e in session.execute(select(Entity).where(Entity.merged_into_id.in_(ids))).scalars():
             folded.setdefault(e.merged_into_id or 0, []).append(e)
-    out = []
+    out: list[shapes.Entity] = []
     for ent, n, items in rows:
         info = dict(ent.info or {})
         aliases = list(info.pop("aliases", []))
@@ -59,25 +60,26 @@ def list_entities(
                 if a not in aliases:
                     aliases.append(a)
             merged.append({"id": e.id, "name": e.name})
-        out.append(
-            {
-                "id": ent.id,
-                "case": ent.case_id,
-                "label": ent.label,
-                "name": ent.name,
-                "aliases": aliases,
-                "mentions": int(n),
-                "items": int(items),
-                **({"merged": merged} if merged else {}),
-                **({"lat": info["lat"], "lon": info["lon"]} if "lat" in info else {}),
-            }
-        )
+        row: shapes.Entity = {
+            "id": ent.id,
+            "case": ent.case_id,
+            "label": ent.label,
+            "name": ent.name,
+            "aliases": aliases,
+            "mentions": int(n),
+            "items": int(items),
+        }
+        if merged:
+            row["merged"] = merged
+        if "lat" in info:
+            row["lat"], row["lon"] = info["lat"], info["lon"]
+        out.append(row)
     return out, total
 
 
 def list_merges(
     session: Session, *, case: str | None = None, status: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[shapes.Merge]:
     """Every merge of one entity into another, with its confidence, reasons and decision."""
     q = select(EntityMerge).order_by(EntityMerge.status != "proposed", EntityMerge.id)
     if case:

@@ -169,9 +169,7 @@ def case_ids(session: Session) -> list[str]:
 
 
 def cases_with_counts(session: Session) -> list[tuple[Case, int]]:
-    counts = dict(
-        session.execute(select(Item.case_id, func.count()).group_by(Item.case_id)).all()
-    )
+    counts = dict(session.execute(select(Item.case_id, func.count()).group_by(Item.case_id)).all())
     return [
         (c, int(counts.get(c.id, 0)))
         for c in session.execute(select(Case).order_by(Case.id)).scalars()
