@@ -20,7 +20,7 @@ RANK = {
     "tools": 0,
     "text": 0,
     "storage": 1,
-    "analysis": 1,
+    "analysis": 2,
     "pipeline": 2,
     "protect": 2,
     "leakcheck": 2,
@@ -166,6 +166,7 @@ def test_the_rules_catch_what_they_forbid() -> None:
     assert layer_violations("storage", "x.py", "from sijill.archive.reading import items\n")
     assert layer_violations("pipeline", "x.py", "def f():\n    import sijill.archive.lookup\n")
     assert layer_violations("leakcheck", "x.py", "from sijill.protect.faces import blur\n")
+    assert layer_violations("storage", "x.py", "from sijill.analysis.mentions import name_key\n")
     assert not layer_violations("archive", "x.py", "from sijill.storage.models import Item\n")
     assert face_violations("x.py", "from sqlalchemy import select\n")
     assert face_violations("x.py", "from sijill.storage.models import Item\n")
