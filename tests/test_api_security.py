@@ -197,13 +197,15 @@ def test_sijill_serve_answers_over_http_and_logs_no_secrets(cli: CLI, tmp_path: 
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+        # Unlocking (scrypt) and importing the app take seconds; more on a loaded CI machine.
+        status, deadline = 0, time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
             try:
                 status, _ = _request(base + "/api/session")
                 break
             except (ConnectionError, urllib.error.URLError):
-                time.sleep(0.1)
-        assert status == 401
+                time.sleep(0.2)
+        assert status == 401, (proc.poll(), log.read_text())
         status, doc = _request(base + "/api/login", {"name": "amal", "password": PASSWORD})
         assert status == 200 and doc["user"] == "amal"
         # The session cookie: HttpOnly and SameSite=Strict always; Secure once a TLS proxy on
