@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from sijill.archive.access import Can, require
 from sijill.archive.analysis import AnalysisReport, analyse
 from sijill.archive.analysis import decide_merge as _decide
@@ -44,15 +46,18 @@ class MergeDecision:
     status: str
 
 
+def _decision(s: Session, m: EntityMerge) -> MergeDecision:
+    a, b = s.get_one(Entity, m.entity_id), s.get_one(Entity, m.into_id)
+    return MergeDecision(m.id, a.name, b.name, m.status)
+
+
 def decide_merge(ctx: Context, merge_id: int, decision: str) -> MergeDecision:
     with ctx.session() as s:
         m = s.get(EntityMerge, merge_id)
         if m is None or not ctx.actor.sees(m.case_id):
             raise NotFound(f"no entity merge {merge_id}")
         require(ctx.actor, m.case_id, Can.INVESTIGATE)
-        m = _decide(s, merge_id, decision, ctx.actor.name)
-        a, b = s.get_one(Entity, m.entity_id), s.get_one(Entity, m.into_id)
-        return MergeDecision(m.id, a.name, b.name, m.status)
+        return _decision(s, _decide(s, merge_id, decision, ctx.actor.name))
 
 
 def merge_by_hand(ctx: Context, entity_id: int, into_id: int) -> MergeDecision:
@@ -62,9 +67,7 @@ def merge_by_hand(ctx: Context, entity_id: int, into_id: int) -> MergeDecision:
             if e is None or not ctx.actor.sees(e.case_id):
                 raise NotFound(f"no entity {eid}")
             require(ctx.actor, e.case_id, Can.INVESTIGATE)
-        m = _by_hand(s, entity_id, into_id, ctx.actor.name)
-        a, b = s.get_one(Entity, m.entity_id), s.get_one(Entity, m.into_id)
-        return MergeDecision(m.id, a.name, b.name, m.status)
+        return _decision(s, _by_hand(s, entity_id, into_id, ctx.actor.name))
 
 
 def cases(ctx: Context) -> list[shapes.Case]:

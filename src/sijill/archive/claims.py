@@ -30,10 +30,6 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     return claim
 
 
-def _items(session: Session, ids: set[str]) -> dict[str, Item]:
-    return items_repo.by_ids(session, ids)
-
-
 def claim_json(claim: Claim, item: Item | None) -> shapes.Claim:
     info = dict(claim.info or {})
     doc: shapes.Claim = {
@@ -91,7 +87,7 @@ def list_claims(
         among=list(counts) if linked_only else None,
         limit=limit,
     )
-    items = _items(session, {c.item_id for c in claims})
+    items = items_repo.by_ids(session, {c.item_id for c in claims})
     statuses = claim_statuses(session, claims)
     out: list[shapes.Claim] = []
     for c in claims:
@@ -106,7 +102,7 @@ def claim_links(session: Session, claim_id: int) -> list[shapes.Link]:
     others = claims_repo.by_ids(
         session, [lk.other_id if lk.claim_id == claim_id else lk.claim_id for lk in links]
     )
-    items = _items(session, {c.item_id for c in others.values()})
+    items = items_repo.by_ids(session, {c.item_id for c in others.values()})
     decisions = link_decisions(session, links)
     out: list[shapes.Link] = []
     for lk in links:
@@ -164,7 +160,7 @@ def timeline(session: Session, entity_id: int) -> tuple[Entity, list[shapes.Clai
     ent, ids = entity_cluster(session, entity_id)
     units = entities_repo.mention_spans(session, ids)
     claims = claims_repo.in_units(session, {u for u, _s, _e in units})
-    items = _items(session, {c.item_id for c in claims})
+    items = items_repo.by_ids(session, {c.item_id for c in claims})
     counts = link_standings(session, ent.case_id)
     statuses = claim_statuses(session, claims)
     rows = []

@@ -149,9 +149,3 @@ def terms_for_leakcheck(ctx: Context, case: str | None) -> list[str]:
         elif not ctx.actor.is_custodian:
             raise NotFound("say which case's terms to check for (--case)")
         return list(leakcheck_terms(s, case))
-
-
-def copies(ctx: Context, ref: str | None) -> list[shapes.Copy]:
-    from sijill.archive.reading import copies as listed
-
-    return listed(ctx, ref)

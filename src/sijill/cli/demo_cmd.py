@@ -45,18 +45,11 @@ def demo(c: Ctx, out_dir: Path, and_serve: bool, host: str, port: int) -> None:
     """
     build_demo(out_dir, c.settings, console=out)
     if and_serve:
-        from sijill.cli.demo import DEMO_PASSPHRASE
+        from sijill.cli.demo import demo_settings
         from sijill.cli.serve import serve
         from sijill.storage.archive import Archive
 
-        settings = c.settings.model_copy(
-            update={
-                "passphrase": c.settings.passphrase or DEMO_PASSPHRASE,
-                "database_url": None,
-                "blobs_url": None,
-                "broker_url": None,
-            }
-        )
+        settings = demo_settings(c.settings)
         archive = Archive.open(out_dir.absolute(), settings)
         try:
             archive.unlock()

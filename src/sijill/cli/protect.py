@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from sijill.archive import copies
+from sijill.archive import copies, reading
 from sijill.archive.copy_decisions import VERDICTS, fill_hint
 from sijill.archive.publication import ProtectOptions, read_review
 from sijill.archive.terms import KINDS
@@ -277,7 +277,7 @@ def copies_cmd(
             _print_decisions(doc)
             out.print(f"wrote {len(written)} files to {escape(str(out_dir))}")
         return
-    rows = copies.copies(ctx, ref)
+    rows = reading.copies(ctx, ref)
     if as_json:
         emit_json({"copies": rows, "total": len(rows)})
         return

@@ -99,6 +99,20 @@ def _clear(root: Path) -> None:
     shutil.rmtree(root)
 
 
+def demo_settings(settings: Settings) -> Settings:
+    """The settings a demo archive is built and opened with: the demo passphrase unless
+    SIJILL_PASSPHRASE is set, and always embedded (it must never write into a team database
+    or bucket)."""
+    return settings.model_copy(
+        update={
+            "passphrase": settings.passphrase or DEMO_PASSPHRASE,
+            "database_url": None,
+            "blobs_url": None,
+            "broker_url": None,
+        }
+    )
+
+
 def build_demo(
     archive: Path, settings: Settings, *, console: Console | None = None, examples: bool = True
 ) -> None:
@@ -107,11 +121,8 @@ def build_demo(
     status = Console(stderr=True)
     root = archive.absolute()
     _clear(root)
+    settings = demo_settings(settings)
     secret = settings.passphrase or DEMO_PASSPHRASE
-    # The demo is always embedded: it must never write into a team database or bucket.
-    settings = settings.model_copy(
-        update={"passphrase": secret, "database_url": None, "blobs_url": None, "broker_url": None}
-    )
     if secret == DEMO_PASSPHRASE:
         con.print(
             f"[bold yellow]Demo passphrase:[/] {secret}   "
