@@ -13,7 +13,7 @@ STAMP := $(VENV)/.sijill-setup-$(shell cat requirements.lock pyproject.toml | sh
 APT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-ara \
 	tesseract-ocr-osd ffmpeg libimage-exiftool-perl libmagic1 poppler-utils p7zip-full \
 	fonts-noto-core fonts-dejavu-core libraqm0 file espeak-ng apertium apertium-fr-es \
-	apertium-eng-spa
+	apertium-eng-spa chromium
 # This machine's pip warns about ignored install locations; the warning is harmless noise.
 PIP_QUIET := { grep -v -e '^WARNING: Location' -e 'is ignored' || true; }
 TEST_ENV := OMP_THREAD_LIMIT=1

@@ -259,3 +259,25 @@ def events_for(session: Session, item_id: str) -> list[CustodyEvent]:
             select(CustodyEvent).where(CustodyEvent.item_id == item_id).order_by(CustodyEvent.seq)
         ).scalars()
     )
+
+
+def events_of_case(session: Session, case_id: str, limit: int = 200) -> list[CustodyEvent]:
+    """The case's events, newest first: those of its items, and those that name the case
+    (people's roles, terms, exports)."""
+    from sijill.storage.models import Item
+
+    in_case = select(Item.id).where(Item.case_id == case_id)
+    return list(
+        session.execute(
+            select(CustodyEvent)
+            .where(
+                CustodyEvent.item_id.in_(in_case)
+                | (
+                    CustodyEvent.item_id.is_(None)
+                    & (CustodyEvent.details["case"].as_string() == case_id)
+                )
+            )
+            .order_by(CustodyEvent.seq.desc())
+            .limit(limit)
+        ).scalars()
+    )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sijill.errors import PassphraseError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -419,3 +419,20 @@ class Review(Base):
     reviewer: Mapped[str] = mapped_column(String(64))
     supersedes_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Note(Base):
+    """A person's note on an item, a claim or an entity, visible to everybody in the case
+    (0008). Never edited: a correction is another note."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    target: Mapped[str] = mapped_column(String(8))  # item claim entity
+    target_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_notes_target", "target", "target_id"),)

@@ -179,6 +179,69 @@ def build_snippet(
     return prefix + snippet + suffix, highlights, first_s, first_e
 
 
+@dataclass
+class Filters:
+    """What a search is narrowed to: for each facet, values to keep (any of them) and values to
+    leave out; and a date range on the item's date (when it was recorded or written)."""
+
+    include: dict[str, list[str]] = field(default_factory=dict)
+    exclude: dict[str, list[str]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+# Each facet, as the SQL expression of its value for one hit (`tu` the text unit, `i` its item).
+# Entities and review status are per item: a hit's item mentions the entity / has a review.
+FACETS = ("case", "kind", "lang", "entity", "review")
+_FACET_SQL = {
+    "case": "i.case_id",
+    "kind": "i.kind",
+    "lang": "tu.lang",
+    "review": (
+        "CASE WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.item_id = i.id AND r.kind = 'item') "
+        "THEN 'reviewed' ELSE 'unreviewed' END"
+    ),
+}
+_ENTITY_OF_ITEM = (
+    "SELECT coalesce(e.merged_into_id, e.id) FROM mentions m JOIN entities e ON e.id = m.entity_id "
+    "WHERE m.item_id = i.id"
+)
+_ITEM_DATE = "json_extract(i.info, '$.date')"
+FACET_LIMIT = 15
+
+
+def _facet_where(
+    filters: Filters, params: dict[str, Any], skip: str | None = None
+) -> list[str]:
+    where: list[str] = []
+    for facet in FACETS:
+        chosen = (("in", filters.include.get(facet)), ("out", filters.exclude.get(facet)))
+        for mode, values in chosen:
+            if not values or (facet == skip and mode == "in"):
+                continue
+            names = []
+            for n, v in enumerate(values[:50]):
+                key = f"f_{facet}_{mode}{n}"
+                params[key] = int(v) if facet == "entity" and str(v).isdigit() else v
+                names.append(f":{key}")
+            listed = ", ".join(names)
+            if facet == "entity":
+                # Kept: items that mention every entity asked for; left out: any of them.
+                each = [f"{n} IN ({_ENTITY_OF_ITEM})" for n in names]
+                where.append(" AND ".join(each) if mode == "in" else f"NOT ({' OR '.join(each)})")
+            elif mode == "in":
+                where.append(f"{_FACET_SQL[facet]} IN ({listed})")
+            else:
+                where.append(f"coalesce({_FACET_SQL[facet]}, '') NOT IN ({listed})")
+    if filters.date_from:
+        params["date_from"] = filters.date_from
+        where.append(f"{_ITEM_DATE} >= :date_from")
+    if filters.date_to:
+        params["date_to"] = filters.date_to
+        where.append(f"{_ITEM_DATE} <= :date_to")
+    return where
+
+
 def search(
     session: Session,
     query: str,
@@ -189,42 +252,15 @@ def search(
     limit: int = 20,
     offset: int = 0,
     cases: Sequence[str] | None = None,
+    filters: Filters | None = None,
 ) -> tuple[list[Hit], int]:
     """Hits ranked by BM25; `cases`, when given, the only cases searched (those the person
     may read)."""
-    if session.get_bind().dialect.name != "sqlite":
-        raise ConfigError("full-text search on PostgreSQL is not built yet")
-    fts = parse_query(query).fts()
-    if cases is not None and not cases:
+    base, params = _base(session, query, case=case, lang=lang, kind=kind, cases=cases,
+                         filters=filters)
+    if base is None:
         return [], 0
-    where = ["text_fts MATCH :q"]
-    params: dict[str, Any] = {"q": fts, "limit": limit, "offset": offset}
-    if case:
-        where.append("i.case_id = :case")
-        params["case"] = case
-    if cases is not None:
-        names = [f":case{n}" for n in range(len(cases))]
-        where.append(f"i.case_id IN ({', '.join(names)})")
-        params.update({f"case{n}": c for n, c in enumerate(cases)})
-    if lang:
-        where.append("tu.lang = :lang")
-        params["lang"] = lang
-    if kind:
-        where.append("i.kind = :kind")
-        params["kind"] = kind
-    if not lang:
-        # A translation that matches where its source also matches says the same thing
-        # twice: the original's hit stands for both.
-        where.append(
-            "NOT (tu.kind = 'translation' AND tu.source_unit_id IS NOT NULL AND "
-            "tu.source_unit_id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH :q))"
-        )
-    cond = " AND ".join(where)
-    base = (
-        "FROM text_fts JOIN text_units tu ON tu.id = text_fts.rowid "
-        "JOIN items i ON i.id = tu.item_id JOIN jobs j ON j.id = tu.job_id "
-        f"WHERE {cond} AND j.state = 'done'"
-    )
+    params.update({"limit": limit, "offset": offset})
     total = int(session.execute(text(f"SELECT count(*) {base}"), params).scalar_one())
     rows = session.execute(
         text(
@@ -259,3 +295,88 @@ def search(
             )
         )
     return hits, total
+
+
+def facet_counts(
+    session: Session,
+    query: str,
+    *,
+    cases: Sequence[str] | None = None,
+    filters: Filters | None = None,
+) -> dict[str, list[tuple[str, int]]]:
+    """For each facet, its values among the hits with their counts, most first. A facet's
+    counts apply every other facet's filters but not its own "keep only" choice, so a person
+    can widen a choice again (the usual disjunctive faceting)."""
+    filters = filters or Filters()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for facet in FACETS:
+        base, params = _base(session, query, cases=cases, filters=filters, skip=facet)
+        if base is None:
+            out[facet] = []
+            continue
+        if facet == "entity":
+            sql = (
+                "SELECT coalesce(e.merged_into_id, e.id) AS v, count(DISTINCT hits.uid) AS n "
+                f"FROM (SELECT tu.id AS uid, i.id AS iid {base}) hits "
+                "JOIN mentions m ON m.item_id = hits.iid JOIN entities e ON e.id = m.entity_id "
+                "GROUP BY v ORDER BY n DESC, v LIMIT :facet_limit"
+            )
+        else:
+            sql = (
+                f"SELECT coalesce({_FACET_SQL[facet]}, '') AS v, count(*) AS n {base} "
+                "GROUP BY v ORDER BY n DESC, v LIMIT :facet_limit"
+            )
+        params["facet_limit"] = FACET_LIMIT
+        out[facet] = [(str(v), int(n)) for v, n in session.execute(text(sql), params).all()]
+    return out
+
+
+def _base(
+    session: Session,
+    query: str,
+    *,
+    case: str | None = None,
+    lang: str | None = None,
+    kind: str | None = None,
+    cases: Sequence[str] | None = None,
+    filters: Filters | None = None,
+    skip: str | None = None,
+) -> tuple[str | None, dict[str, Any]]:
+    """The FROM and WHERE of a search (None: nothing can match), with its parameters."""
+    if session.get_bind().dialect.name != "sqlite":
+        raise ConfigError("full-text search on PostgreSQL is not built yet")
+    fts = parse_query(query).fts()
+    params: dict[str, Any] = {"q": fts}
+    if cases is not None and not cases:
+        return None, params
+    where = ["text_fts MATCH :q"]
+    if case:
+        where.append("i.case_id = :case")
+        params["case"] = case
+    if cases is not None:
+        names = [f":case{n}" for n in range(len(cases))]
+        where.append(f"i.case_id IN ({', '.join(names)})")
+        params.update({f"case{n}": c for n, c in enumerate(cases)})
+    if lang:
+        where.append("tu.lang = :lang")
+        params["lang"] = lang
+    if kind:
+        where.append("i.kind = :kind")
+        params["kind"] = kind
+    if filters is not None:
+        where += _facet_where(filters, params, skip)
+    by_lang = lang or (filters is not None and filters.include.get("lang") and skip != "lang")
+    if not by_lang:
+        # A translation that matches where its source also matches says the same thing
+        # twice: the original's hit stands for both.
+        where.append(
+            "NOT (tu.kind = 'translation' AND tu.source_unit_id IS NOT NULL AND "
+            "tu.source_unit_id IN (SELECT rowid FROM text_fts WHERE text_fts MATCH :q))"
+        )
+    cond = " AND ".join(where)
+    base = (
+        "FROM text_fts JOIN text_units tu ON tu.id = text_fts.rowid "
+        "JOIN items i ON i.id = tu.item_id JOIN jobs j ON j.id = tu.job_id "
+        f"WHERE {cond} AND j.state = 'done'"
+    )
+    return base, params

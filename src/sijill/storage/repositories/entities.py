@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from sijill.storage import shapes
-from sijill.storage.models import Entity, EntityMerge, Item, Mention
+from sijill.storage.models import Entity, EntityMerge, Item, Mention, TextUnit
 
 
 def list_entities(
@@ -181,3 +181,28 @@ def mention_spans(session: Session, entity_ids: Iterable[int]) -> set[tuple[int,
         )
     ).all()
     return {(u, s, e) for u, s, e in rows}
+
+
+def mentions_in_item(session: Session, item_id: str) -> list[tuple[int, int, int, int, str]]:
+    """(text unit, char start, char end, entity (the one merged into, if any), label) of every
+    resolved mention in an item: what a viewer highlights and links."""
+    canonical = func.coalesce(Entity.merged_into_id, Entity.id)
+    return [
+        (int(u), int(a), int(b), int(e), str(lbl))
+        for u, a, b, e, lbl in session.execute(
+            select(Mention.text_unit_id, Mention.char_start, Mention.char_end, canonical, Entity.label)
+            .join(Entity, Entity.id == Mention.entity_id)
+            .where(Mention.item_id == item_id)
+            .order_by(Mention.text_unit_id, Mention.char_start)
+        ).all()
+    ]
+
+
+def unit_texts(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return {}
+    return {
+        int(i): str(t)
+        for i, t in session.execute(select(TextUnit.id, TextUnit.text).where(TextUnit.id.in_(ids)))
+    }

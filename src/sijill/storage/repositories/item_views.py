@@ -214,3 +214,47 @@ def status_summary(session: Session) -> Status:
         "flagged": flagged,
         "total_items": sum(int(n) for _s, n in item_rows),
     }
+
+
+def case_summary(session: Session, case_id: str, failures_limit: int = 50) -> dict[str, Any]:
+    """One case's dashboard counts: items by kind and state, jobs by state, failures."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for kind, status, n in session.execute(
+        select(Item.kind, Item.status, func.count())
+        .where(Item.case_id == case_id)
+        .group_by(Item.kind, Item.status)
+        .order_by(Item.kind)
+    ).all():
+        by_kind.setdefault(kind, {})[status] = int(n)
+    jobs = {
+        state: int(n)
+        for state, n in session.execute(
+            select(Job.state, func.count())
+            .join(Item, Item.id == Job.item_id)
+            .where(Item.case_id == case_id, Job.state != "superseded")
+            .group_by(Job.state)
+        ).all()
+    }
+    failures = [
+        {"item_id": item_id, "name": name, "stage": stage, "error": error}
+        for item_id, name, stage, error in session.execute(
+            select(Job.item_id, Item.name, Job.stage, Job.error)
+            .join(Item, Item.id == Job.item_id)
+            .where(Item.case_id == case_id, Job.state == "failed")
+            .order_by(Job.id.desc())
+            .limit(failures_limit)
+        ).all()
+    ]
+    return {"items": by_kind, "jobs": jobs, "failures": failures}
+
+
+def processed_items(session: Session, case_id: str) -> list[tuple[str, str, str]]:
+    """(id, name, kind) of the case's top-level processed items, newest first."""
+    return [
+        (i, n, k)
+        for i, n, k in session.execute(
+            select(Item.id, Item.name, Item.kind)
+            .where(Item.case_id == case_id, Item.status == "processed", Item.parent_id.is_(None))
+            .order_by(Item.received_at.desc(), Item.id)
+        ).all()
+    ]
