@@ -136,6 +136,7 @@ class Event(TypedDict):
     action: str
     details: Any
     hash: str
+    item_id: NotRequired[str | None]  # in a case's log
 
 
 class Entity(TypedDict):

@@ -15,12 +15,11 @@ from pydantic import BaseModel, Field
 from sijill.archive import people, reading
 from sijill.archive.access import Role
 from sijill.archive.context import Context
-from sijill.errors import AuthError
 from sijill.review import service as reviews
 from sijill.storage import shapes
 from sijill.text.subtitles import render
-from sijill.web.app import state, who
-from sijill.web.auth import DEVICE_COOKIE, SESSION_COOKIE
+from sijill.web.app import Throttled, log_in, set_login_cookies, state, who
+from sijill.web.auth import SESSION_COOKIE
 
 router = APIRouter(prefix="/api")
 Who = Annotated[Context, Depends(who)]
@@ -63,31 +62,17 @@ class RoleIn(BaseModel):
     role: Literal["owner", "investigator", "reviewer", "observer"]
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 @router.post("/login")
 def login(body: LoginIn, request: Request) -> JSONResponse:
     """Log in with name and password: sets the session cookie, returns the CSRF token."""
-    st = state(request)
-    name = body.name.strip().lower()
-    device = request.cookies.get(DEVICE_COOKIE)
-    wait = st.throttle.wait(name, device)
-    if wait > 0:
-        return JSONResponse(
-            {"detail": "too many wrong passwords for this account; try again later"},
-            status_code=429,
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
     try:
-        actor = people.login(st.base, body.name, body.password)
-    except AuthError:
-        st.throttle.failed(name, device)
-        raise
-    st.throttle.succeeded(name)
-    assert actor.user_id is not None
-    sid, sess = st.sessions.open(actor.user_id)
+        actor, sid, sess = log_in(request, body.name, body.password)
+    except Throttled as exc:
+        return JSONResponse(
+            {"detail": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(int(exc.wait) + 1)},
+        )
     response = JSONResponse(
         {
             "user": actor.name,
@@ -95,19 +80,7 @@ def login(body: LoginIn, request: Request) -> JSONResponse:
             "csrf_token": sess.csrf,
         }
     )
-    secure = _secure(request)
-    response.set_cookie(
-        SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/"
-    )
-    response.set_cookie(
-        DEVICE_COOKIE,
-        st.throttle.device_cookie(name),
-        max_age=180 * 86400,
-        httponly=True,
-        samesite="strict",
-        secure=secure,
-        path="/api/login",
-    )
+    set_login_cookies(response, request, sid, body.name)
     return response
 
 

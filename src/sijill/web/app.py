@@ -20,7 +20,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from sijill.archive import people
+from sijill.archive.access import Actor
 from sijill.archive.context import Context
+from sijill.archive.uploads import Processor, Uploads
 from sijill.errors import (
     AuthError,
     ConfigError,
@@ -30,10 +32,26 @@ from sijill.errors import (
     QueryError,
 )
 from sijill.storage.archive import Archive
-from sijill.web.auth import CSRF_HEADER, SESSION_COOKIE, Sessions, Throttle
+from sijill.web.auth import (
+    CSRF_HEADER,
+    DEVICE_COOKIE,
+    SESSION_COOKIE,
+    Sessions,
+    Throttle,
+    WebSession,
+)
 
 log = logging.getLogger("sijill.web")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+# The pages' policy: nothing but this app's own scripts, styles, fonts, images and media;
+# no inline script or style, no frames, forms that post only here.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 @dataclass
@@ -42,6 +60,8 @@ class AppState:
     base: Context  # for lookups before anybody is known (login, tokens); acts as nobody
     sessions: Sessions = field(default_factory=Sessions)
     throttle: Throttle = field(default_factory=Throttle)
+    uploads: Uploads | None = None
+    processor: Processor | None = None
 
 
 def state(request: Request) -> AppState:
@@ -70,8 +90,59 @@ def who(request: Request) -> Context:
     return st.base.acting_as(people.actor_by_id(st.base, sess.user_id))
 
 
+class Throttled(Exception):
+    """Too many wrong passwords for this account from this browser: wait `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__("too many wrong passwords for this account; try again later")
+        self.wait = wait
+
+
+def log_in(request: Request, name: str, password: str) -> tuple[Actor, str, WebSession]:
+    """Check a password under the throttle and open a session: (who, cookie value, session).
+    AuthError for a wrong name or password, Throttled while the account is locked here."""
+    st = state(request)
+    key = name.strip().lower()
+    device = request.cookies.get(DEVICE_COOKIE)
+    wait = st.throttle.wait(key, device)
+    if wait > 0:
+        raise Throttled(wait)
+    try:
+        actor = people.login(st.base, name, password)
+    except AuthError:
+        st.throttle.failed(key, device)
+        raise
+    st.throttle.succeeded(key)
+    assert actor.user_id is not None
+    sid, sess = st.sessions.open(actor.user_id)
+    return actor, sid, sess
+
+
+def set_login_cookies(response: Response, request: Request, sid: str, name: str) -> None:
+    """The session cookie, and the device cookie that spares this browser others' lockouts."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        SESSION_COOKIE, sid, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+    cookie = state(request).throttle.device_cookie(name.strip().lower())
+    for path in ("/api/login", "/login"):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            cookie,
+            max_age=180 * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=secure,
+            path=path,
+        )
+
+
 def _error(status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
-    async def handler(_request: Request, exc: Exception) -> Response:
+    async def handler(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/api"):
+            from sijill.web.pages import error_page
+
+            return error_page(request, status, str(exc))
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     return handler
@@ -94,8 +165,11 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(set(out))
 
 
-def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
-    """The app for one opened, unlocked archive."""
+def create_app(
+    archive: Archive, *, actor_name: str = "web", process: bool = True
+) -> FastAPI:
+    """The app for one opened, unlocked archive. With `process`, what is uploaded is
+    processed in the background as `sijill run` would (off: it waits for `sijill run`)."""
     app = FastAPI(
         title="Sijill",
         summary="The evidence archive's JSON API",
@@ -105,7 +179,12 @@ def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.sijill = AppState(archive, Context.custodian_of(archive, actor_name))
+    app.state.sijill = AppState(
+        archive,
+        Context.custodian_of(archive, actor_name),
+        uploads=Uploads(archive),
+        processor=Processor(archive, actor_name) if process else None,
+    )
     for exc, status in (
         (NotFound, 404),
         (Forbidden, 403),
@@ -124,9 +203,12 @@ def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-        )
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers["Content-Security-Policy"] = PAGE_CSP
+        else:
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
+            )
         route = request.scope.get("route")
         log.info(
             "%s %s %d %.0f ms",
@@ -137,9 +219,15 @@ def create_app(archive: Archive, *, actor_name: str = "web") -> FastAPI:
         )
         return response
 
-    from sijill.web import api
+    from fastapi.staticfiles import StaticFiles
+
+    from sijill.web import api, pages, uploads_api
 
     app.include_router(api.router)
+    app.include_router(uploads_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.add_exception_handler(pages.LoginNeeded, pages.to_login)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> dict[str, Any]:
