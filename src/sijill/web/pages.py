@@ -12,6 +12,7 @@ check the person's role; this module only turns forms into calls and results int
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from collections.abc import Callable
@@ -100,9 +101,10 @@ Writer = Annotated[Context, Depends(writer)]
 
 
 def _env(lang: str) -> jinja2.Environment:
-    return _ENVS[lang]
+    return _make_env(lang if lang in i18n.LOCALES else "en")
 
 
+@functools.cache
 def _make_env(lang: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -119,10 +121,8 @@ def _make_env(lang: str) -> jinja2.Environment:
     env.filters["marked"] = marked
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
     env.globals["facet_url"] = facet_url
+    env.globals["hit_url"] = hit_url
     return env
-
-
-_ENVS = {lang: _make_env(lang) for lang in i18n.LOCALES}
 
 
 def language(request: Request) -> str:
@@ -133,9 +133,7 @@ def language(request: Request) -> str:
     )
 
 
-def render(
-    request: Request, name: str, status: int = 200, **values: Any
-) -> HTMLResponse:
+def render(request: Request, name: str, code: int = 200, **values: Any) -> HTMLResponse:
     lang = language(request)
     sess: WebSession | None = getattr(request.state, "session", None)
     ctx: Context | None = values.pop("ctx", None)
@@ -150,9 +148,10 @@ def render(
         csrf=sess.csrf if sess else "",
         me=ctx.actor if ctx else None,
         Can=Can,
+        request=request,
         **values,
     )
-    response = HTMLResponse(page, status_code=status)
+    response = HTMLResponse(page, status_code=code)
     if request.query_params.get("lang") in i18n.LOCALES:
         response.set_cookie(
             i18n.COOKIE,
@@ -171,7 +170,7 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
         ctx = reader(request)
     except LoginNeeded:
         pass
-    return render(request, "error.html", status=status, ctx=ctx, status_code=status, message=message)
+    return render(request, "error.html", code=status, ctx=ctx, status_code=status, message=message)
 
 
 def marked(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> Markup:
@@ -249,13 +248,13 @@ def login(
 ) -> Response:
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     if not _same_origin(request):
-        return render(request, "login.html", status=403, next=target, error="origin")
+        return render(request, "login.html", code=403, next=target, error="origin")
     try:
         _actor, sid, _sess = log_in(request, username, password)
     except Throttled:
-        return render(request, "login.html", status=429, next=target, error="throttled")
+        return render(request, "login.html", code=429, next=target, error="throttled")
     except AuthError:
-        return render(request, "login.html", status=401, next=target, error="wrong")
+        return render(request, "login.html", code=401, next=target, error="wrong")
     response = _see(target)
     set_login_cookies(response, request, sid, username)
     return response
@@ -318,7 +317,7 @@ def case_items(
         total=total,
         offset=offset,
         kind=kind,
-        status=status,
+        item_status=status,
     )
 
 
@@ -380,7 +379,6 @@ def search(
         q=q,
         result=result,
         problem=problem,
-        request=request,
         date_from=date_from,
         date_to=date_to,
         offset=offset,
@@ -397,10 +395,6 @@ def hit_url(hit: dict[str, Any]) -> str:
     if hit.get("page") is not None:
         return f"{base}#page={hit['page']}"
     return base
-
-
-for _env_ in _ENVS.values():
-    _env_.globals["hit_url"] = hit_url
 
 
 # ---- items -------------------------------------------------------------------------------
