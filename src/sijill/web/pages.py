@@ -122,6 +122,7 @@ def _make_env(lang: str) -> jinja2.Environment:
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
     env.globals["facet_url"] = facet_url
     env.globals["hit_url"] = hit_url
+    env.globals["FACET_PARAM"] = FACET_PARAM
     return env
 
 
@@ -206,8 +207,13 @@ def linked_names(
     return Markup("".join(out))
 
 
+# The query parameter of each facet (`lang` is the interface's language).
+FACET_PARAM = {"case": "case", "kind": "kind", "lang": "language", "entity": "entity", "review": "review"}
+
+
 def facet_url(request: Request, facet: str, value: str, mode: str) -> str:
     """The search URL with `value` kept (mode "in"), left out ("out") or cleared ("clear")."""
+    facet = FACET_PARAM[facet]
     pairs = [
         (k, v)
         for k in request.query_params
@@ -351,8 +357,8 @@ def search(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
     filters = Filters(
-        include={f: request.query_params.getlist(f) for f in browse.FACETS},
-        exclude={f: request.query_params.getlist(f"not_{f}") for f in browse.FACETS},
+        include={f: request.query_params.getlist(FACET_PARAM[f]) for f in browse.FACETS},
+        exclude={f: request.query_params.getlist(f"not_{FACET_PARAM[f]}") for f in browse.FACETS},
         date_from=date_from or None,
         date_to=date_to or None,
     )
