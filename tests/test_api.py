@@ -57,6 +57,12 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("POST", "/api/items/{item_id}/reviews"): "reviewer",
     ("GET", "/api/items/{item_id}/media"): "observer",
     ("GET", "/api/items/{item_id}/original"): "investigator",
+    ("POST", "/api/uploads"): "investigator",
+    # An upload in progress is its sender's alone: anybody else, whatever their role, gets
+    # the same 404 as for an upload that does not exist.
+    ("PUT", "/api/uploads/{upload_id}"): "own upload",
+    ("POST", "/api/uploads/{upload_id}/finish"): "own upload",
+    ("DELETE", "/api/uploads/{upload_id}"): "own upload",
 }
 
 
@@ -139,6 +145,7 @@ def _fill(w: World, method: str, path: str) -> str:
         .replace("{claim_id}", str(w.claim))
         .replace("{link_id}", str(w.link))
         .replace("{name}", "spare")
+        .replace("{upload_id}", "not-yours")
     )
 
 
@@ -151,18 +158,31 @@ def _body(method: str, path: str, w: World) -> dict[str, Any] | None:
         return {"decision": "accept", "note": "same checkpoint"}
     if "/members/" in path and method == "PUT":
         return {"role": "observer"}
+    if path == "/api/uploads":
+        return {"case": "c1", "name": "note.txt", "size": 4}
     return None
 
 
 def _call(client: TestClient, method: str, path: str, w: World, who: str | None) -> Any:
     headers = {"Authorization": f"Bearer {w.tokens[who]}"} if who else {}
-    params = {"q": "checkpoint"} if path == "/api/search" else None
+    params: dict[str, Any] | None = {"q": "checkpoint"} if path == "/api/search" else None
+    if method == "PUT" and path.startswith("/api/uploads/"):
+        params = {"offset": 0}
     body = _body(method, path, w)
     return client.request(method, _fill(w, method, path), headers=headers, params=params, json=body)
 
 
+def api_routes(app: Any) -> set[tuple[str, str]]:
+    """The JSON API's routes (the pages' have their matrix in test_web_pages)."""
+    return {
+        (m, p)
+        for m, p in route_table(app)
+        if m != "HEAD" and (p.startswith("/api/") or p == "/openapi.json")
+    }
+
+
 def test_every_route_has_an_entry(world: World) -> None:
-    routes = {(m, p) for m, p in route_table(world.app) if m != "HEAD"}
+    routes = api_routes(world.app)
     assert routes - set(ALLOWED) == set(), "a route without an entry in ALLOWED"
     assert set(ALLOWED) - routes == set(), "ALLOWED names a route that is gone"
 
@@ -180,6 +200,8 @@ def test_every_route_by_every_role(world: World, who: str | None) -> None:
             assert r.status_code == 200, where
         elif who is None:
             assert r.status_code == 401, where
+        elif need == "own upload":
+            assert r.status_code == 404, where
         elif need == "person":
             assert r.status_code == 200, where
         elif who == OUTSIDER:

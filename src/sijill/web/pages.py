@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from sijill.archive import browse, people, reading, reading_claims, transcripts
 from sijill.archive.access import Can, Role
 from sijill.archive.context import Context
-from sijill.errors import AuthError, ConfigError, NotFound, SijillError
+from sijill.errors import AuthError, ConfigError, NotFound
 from sijill.review import service as reviews
 from sijill.review import vocabulary
 from sijill.storage.search import Filters
@@ -461,6 +461,8 @@ def correct_transcript(
     reviewed: Annotated[bool, Form()] = False,
 ) -> Response:
     corrections = [(segment, text)] if segment is not None and text is not None else []
+    if not corrections and not reviewed:
+        raise ConfigError("say which line to correct, or that the transcript was read")
     transcripts.revise(ctx, item_id, corrections, reviewed=reviewed)
     return _see(f"/items/{quote(item_id)}" + (f"?unit={segment}#t=0" if segment else ""))
 
@@ -732,8 +734,5 @@ def make_copy(item_id: str, request: Request, ctx: Writer) -> Response:
     from sijill.archive import copies
     from sijill.archive.publication import ProtectOptions
 
-    try:
-        copies.make_copy(ctx, state(request).archive, item_id, ProtectOptions())
-    except SijillError as exc:
-        return error_page(request, 400, str(exc))
+    copies.make_copy(ctx, state(request).archive, item_id, ProtectOptions())
     return _see(f"/items/{quote(item_id)}#copies")
