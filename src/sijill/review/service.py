@@ -337,3 +337,13 @@ def reviews_of_case(ctx: Context, case_id: str, *, history: bool = False) -> Rev
     with ctx.reading() as s:
         require(ctx.actor, case_id, Can.READ)
         return _shown(ctx.actor, repo.of_case(s, case_id), history)
+
+
+def waiting_for(
+    ctx: Context, case_id: str, items: Sequence[dict[str, Any]], limit: int = 20
+) -> list[dict[str, Any]]:
+    """Of `items` (a case's processed items), those the person has not yet answered any
+    question about: what waits for their review."""
+    shown = reviews_of_case(ctx, case_id)
+    mine = {r.item_id for r in shown.reviews if r.reviewer == ctx.actor.name and r.kind == "item"}
+    return [i for i in items if i["id"] not in mine][:limit]

@@ -210,9 +210,7 @@ _ITEM_DATE = "json_extract(i.info, '$.date')"
 FACET_LIMIT = 15
 
 
-def _facet_where(
-    filters: Filters, params: dict[str, Any], skip: str | None = None
-) -> list[str]:
+def _facet_where(filters: Filters, params: dict[str, Any], skip: str | None = None) -> list[str]:
     where: list[str] = []
     for facet in FACETS:
         chosen = (("in", filters.include.get(facet)), ("out", filters.exclude.get(facet)))
@@ -256,8 +254,9 @@ def search(
 ) -> tuple[list[Hit], int]:
     """Hits ranked by BM25; `cases`, when given, the only cases searched (those the person
     may read)."""
-    base, params = _base(session, query, case=case, lang=lang, kind=kind, cases=cases,
-                         filters=filters)
+    base, params = _base(
+        session, query, case=case, lang=lang, kind=kind, cases=cases, filters=filters
+    )
     if base is None:
         return [], 0
     params.update({"limit": limit, "offset": offset})

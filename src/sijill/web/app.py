@@ -165,9 +165,7 @@ def route_table(app: FastAPI) -> list[tuple[str, str]]:
     return sorted(set(out))
 
 
-def create_app(
-    archive: Archive, *, actor_name: str = "web", process: bool = True
-) -> FastAPI:
+def create_app(archive: Archive, *, actor_name: str = "web", process: bool = True) -> FastAPI:
     """The app for one opened, unlocked archive. With `process`, what is uploaded is
     processed in the background as `sijill run` would (off: it waits for `sijill run`)."""
     app = FastAPI(

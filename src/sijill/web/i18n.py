@@ -100,7 +100,7 @@ def fmt_date(value: str | date | datetime | None, lang: str, *, time: bool = Fal
         if time:
             return format_datetime(value, "medium", locale=_locale(lang))
         value = value.date()
-    return format_date(value, "medium", locale=_locale(lang))
+    return format_date(value, "long", locale=_locale(lang))
 
 
 def fmt_seconds(value: float | None) -> str:

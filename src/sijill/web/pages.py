@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -81,9 +80,7 @@ def _same_origin(request: Request) -> bool:
     return origin.split("://", 1)[-1] == host
 
 
-def writer(
-    request: Request, csrf_token: Annotated[str | None, Form()] = None
-) -> Context:
+def writer(request: Request, csrf_token: Annotated[str | None, Form()] = None) -> Context:
     """The person making a write: a session, this site's Origin, and the session's CSRF
     token in the form (or the header, from htmx)."""
     ctx, sess = _session(request)
@@ -122,6 +119,7 @@ def _make_env(lang: str) -> jinja2.Environment:
     env.filters["json"] = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)
     env.globals["facet_url"] = facet_url
     env.globals["hit_url"] = hit_url
+    env.filters["t"] = moment
     env.globals["FACET_PARAM"] = FACET_PARAM
     return env
 
@@ -141,16 +139,20 @@ def render(request: Request, name: str, code: int = 200, **values: Any) -> HTMLR
     here = request.url.path
     others = [k for k in request.query_params if k != "lang"]
     query = urlencode([(k, v) for k in others for v in request.query_params.getlist(k)])
-    page = _env(lang).get_template(name).render(
-        lang=lang,
-        dir=i18n.direction(lang),
-        languages=i18n.NAMES,
-        lang_url=lambda code: f"{here}?{query + '&' if query else ''}lang={code}",
-        csrf=sess.csrf if sess else "",
-        me=ctx.actor if ctx else None,
-        Can=Can,
-        request=request,
-        **values,
+    page = (
+        _env(lang)
+        .get_template(name)
+        .render(
+            lang=lang,
+            dir=i18n.direction(lang),
+            languages=i18n.NAMES,
+            lang_url=lambda code: f"{here}?{query + '&' if query else ''}lang={code}",
+            csrf=sess.csrf if sess else "",
+            me=ctx.actor if ctx else None,
+            Can=Can,
+            request=request,
+            **values,
+        )
     )
     response = HTMLResponse(page, status_code=code)
     if request.query_params.get("lang") in i18n.LOCALES:
@@ -188,9 +190,7 @@ def marked(text: str, spans: list[list[int]] | list[tuple[int, int]]) -> Markup:
     return Markup("".join(out))
 
 
-def linked_names(
-    text: str, names: list[tuple[int, int, int, str]]
-) -> Markup:
+def linked_names(text: str, names: list[tuple[int, int, int, str]]) -> Markup:
     """`text` with each resolved name a link to its entity page (escaped)."""
     out: list[str] = []
     pos = 0
@@ -208,7 +208,13 @@ def linked_names(
 
 
 # The query parameter of each facet (`lang` is the interface's language).
-FACET_PARAM = {"case": "case", "kind": "kind", "lang": "language", "entity": "entity", "review": "review"}
+FACET_PARAM = {
+    "case": "case",
+    "kind": "kind",
+    "lang": "language",
+    "entity": "entity",
+    "review": "review",
+}
 
 
 def facet_url(request: Request, facet: str, value: str, mode: str) -> str:
@@ -290,6 +296,7 @@ def home(request: Request, ctx: Reader) -> Response:
 @router.get("/cases/{case_id}")
 def dashboard(case_id: str, request: Request, ctx: Reader) -> Response:
     doc = browse.dashboard(ctx, case_id)
+    doc["waiting"] = reviews.waiting_for(ctx, case_id, doc.pop("processed"))
     proc = state(request).processor
     return render(
         request,
@@ -392,12 +399,19 @@ def search(
     )
 
 
+def moment(seconds: float | None) -> str:
+    """A second for `#t=`: whole when it is (83), else to a tenth (83.4), so that a link
+    never lands in the line before."""
+    value = round(float(seconds or 0), 1)
+    return f"{value:g}"
+
+
 def hit_url(hit: dict[str, Any]) -> str:
     """Where a hit opens: the item at its second (`#t=83`) or page (`#page=2`), the text
     unit marked."""
     base = f"/items/{hit['item_id']}?unit={hit['text_unit_id']}"
     if hit.get("start") is not None:
-        return f"{base}#t={int(hit['start'])}"
+        return f"{base}#t={moment(hit['start'])}"
     if hit.get("page") is not None:
         return f"{base}#page={hit['page']}"
     return base
@@ -483,7 +497,9 @@ def download_original(item_id: str, request: Request, ctx: Writer) -> Response:
 
 def _review_block(ctx: Context, item_id: str) -> dict[str, Any]:
     shown = reviews.reviews_of_item(ctx, item_id, exact=True)
-    mine = {r.question: r for r in shown.reviews if r.reviewer == ctx.actor.name and r.kind == "item"}
+    mine = {
+        r.question: r for r in shown.reviews if r.reviewer == ctx.actor.name and r.kind == "item"
+    }
     by_question: dict[str, list[Any]] = {}
     for r in shown.reviews:
         if r.kind == "item":
@@ -617,8 +633,14 @@ def claims_page(
         rows = [r for r in rows if r.get("standing") == standing]
     if q.strip():
         needle = q.strip().lower()
-        rows = [r for r in rows if needle in r["text"].lower() or needle in (r.get("gloss") or "").lower()]
-    standings = sorted({str(r.get("standing")) for r in reading_claims.claims(ctx, case=case_id)[0]})
+        rows = [
+            r
+            for r in rows
+            if needle in r["text"].lower() or needle in (r.get("gloss") or "").lower()
+        ]
+    standings = sorted(
+        {str(r.get("standing")) for r in reading_claims.claims(ctx, case=case_id)[0]}
+    )
     return render(
         request,
         "claims.html",
@@ -687,7 +709,6 @@ def set_member(
 @router.get("/cases/{case_id}/terms")
 def terms_page(case_id: str, request: Request, ctx: Reader) -> Response:
     from sijill.archive import copies
-
     from sijill.archive.terms import KINDS
 
     rows = reading.terms(ctx, case_id)
@@ -708,9 +729,7 @@ def add_term(
 ) -> Response:
     from sijill.archive import copies
 
-    copies.protect_terms(
-        ctx, case_id, [term], kind=kind, pseudonym=pseudonym or None, same_as=None
-    )
+    copies.protect_terms(ctx, case_id, [term], kind=kind, pseudonym=pseudonym or None, same_as=None)
     return _see(f"/cases/{quote(case_id)}/terms")
 
 

@@ -56,9 +56,7 @@ async def chunk(
         if size > MAX_CHUNK:
             raise ConfigError(f"a chunk is at most {MAX_CHUNK} bytes")
         parts.append(part)
-    up = await run_in_threadpool(
-        _uploads(request).chunk, ctx, upload_id, offset, b"".join(parts)
-    )
+    up = await run_in_threadpool(_uploads(request).chunk, ctx, upload_id, offset, b"".join(parts))
     return up.json()
 
 

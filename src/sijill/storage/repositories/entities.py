@@ -190,7 +190,9 @@ def mentions_in_item(session: Session, item_id: str) -> list[tuple[int, int, int
     return [
         (int(u), int(a), int(b), int(e), str(lbl))
         for u, a, b, e, lbl in session.execute(
-            select(Mention.text_unit_id, Mention.char_start, Mention.char_end, canonical, Entity.label)
+            select(
+                Mention.text_unit_id, Mention.char_start, Mention.char_end, canonical, Entity.label
+            )
             .join(Entity, Entity.id == Mention.entity_id)
             .where(Mention.item_id == item_id)
             .order_by(Mention.text_unit_id, Mention.char_start)

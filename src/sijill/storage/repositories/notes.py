@@ -17,9 +17,7 @@ def add(s: Session, note: Note) -> Note:
 def of_target(s: Session, target: str, target_id: str) -> list[Note]:
     return list(
         s.execute(
-            select(Note)
-            .where(Note.target == target, Note.target_id == target_id)
-            .order_by(Note.id)
+            select(Note).where(Note.target == target, Note.target_id == target_id).order_by(Note.id)
         ).scalars()
     )
 

@@ -25,7 +25,7 @@
     const player = document.getElementById("player");
     const lines = Array.from(document.querySelectorAll("#transcript li[data-start]"));
     if (!player && !lines.length) return;
-    let current = null;
+    let current = document.querySelector("#transcript li[aria-current]");
 
     function mark(t) {
       let found = null;
@@ -72,7 +72,7 @@
       const t = parseFloat(a.getAttribute("href").slice(3));
       if (isNaN(t)) return;
       ev.preventDefault();
-      history.replaceState(null, "", "#t=" + Math.floor(t));
+      history.replaceState(null, "", "#t=" + (Math.round(t * 10) / 10));
       seek(t);
       if (player) player.play().catch(function () {});
     });
