@@ -36,9 +36,10 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(
-    os.environ.get("SIJILL_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts")
-) / "web"
+ARTIFACTS = (
+    Path(os.environ.get("SIJILL_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts"))
+    / "web"
+)
 PASSWORD = "a-long-enough-password"
 SPOKEN = (
     "My name does not matter. I drove a minibus between the two towns for many years. "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -24,7 +25,8 @@ from sijill.cli.demo import build_demo
     "--serve",
     "and_serve",
     is_flag=True,
-    help="Then serve its JSON API (as `sijill serve`) until Ctrl-C; what `make demo` does.",
+    help="Then serve the web app and its API (as `sijill serve`) until Ctrl-C, and print a "
+    "login per role; what `make demo` does.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="With --serve.")
 @click.option(
@@ -41,7 +43,7 @@ def demo(c: Ctx, out_dir: Path, and_serve: bool, host: str, port: int) -> None:
     The passphrase is SIJILL_PASSPHRASE, or `demo-passphrase` when that is unset. The demo
     is always a local archive (SIJILL_DATABASE_URL and SIJILL_BLOBS_URL are ignored).
     It also has five people, one per role (lead, analyst, expert1, expert2, reader), and two
-    experts' reviews of the interview. With --serve the API is then served to them.
+    experts' reviews of the interview. With --serve the web app is then served to them.
     """
     build_demo(out_dir, c.settings, console=out)
     if and_serve:
@@ -49,8 +51,15 @@ def demo(c: Ctx, out_dir: Path, and_serve: bool, host: str, port: int) -> None:
         from sijill.cli.serve import serve
         from sijill.storage.archive import Archive
 
+        from sijill.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE
+
         settings = demo_settings(c.settings)
         archive = Archive.open(out_dir.absolute(), settings)
+        password = os.environ.get("SIJILL_USER_PASSWORD") or DEMO_PASSWORD
+        shown = password if password == DEMO_PASSWORD else "(SIJILL_USER_PASSWORD)"
+        out.print(f"[bold]Open http://{host}:{port}/ in a browser and log in as one of:[/]")
+        for name, role in DEMO_PEOPLE:
+            out.print(f"  {role:<13} {name:<8} password {shown}")
         try:
             archive.unlock()
             serve(archive, host, port, settings.actor())

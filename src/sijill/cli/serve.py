@@ -1,4 +1,4 @@
-"""`sijill serve`: the HTTP API (and later the web app) on uvicorn."""
+"""`sijill serve`: the web app and the HTTP API on uvicorn."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ def _loopback(host: str) -> bool:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @pass_ctx
 def serve_cmd(c: Ctx, host: str, port: int) -> None:
-    """Serve the archive's JSON API (under /api) to the people with accounts.
+    """Serve the web app (and its JSON API, under /api) to the people with accounts.
+
+    What is uploaded in the browser is processed in the background, as `sijill run` does.
 
     The archive is unlocked with SIJILL_PASSPHRASE or a prompt. There is no TLS here: beyond
     this machine, put it behind a TLS proxy (session cookies are then marked Secure)."""
@@ -45,7 +47,10 @@ def serve(archive: Archive, host: str, port: int, actor_name: str) -> None:
         )
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     app = create_app(archive, actor_name=actor_name)
-    err.print(f"serving the archive on http://{host}:{port}/api (Ctrl-C stops)")
+    err.print(
+        f"serving the archive on http://{host}:{port}/ (the web app; the JSON API under /api); "
+        "Ctrl-C stops"
+    )
     # uvicorn's access log would write each query string (search words) and client address.
     uvicorn.run(
         app,

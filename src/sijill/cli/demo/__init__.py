@@ -212,7 +212,7 @@ def build_demo(
     shown_password = DEMO_PASSWORD if password == DEMO_PASSWORD else "SIJILL_USER_PASSWORD"
     people_list = ", ".join(f"{n} ({r})" for n, r in DEMO_PEOPLE)
     con.print(f"People: {people_list}; password {shown_password}")
-    con.print("Serve the JSON API to them:  sijill serve   (POST /api/login, then /api/items)")
+    con.print("Serve the web app and its API to them:  sijill serve   (then open it in a browser)")
 
 
 def _examples(
