@@ -300,7 +300,7 @@ def test_an_observer_sees_no_upload_original_or_terms(site: Site, browser: Any) 
     for path in ("/cases/c1/upload", "/cases/c1/terms"):
         r = obs.page.goto(site.url + path)
         assert r is not None and r.status == 403
-    for path in ("/search?q=bridge", f"/entities/1", "/cases/c1/claims", "/cases/c1/custody",
+    for path in ("/search?q=bridge", "/entities/1", "/cases/c1/claims", "/cases/c1/custody",
                  "/cases/c1/entities", "/cases/c1/members", "/cases/c1/items"):  # fmt: skip
         response = obs.page.goto(site.url + path)
         assert response is not None and response.status in (200, 404), path

@@ -95,8 +95,14 @@ def test_the_style_sheet_uses_logical_properties_only() -> None:
 def test_no_page_loads_anything_from_elsewhere() -> None:
     """Every script, style, font and image is ours: no URL with a host in any template,
     script or style sheet."""
-    for path in [*(WEB / "templates").glob("*.html"), WEB / "static" / "app.js", WEB / "static" / "app.css"]:
+    for path in [
+        *(WEB / "templates").glob("*.html"),
+        WEB / "static" / "app.js",
+        WEB / "static" / "app.css",
+    ]:
         text = path.read_text()
         assert not re.search(r"(?:src|href)=\"(?:https?:)?//", text), path.name
         assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", text), path.name
-        assert "<script>" not in text and " style=" not in text and " on" + "click=" not in text, path.name
+        assert "<script>" not in text and " style=" not in text and " on" + "click=" not in text, (
+            path.name
+        )

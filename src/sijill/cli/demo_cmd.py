@@ -47,11 +47,9 @@ def demo(c: Ctx, out_dir: Path, and_serve: bool, host: str, port: int) -> None:
     """
     build_demo(out_dir, c.settings, console=out)
     if and_serve:
-        from sijill.cli.demo import demo_settings
+        from sijill.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_settings
         from sijill.cli.serve import serve
         from sijill.storage.archive import Archive
-
-        from sijill.cli.demo import DEMO_PASSWORD, DEMO_PEOPLE
 
         settings = demo_settings(c.settings)
         archive = Archive.open(out_dir.absolute(), settings)
