@@ -515,3 +515,19 @@ def test_uploads_arrive_in_chunks_and_are_sealed_as_ingest_seals(world: World) -
         ).status_code
         == 403
     )
+
+
+def test_the_player_reads_ranges_of_one_copy_decrypted_in_ram(world: World) -> None:
+    from sijill.storage.workspace import RAM_FILESYSTEMS, mount_type
+
+    client, _ = login(world.app, "observer1")
+    url = f"/api/items/{world.speech}/media"
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole.content[:4] == b"fLaC"
+    for spec, part in (("bytes=10-19", whole.content[10:20]), ("bytes=-5", whole.content[-5:])):
+        r = client.get(url, headers={"Range": spec})
+        assert r.status_code == 206 and r.content == part
+    copies = list(world.archive.work_dir().glob("media-*/*"))
+    assert len(copies) == 1 and copies[0].read_bytes() == whole.content
+    assert mount_type(copies[0]) in RAM_FILESYSTEMS
+    assert (copies[0].stat().st_mode & 0o777) == 0o600

@@ -7,7 +7,6 @@ case of what is asked for; what is outside the person's cases is NotFound.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +31,6 @@ FACETS = search_store.FACETS
 NOTE_TARGETS = ("item", "claim", "entity")
 REVIEWABLE = ("video", "audio", "document", "image", "email", "text")
 MAX_NOTE = 20_000
-# Page images: long side at most this many pixels, and never more than this many in all
-# (a PDF may declare any page size).
-PAGE_LONG_SIDE = 1600
-PAGE_MAX_PIXELS = 4_000_000
 
 
 @dataclass
@@ -240,48 +235,20 @@ def item_pages(ctx: Context, item_id: str) -> list[dict[str, Any]]:
 
 def page_image(ctx: Context, blobs: LocalBlobStore, item_id: str, page: int) -> bytes:
     """Page `page` of a document (or the picture itself) as a PNG with no metadata, rendered
-    from the sealed original in memory (never written in clear)."""
-    from PIL import Image
+    from the sealed original in memory by a limited child process (tools/render.py)."""
+    from sijill.tools.render import render
 
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         kind, mime, blob = it.kind, it.mime, it.blob
+    if mime != "application/pdf" and not (kind == "image" or mime.startswith("image/")):
+        raise NotFound(f"item {item_id} has no page images")
     if page < 1:
         raise NotFound(f"item {item_id} has no page {page}")
-    data = blobs.read_bytes(blob)
-    if mime == "application/pdf":
-        img = _pdf_page(data, page, item_id)
-    elif kind == "image" or mime.startswith("image/"):
-        if page != 1:
-            raise NotFound(f"item {item_id} has no page {page}")
-        Image.MAX_IMAGE_PIXELS = 200_000_000
-        with Image.open(io.BytesIO(data)) as src:
-            src.draft("RGB", (PAGE_LONG_SIDE, PAGE_LONG_SIDE))
-            img = src.convert("RGB")
-            from PIL import ImageOps
-
-            img = ImageOps.exif_transpose(img)
-        img.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
-    else:
-        raise NotFound(f"item {item_id} has no page images")
-    out = io.BytesIO()
-    img.save(out, "PNG")  # a new file: none of the original's metadata comes along
-    return out.getvalue()
-
-
-def _pdf_page(data: bytes, page: int, item_id: str) -> Any:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(data)
     try:
-        if page > len(pdf):
-            raise NotFound(f"item {item_id} has no page {page}")
-        p = pdf[page - 1]
-        w, h = p.get_size()
-        scale = min(PAGE_LONG_SIDE / max(w, h, 1), (PAGE_MAX_PIXELS / max(w * h, 1)) ** 0.5)
-        return p.render(scale=max(scale, 0.01)).to_pil().convert("RGB")
-    finally:
-        pdf.close()
+        return render(blobs.read_bytes(blob), mime, page)
+    except NotFound as exc:
+        raise NotFound(f"item {item_id} has no page {page}") from exc
 
 
 def _note_case(s: Session, ctx: Context, target: str, target_id: str) -> str:

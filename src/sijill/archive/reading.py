@@ -216,15 +216,29 @@ class Media:
 _PLAYABLE = ("video_working", "audio_16k")
 
 
-def media(ctx: Context, blobs: LocalBlobStore, item_id: str) -> Media:
-    """The item's media working copy, decrypted in memory (never written in clear)."""
+@dataclass(frozen=True)
+class MediaRef:
+    blob: str  # the working copy's blob: decrypt it with the archive's blob store
+    mime: str
+    name: str
+    size: int
+
+
+def media_ref(ctx: Context, item_id: str) -> MediaRef:
+    """The item's best playable working copy (a browser video, else the audio)."""
     with ctx.reading() as s:
         it = item_of(s, ctx, item_id)
         rows = items_repo.live_derivatives(s, it.id, _PLAYABLE)
     if not rows:
         raise NotFound(f"item {item_id} has no media working copy")
     best = min(rows, key=lambda d: _PLAYABLE.index(d.kind))
-    return Media(blobs.read_bytes(best.blob), best.mime, f"{item_id}-{best.kind}")
+    return MediaRef(best.blob, best.mime, f"{item_id}-{best.kind}", best.size)
+
+
+def media(ctx: Context, blobs: LocalBlobStore, item_id: str) -> Media:
+    """The item's media working copy, decrypted in memory (never written in clear)."""
+    ref = media_ref(ctx, item_id)
+    return Media(blobs.read_bytes(ref.blob), ref.mime, ref.name)
 
 
 def original(ctx: Context, blobs: LocalBlobStore, item_id: str, to: str) -> Media:

@@ -3,7 +3,6 @@ permission rule of its own; the listings use the CLI's JSON shapes (a plural key
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
@@ -20,6 +19,7 @@ from sijill.storage import shapes
 from sijill.text.subtitles import render
 from sijill.web.app import Throttled, log_in, set_login_cookies, state, who
 from sijill.web.auth import SESSION_COOKIE
+from sijill.web.media import ranged_file
 
 router = APIRouter(prefix="/api")
 Who = Annotated[Context, Depends(who)]
@@ -280,39 +280,13 @@ def add_review(item_id: str, body: ReviewIn, ctx: Who) -> dict[str, Any]:
     )
 
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-
-
-def _ranged(request: Request, data: bytes, mime: str) -> Response:
-    """`data` whole (200) or the one byte range asked for (206); 416 when it cannot be."""
-    size = len(data)
-    head = {"Accept-Ranges": "bytes"}
-    spec = request.headers.get("range")
-    if spec is None:
-        return Response(data, media_type=mime, headers=head)
-    m = _RANGE.match(spec.strip())
-    if m is None or (not m.group(1) and not m.group(2)):
-        return Response(status_code=416, headers={**head, "Content-Range": f"bytes */{size}"})
-    if m.group(1):
-        start = int(m.group(1))
-        end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
-    else:
-        start, end = max(0, size - int(m.group(2))), size - 1
-    if start >= size or end < start:
-        return Response(status_code=416, headers={**head, "Content-Range": f"bytes */{size}"})
-    return Response(
-        data[start : end + 1],
-        status_code=206,
-        media_type=mime,
-        headers={**head, "Content-Range": f"bytes {start}-{end}/{size}"},
-    )
-
-
 @router.get("/items/{item_id}/media")
 def item_media(item_id: str, ctx: Who, request: Request) -> Response:
     """The media working copy, with HTTP Range so a player can seek."""
-    m = reading.media(ctx, state(request).archive.blobs, item_id)
-    return _ranged(request, m.data, m.mime)
+    ref = reading.media_ref(ctx, item_id)
+    cache = state(request).media
+    assert cache is not None
+    return ranged_file(request, cache.path(ref.blob, ref.size), ref.mime)
 
 
 @router.get("/items/{item_id}/original")

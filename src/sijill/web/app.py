@@ -40,6 +40,7 @@ from sijill.web.auth import (
     Throttle,
     WebSession,
 )
+from sijill.web.media import MediaCache
 
 log = logging.getLogger("sijill.web")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -62,6 +63,7 @@ class AppState:
     throttle: Throttle = field(default_factory=Throttle)
     uploads: Uploads | None = None
     processor: Processor | None = None
+    media: MediaCache | None = None
 
 
 def state(request: Request) -> AppState:
@@ -182,6 +184,7 @@ def create_app(archive: Archive, *, actor_name: str = "web", process: bool = Tru
         Context.custodian_of(archive, actor_name),
         uploads=Uploads(archive),
         processor=Processor(archive, actor_name) if process else None,
+        media=MediaCache(archive),
     )
     for exc, status in (
         (NotFound, 404),

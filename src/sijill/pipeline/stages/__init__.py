@@ -19,12 +19,14 @@ def builtin_stages() -> list[Stage]:
     from sijill.pipeline.stages.pdq_hasher import PdqHasher
     from sijill.pipeline.stages.tesseract_ocr import TesseractOcr
     from sijill.pipeline.stages.text_translator import TextTranslator
+    from sijill.pipeline.stages.video_proxy import VideoProxy
     from sijill.pipeline.stages.whisper_transcriber import WhisperTranscriber
 
     return [
         ExiftoolMetadata(),
         FfprobeMetadata(),
         FfmpegNormaliser(),
+        VideoProxy(),
         ContainerUnpacker(),
         EmailUnpacker(),
         PdfiumTextExtractor(),
