@@ -118,13 +118,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     other = tmp / "other.txt"
     other.write_text("A different investigation entirely, at a checkpoint.\n", encoding="utf-8")
     ids = {}
-    for path, case, witness in (
-        (speech, "c1", "HERON"),
-        (note, "c1", "KESTREL"),
-        (photo, "c1", None),
-        (other, "c2", "PLOVER"),
+    for path, case, witness, date in (
+        (speech, "c1", "HERON", "2024-01-05"),
+        (note, "c1", "KESTREL", "2015-03-20"),
+        (photo, "c1", None, None),
+        (other, "c2", "PLOVER", None),
     ):
-        report = ingest(archive, [path], case=case, actor="tester", witness=witness)
+        report = ingest(archive, [path], case=case, actor="tester", witness=witness, date=date)
         ids[path.name] = report.outcomes[0].item_id
     process(archive)
     ctx = Context(archive.catalog, custodian("tester"))
@@ -390,6 +390,19 @@ def test_reviews_are_blind_until_you_answer(world: World) -> None:
 
 def test_notes_are_seen_by_the_whole_case_only(world: World) -> None:
     writer, csrf = login(world.app, "reviewer1")
+    r = writer.post(
+        "/notes",
+        data={
+            "target": "claim",
+            "target_id": str(world.claim),
+            "text": "ask HERON which month",
+            "csrf_token": csrf,
+            "back": f"/items/{world.speech}",
+        },
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/items/{world.speech}")
+    claim_page = writer.get(f"/items/{world.speech}").text
+    assert "ask HERON which month" in claim_page[claim_page.index(f'id="claim-{world.claim}"') :]
     text = "the second witness saw the same silo"
     r = writer.post(
         "/notes",
@@ -416,6 +429,18 @@ def test_search_facets_count_keep_and_leave_out(world: World) -> None:
     assert world.speech in only_audio and f"/items/{world.note}" not in only_audio
     no_docs = client.get("/search", params={"q": "checkpoint", "not_kind": "document"}).text
     assert world.speech in no_docs and f"/items/{world.note}" not in no_docs
+    # A date range keeps the items recorded or written within it.
+    recent = client.get("/search", params={"q": "checkpoint", "date_from": "2020-01-01"}).text
+    assert world.speech in recent and f"/items/{world.note}" not in recent
+    old = client.get(
+        "/search", params={"q": "checkpoint", "date_from": "2015-01-01", "date_to": "2015-12-31"}
+    ).text
+    assert f"/items/{world.note}" in old and f"/items/{world.speech}" not in old
+    bad = client.get("/search", params={"q": "checkpoint", "date_from": "March"})
+    assert bad.status_code == 200 and "YYYY-MM-DD" in bad.text
+    # Leaving out an entity drops the items that mention it.
+    m = re.search(r'href="([^"]*not_entity=(\d+))"', page)
+    assert m, "entity facets with a leave-out link"
     # A hit in a recording opens at its second, the line marked.
     m = re.search(rf'href="(/items/{world.speech}\?unit=(\d+)#t=([\d.]+))"', only_audio)
     assert m, only_audio[:2000]

@@ -312,3 +312,16 @@ def notes_of(ctx: Context, target: str, target_id: str) -> list[dict[str, Any]]:
     with ctx.reading() as s:
         _note_case(s, ctx, target, target_id)
         return [_note_json(n) for n in notes_repo.of_target(s, target, target_id)]
+
+
+def claim_notes(ctx: Context, item_id: str) -> dict[int, list[dict[str, Any]]]:
+    """The notes on each of an item's claims."""
+    from sijill.storage.repositories import claims as claims_repo
+
+    with ctx.reading() as s:
+        it = item_of(s, ctx, item_id)
+        ids = [str(c) for c in claims_repo.ids_of_item(s, it.id)]
+        out: dict[int, list[dict[str, Any]]] = {}
+        for n in notes_repo.of_targets(s, "claim", ids):
+            out.setdefault(int(n.target_id), []).append(_note_json(n))
+        return out

@@ -440,6 +440,7 @@ def item_page(
         "names": names,
         "linked_names": linked_names,
         "notes": browse.notes_of(ctx, "item", item_id),
+        "claim_notes": browse.claim_notes(ctx, item_id) if claims else {},
         "review_block": _review_block(ctx, item_id),
     }
     if doc["kind"] in ("video", "audio"):

@@ -76,3 +76,7 @@ def links_of(session: Session, claim_id: int) -> list[ClaimLink]:
             )
         ).scalars()
     )
+
+
+def ids_of_item(session: Session, item_id: str) -> list[int]:
+    return list(session.execute(select(Claim.id).where(Claim.item_id == item_id)).scalars())

@@ -22,6 +22,18 @@ def of_target(s: Session, target: str, target_id: str) -> list[Note]:
     )
 
 
+def of_targets(s: Session, target: str, target_ids: list[str]) -> list[Note]:
+    if not target_ids:
+        return []
+    return list(
+        s.execute(
+            select(Note)
+            .where(Note.target == target, Note.target_id.in_(target_ids))
+            .order_by(Note.id)
+        ).scalars()
+    )
+
+
 def of_case(s: Session, case_id: str, limit: int = 50) -> list[Note]:
     return list(
         s.execute(
