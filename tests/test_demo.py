@@ -145,5 +145,22 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
         roles = {p.name: p.roles for p in people.list_people(ctx)}
         assert roles == {name: {"demo": role} for name, role in DEMO_PEOPLE}, roles
         assert people.login(ctx, "expert1", DEMO_PASSWORD).name == "expert1"
+        # What `sijill demo --serve` serves: each person logs in through the web app's form
+        # and reaches the case's dashboard and the interview's viewer.
+        from fastapi.testclient import TestClient
+
+        from sijill.web.app import create_app
+
+        app = create_app(archive, process=False)
+        from sijill.archive import reading
+
+        rows, _n = reading.items(ctx, case="demo", limit=None)
+        interview = next(r["id"] for r in rows if r["name"] == INTERVIEW)
+        for name, _role in DEMO_PEOPLE:
+            client = TestClient(app, base_url="http://127.0.0.1:8000")
+            r = client.post("/login", data={"username": name, "password": DEMO_PASSWORD})
+            assert r.status_code == 200 and "/cases/demo" in str(r.url), (name, r.status_code)
+            viewer = client.get(f"/items/{interview}")
+            assert viewer.status_code == 200 and 'id="transcript"' in viewer.text, name
     finally:
         archive.close()

@@ -106,3 +106,14 @@ def test_no_page_loads_anything_from_elsewhere() -> None:
         assert "<script>" not in text and " style=" not in text and " on" + "click=" not in text, (
             path.name
         )
+
+
+def test_vendored_files_are_the_ones_recorded() -> None:
+    import hashlib
+
+    readme = (WEB / "static" / "vendor" / "README.md").read_text()
+    for path in (
+        WEB / "static" / "vendor" / "htmx" / "htmx.min.js",
+        ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js",
+    ):
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in readme, path.name
