@@ -185,8 +185,22 @@
     });
   }
 
+  // ---- htmx: a refused write says why (htmx does not swap error responses) -----------
+  function setupFlash() {
+    const flash = document.getElementById("flash");
+    if (!flash) return;
+    document.body.addEventListener("htmx:responseError", function (ev) {
+      const xhr = ev.detail.xhr;
+      const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      const msg = doc.querySelector("main p.error");
+      flash.textContent = msg ? msg.textContent : (xhr.status + " " + xhr.statusText);
+    });
+    document.body.addEventListener("htmx:afterSwap", function () { flash.textContent = ""; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupPlayer();
     setupUpload();
+    setupFlash();
   });
 })();
