@@ -38,44 +38,27 @@ def docx_bytes(text: str) -> bytes:
     """A minimal but valid word-processing document (a zip that must not be unpacked)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(
-            "[Content_Types].xml",
-            (
-                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
-                '.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
-                'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType'
-                '="application/xml"/><Override PartName="/word/document.xml" ContentType="application'
-                '/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
-            ),
-        )
-        z.writestr(
-            "_rels/.rels",
-            (
-                '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-                'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http:'
-                '//schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-                'Target="word/document.xml"/></Relationships>'
-            ),
-        )
-        z.writestr(
-            "word/document.xml",
-            (
-                '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
-                'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
-                f"{text}</w:t></w:r></w:p></w:body></w:document>"
-            ),
-        )
+        z.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="rels" ContentType="application/'
+            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType'
+            '="application/xml"/><Override PartName="/word/document.xml" ContentType="application'
+            '/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'))
+        z.writestr("_rels/.rels", (
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http:'
+            '//schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="word/document.xml"/></Relationships>'))
+        z.writestr("word/document.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
+            'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
+            f'{text}</w:t></w:r></w:p></w:body></w:document>'))
     return buf.getvalue()
 
 
-def message(
-    subject: str,
-    body: str,
-    *,
-    sender: str = "Alice <alice@example.org>",
-    attachments: tuple[tuple[str, bytes], ...] = (),
-    html: str | None = None,
-) -> EmailMessage:
+def message(subject: str, body: str, *, sender: str = "Alice <alice@example.org>",
+            attachments: tuple[tuple[str, bytes], ...] = (), html: str | None = None,
+            ) -> EmailMessage:
     m = EmailMessage()
     m["From"] = sender
     m["To"] = "Bob <bob@example.org>, carol@example.org"
@@ -114,43 +97,24 @@ def msg_bytes(path: Path, subject: str, body: str, attachment: tuple[str, bytes]
         return entries
 
     w = OleWriter()
-    filetime = int(
-        (dt.datetime(2024, 1, 2, 3, 4, 5) - dt.datetime(1601, 1, 1)).total_seconds() * 10**7
-    )
-    top = add(
-        w,
-        "",
-        {
-            0x001A001F: "IPM.Note",
-            0x0037001F: subject,
-            0x1000001F: body,
-            0x0C1A001F: "Alice",
-            0x0C1F001F: "alice@example.org",
-            0x5D01001F: "alice@example.org",
-            0x0E04001F: "Bob",
-            0x1035001F: "<memo@example.org>",
-            0x00390040: filetime,
-        },
-    )
+    filetime = int((dt.datetime(2024, 1, 2, 3, 4, 5) - dt.datetime(1601, 1, 1)).total_seconds()
+                   * 10**7)
+    top = add(w, "", {0x001A001F: "IPM.Note", 0x0037001F: subject, 0x1000001F: body,
+                      0x0C1A001F: "Alice", 0x0C1F001F: "alice@example.org",
+                      0x5D01001F: "alice@example.org", 0x0E04001F: "Bob",
+                      0x1035001F: "<memo@example.org>", 0x00390040: filetime})
     w.addEntry("__nameid_version1.0", storage=True)
     for stream in ("00020102", "00030102", "00040102"):
         w.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
     recip = "__recip_version1.0_#00000000"
     w.addEntry(recip, storage=True)
-    rent = add(
-        w,
-        recip + "/",
-        {
-            0x3001001F: "Bob",
-            0x3003001F: "bob@example.org",
-            0x39FE001F: "bob@example.org",
-            0x0C150003: 1,
-        },
-    )
+    rent = add(w, recip + "/", {0x3001001F: "Bob", 0x3003001F: "bob@example.org",
+                                0x39FE001F: "bob@example.org", 0x0C150003: 1})
     w.addEntry(f"{recip}/__properties_version1.0", props(rent, b"\0" * 8))
     att = "__attach_version1.0_#00000000"
     w.addEntry(att, storage=True)
-    aent = add(w, att + "/", {0x3707001F: attachment[0], 0x37010102: attachment[1], 0x37050003: 1})
+    aent = add(w, att + "/", {0x3707001F: attachment[0], 0x37010102: attachment[1],
+                              0x37050003: 1})
     w.addEntry(f"{att}/__properties_version1.0", props(aent, b"\0" * 8))
     header = b"\0" * 8 + struct.pack("<IIII", 1, 1, 1, 1) + b"\0" * 8
     w.addEntry("__properties_version1.0", props(top, header))
@@ -168,10 +132,8 @@ def make_inputs(src: Path) -> None:
         z.writestr("inner.zip", inner.getvalue())
 
     with tarfile.open(src / "bundle.tar.gz", "w:gz") as t:
-        for name, data in (
-            ("a/one.txt", b"First testimony transcript.\n"),
-            ("a/b/two.txt", b"Second testimony transcript.\n"),
-        ):
+        for name, data in (("a/one.txt", b"First testimony transcript.\n"),
+                           ("a/b/two.txt", b"Second testimony transcript.\n")):
             info = tarfile.TarInfo(name)
             info.size, info.mtime = len(data), 1_700_000_000
             t.addfile(info, io.BytesIO(data))
@@ -183,12 +145,9 @@ def make_inputs(src: Path) -> None:
     (src / "note.txt.gz").write_bytes(gzip.compress(b"A lone compressed note.\n"))
 
     roster = b"name,place\nAbu Khalid,north gate\n"
-    letter = message(
-        "Convoy",
-        "The convoy left at dawn from the northern gate.",
-        html="<p>The <b>convoy</b> left</p><script>track()</script>",
-        attachments=(("roster.csv", roster),),
-    )
+    letter = message("Convoy", "The convoy left at dawn from the northern gate.",
+                     html="<p>The <b>convoy</b> left</p><script>track()</script>",
+                     attachments=(("roster.csv", roster),))
     # As many mail clients send it: the HTML twin inside multipart/related, with its image.
     html_part = letter.get_payload()[0].get_payload()[1]
     logo = io.BytesIO()
@@ -196,25 +155,11 @@ def make_inputs(src: Path) -> None:
     html_part.add_related(logo.getvalue(), maintype="image", subtype="gif", cid="<logo>")
     (src / "letter.eml").write_bytes(bytes(letter))
     shared = b"date,amount\n2024-01-02,500\n"
-    (src / "first.eml").write_bytes(
-        bytes(
-            message(
-                "Payments 1",
-                "First copy of the payment list.",
-                attachments=(("payments.csv", shared),),
-            )
-        )
-    )
-    (src / "second.eml").write_bytes(
-        bytes(
-            message(
-                "Payments 2",
-                "Second copy, forwarded again.",
-                sender="Eve <eve@example.org>",
-                attachments=(("payments-copy.csv", shared),),
-            )
-        )
-    )
+    (src / "first.eml").write_bytes(bytes(message(
+        "Payments 1", "First copy of the payment list.", attachments=(("payments.csv", shared),))))
+    (src / "second.eml").write_bytes(bytes(message(
+        "Payments 2", "Second copy, forwarded again.", sender="Eve <eve@example.org>",
+        attachments=(("payments-copy.csv", shared),))))
 
     box = mailbox.mbox(src / "inbox.mbox")
     for n in range(1, 4):
@@ -222,12 +167,8 @@ def make_inputs(src: Path) -> None:
     box.flush()
     box.close()
 
-    msg_bytes(
-        src / "memo.msg",
-        "Convoy schedule",
-        "The schedule changed on Tuesday.",
-        ("schedule.csv", b"day,hour\nTuesday,05:00\n"),
-    )
+    msg_bytes(src / "memo.msg", "Convoy schedule", "The schedule changed on Tuesday.",
+              ("schedule.csv", b"day,hour\nTuesday,05:00\n"))
 
 
 @dataclass
@@ -237,11 +178,8 @@ class Unpacked:
     items: list[dict[str, Any]]
 
     def one(self, name: str, parent: str | None = None) -> dict[str, Any]:
-        found = [
-            i
-            for i in self.items
-            if i["name"] == name and (parent is None or i["parent_id"] == parent)
-        ]
+        found = [i for i in self.items if i["name"] == name
+                 and (parent is None or i["parent_id"] == parent)]
         assert len(found) == 1, (name, [i["name"] for i in self.items])
         return found[0]
 
@@ -330,9 +268,7 @@ def test_same_attachment_in_two_emails_is_one_item_with_two_receipts(unpacked: U
     assert len(shared) == 1
     receipts = unpacked.detail(shared[0])["receipts"]
     assert {(r["name"], r["parent_id"]) for r in receipts} == {
-        ("payments.csv", first["id"]),
-        ("payments-copy.csv", second["id"]),
-    }
+        ("payments.csv", first["id"]), ("payments-copy.csv", second["id"])}
 
 
 def test_mbox_splits_into_messages_that_are_read_in_turn(unpacked: Unpacked) -> None:
@@ -366,13 +302,11 @@ def test_outlook_msg(unpacked: Unpacked) -> None:
 def test_no_unpacking_failures_and_status(unpacked: Unpacked) -> None:
     with unpacked.archive.catalog.session() as s:
         status = status_summary(s)
-    ours = [f for f in status["failures"] if f["stage"] in ("container_unpacker", "email_unpacker")]
+    ours = [f for f in status["failures"]
+            if f["stage"] in ("container_unpacker", "email_unpacker")]
     assert ours == []
     # (Other stages judge the children on their own; only this pair is under test here.)
-    assert [
-        f
-        for f in status["flagged"]
-        if f["reason"].startswith(("container_unpacker", "email_unpacker"))
-    ] == []
+    assert [f for f in status["flagged"]
+            if f["reason"].startswith(("container_unpacker", "email_unpacker"))] == []
     for stage in ("container_unpacker", "email_unpacker"):
         assert set(status["stages"][stage]) == {"done"}
