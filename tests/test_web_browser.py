@@ -84,6 +84,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-i", str(wav),
         "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(video),
     )  # fmt: skip
+    # A leaked document, sealed and processed before the server starts.
+    from sijill.archive.ingest import ingest
+    from tests.conftest import process
+    from tests.pdfgen import text_pdf
+
+    memo = tmp / "memo-checkpoints.pdf"
+    memo.write_bytes(
+        text_pdf([["Checkpoint orders for March", "Every phone is to be searched at the bridge."]])
+    )
+    ingest(archive, [memo], case="c1", actor="tester")
+    process(archive)
     app = create_app(archive, actor_name="tester")
     port = _free_port()
     server = uvicorn.Server(
@@ -255,6 +266,16 @@ def test_investigator_uploads_searches_and_lands_on_the_second(site: Site, brows
     inv.goto("/cases/c1")
     assert inv.page.get_attribute("html", "dir") == "rtl"  # remembered
     inv.goto(f"/items/{item_id}?lang=en")
+    # The investigator's other pages: the document viewer, terms, members, custody.
+    rows = inv.context.request.get(f"{site.url}/api/items", params={"kind": "document"}).json()
+    doc = rows["items"][0]["id"]
+    inv.goto(f"/items/{doc}")
+    assert inv.page.locator("#page-1 img").count() == 1
+    inv.page.locator("#page-1 img").evaluate("img => img.decode()")
+    assert inv.page.locator("#page-1 img").evaluate("img => img.naturalWidth") > 100
+    inv.shot("05b-document")
+    for path in ("/cases/c1/terms", "/cases/c1/members", "/cases/c1/custody"):
+        inv.goto(path)
     inv.close()
     site.archive  # noqa: B018 (kept open for the next test)
 
