@@ -556,3 +556,15 @@ def test_the_player_reads_ranges_of_one_copy_decrypted_in_ram(world: World) -> N
     assert len(copies) == 1 and copies[0].read_bytes() == whole.content
     assert mount_type(copies[0]) in RAM_FILESYSTEMS
     assert (copies[0].stat().st_mode & 0o777) == 0o600
+
+
+def test_errors_on_pages_are_pages_and_on_the_api_json(world: World) -> None:
+    client, csrf = login(world.app, "reviewer1")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    bad = client.post(f"/items/{world.note}/reviews", data={"csrf_token": csrf})
+    assert bad.status_code == 400 and "question" in bad.text and "<html" in bad.text
+    api = client.get("/api/items/0123456789abcdef")
+    assert api.status_code == 404 and api.json()["detail"]
+    api_bad = client.get("/api/search")
+    assert api_bad.status_code == 422 and isinstance(api_bad.json()["detail"], list)

@@ -227,7 +227,13 @@ def create_app(archive: Archive, *, actor_name: str = "web", process: bool = Tru
         )
         return response
 
+    from fastapi.exception_handlers import (
+        http_exception_handler,
+        request_validation_exception_handler,
+    )
+    from fastapi.exceptions import RequestValidationError
     from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from sijill.web import api, pages, uploads_api
 
@@ -236,6 +242,23 @@ def create_app(archive: Archive, *, actor_name: str = "web", process: bool = Tru
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     app.add_exception_handler(pages.LoginNeeded, pages.to_login)
+
+    # The API answers errors in JSON; a page answers them with a page.
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
+            return await http_exception_handler(request, exc)
+        return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    async def invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if request.url.path.startswith("/api"):
+            return await request_validation_exception_handler(request, exc)
+        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        return pages.error_page(request, 400, f"this form is missing or has a bad value: {fields}")
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid)
 
     @app.get("/openapi.json", include_in_schema=False)
     def openapi(request: Request) -> dict[str, Any]:
