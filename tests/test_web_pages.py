@@ -568,3 +568,16 @@ def test_errors_on_pages_are_pages_and_on_the_api_json(world: World) -> None:
     assert api.status_code == 404 and api.json()["detail"]
     api_bad = client.get("/api/search")
     assert api_bad.status_code == 422 and isinstance(api_bad.json()["detail"], list)
+
+
+def test_an_investigator_makes_a_publication_copy_and_sees_the_leak_check(world: World) -> None:
+    client, csrf = login(world.app, "investigator1")
+    r = client.post(f"/items/{world.photo}/copy", data={"csrf_token": csrf})
+    assert r.status_code == 303
+    page = client.get(f"/items/{world.photo}").text
+    section = page[page.index('id="copies"') :]
+    assert "Copy " in section
+    assert "passed the leak check" in section or "did not pass the leak check" in section
+    # Whatever the verdict, what was found is listed by kind, words and place.
+    if "did not pass" in section:
+        assert "<td>" in section[section.index("did not pass") :]
