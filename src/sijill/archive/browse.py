@@ -24,7 +24,7 @@ from sijill.storage.models import Note
 from sijill.storage.repositories import entities as entities_repo
 from sijill.storage.repositories import items as items_repo
 from sijill.storage.repositories import notes as notes_repo
-from sijill.storage.repositories.entities import entity_mentions, list_entities, list_merges
+from sijill.storage.repositories.entities import entity_mentions, list_merges
 from sijill.storage.repositories.item_views import case_summary, processed_items
 
 FACETS = search_store.FACETS
@@ -170,9 +170,12 @@ def entity_page(ctx: Context, entity_id: int) -> dict[str, Any]:
             root = entities_repo.get(s, ent.merged_into_id)
             if root is not None:
                 ent = root
-        rows, _ = list_entities(s, case=ent.case_id)
-        row = next((r for r in rows if r["id"] == ent.id), None)
-        aliases = row["aliases"] if row else list((ent.info or {}).get("aliases", []))
+        info = dict(ent.info or {})
+        aliases = list(info.get("aliases", []))
+        for folded in entities_repo.folded_into(s, ent.id):
+            for a in (folded.info or {}).get("aliases", []) or [folded.name]:
+                if a not in aliases:
+                    aliases.append(a)
         where = entity_mentions(s, ent.id, limit=200)
         texts = entities_repo.unit_texts(s, [m["text_unit_id"] for m in where])
         for m in where:
@@ -195,8 +198,8 @@ def entity_page(ctx: Context, entity_id: int) -> dict[str, Any]:
             "mentions": where,
             "timeline": dated,
             "merges": merges,
-            "lat": row.get("lat") if row else None,
-            "lon": row.get("lon") if row else None,
+            "lat": info.get("lat"),
+            "lon": info.get("lon"),
         }
 
 

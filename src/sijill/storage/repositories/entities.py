@@ -208,3 +208,8 @@ def unit_texts(session: Session, unit_ids: Iterable[int]) -> dict[int, str]:
         int(i): str(t)
         for i, t in session.execute(select(TextUnit.id, TextUnit.text).where(TextUnit.id.in_(ids)))
     }
+
+
+def folded_into(session: Session, entity_id: int) -> list[Entity]:
+    """The entities merged into this one."""
+    return list(session.execute(select(Entity).where(Entity.merged_into_id == entity_id)).scalars())
