@@ -148,8 +148,16 @@ def _size(n: int) -> str:
 _current: Workspace | None = None
 
 
+_creating = threading.Lock()  # the web app's threads may ask for it at the same moment
+
+
 def workspace(configured: Path | None = None) -> Workspace:
     """This process's work directory, created on first use and removed when it exits."""
+    with _creating:
+        return _workspace(configured)
+
+
+def _workspace(configured: Path | None) -> Workspace:
     global _current
     if _current is not None and _current.root.is_dir():
         return _current
