@@ -53,6 +53,9 @@ def test_an_earlier_demo_is_cleared(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+# The heaviest case: the whole corpus processed and every example command run, about 200 s
+# alone on the 2-core machine, and more beside two other test processes.
+@pytest.mark.timeout(1500)
 def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Settings) -> None:
     root = tmp_path / "demo"
     log = tmp_path / "demo.log"
