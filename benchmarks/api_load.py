@@ -90,6 +90,31 @@ def prepare(archive: Path | None, work: Path) -> tuple[Path, str, list[str], lis
     return archive, token, items, media or items
 
 
+def start_server(archive: Path, work: Path, token: str) -> tuple[Any, Any, str]:
+    """`sijill serve` on a free loopback port, once it answers: (process, its log, base URL)."""
+    import httpx
+
+    port = _free_port()
+    env = dict(os.environ, SIJILL_PASSPHRASE=PASSPHRASE)
+    log = open(work / "serve.log", "w")  # noqa: SIM115 - closed by the caller
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sijill", "--archive", str(archive), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(
+                base + "/api/session", headers={"Authorization": f"Bearer {token}"}, timeout=2
+            )
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, log, base
+
+
 def mix(rng: random.Random, items: list[str], media: list[str]) -> tuple[str, str, Any]:
     r = rng.random()
     if r < 0.4:
@@ -161,34 +186,10 @@ def main() -> None:
             f"{args.seconds:.0f} s each side",
             file=sys.stderr,
         )
-        port = _free_port()
-        env = dict(os.environ, SIJILL_PASSPHRASE=PASSPHRASE)
-        log = open(work / "serve.log", "w")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sijill",
-                "--archive",
-                str(archive),
-                "serve",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server, log, base = start_server(archive, work, token)
         import httpx
 
-        base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {token}"}
-        for _ in range(300):
-            try:
-                httpx.get(base + "/api/session", headers=headers, timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         local = threading.local()
 
         def http_call(rng: random.Random) -> tuple[str, bool]:

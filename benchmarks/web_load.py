@@ -17,11 +17,9 @@ Target (issue 13): zero errors.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -64,32 +62,8 @@ def main() -> None:
         archive, token, items, media = api_load.prepare(args.archive, work)
         import httpx
 
-        port = api_load._free_port()
-        env = dict(os.environ, SIJILL_PASSPHRASE=api_load.PASSPHRASE)
-        log = open(work / "serve.log", "w")
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sijill",
-                "--archive",
-                str(archive),
-                "serve",
-                "--port",
-                str(port),
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, log, base = api_load.start_server(archive, work, token)
         auth = {"Authorization": f"Bearer {token}"}
-        for _ in range(600):
-            try:
-                httpx.get(base + "/api/session", headers=auth, timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
         name = httpx.get(base + "/api/session", headers=auth).json()["user"]
         case = next(iter(httpx.get(base + "/api/cases", headers=auth).json()["cases"]))["id"]
         probe = httpx.get(base + f"/api/items/{media[0]}/entities", headers=auth).json()

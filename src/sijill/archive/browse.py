@@ -126,7 +126,10 @@ def dashboard(ctx: Context, case_id: str) -> dict[str, Any]:
         finished = jobs.get("done", 0) + jobs.get("failed", 0)
         all_jobs = sum(jobs.values())
         doc["progress"] = (finished / all_jobs) if all_jobs else 1.0
-        doc["events"] = [_event(e) for e in custody.events_of_case(s, case_id, limit=15)]
+        doc["events"] = [
+            custody.event_json(e, with_item=True)
+            for e in custody.events_of_case(s, case_id, limit=15)
+        ]
         if not ctx.actor.can(case_id, Can.INVESTIGATE):
             # Failures name files and tools' messages; reviewers and observers see counts.
             doc["failures"] = []
@@ -139,23 +142,14 @@ def dashboard(ctx: Context, case_id: str) -> dict[str, Any]:
     return doc
 
 
-def _event(e: Any) -> shapes.Event:
-    return {
-        "seq": e.seq,
-        "at": custody.fmt_time(e.at),
-        "actor": e.actor,
-        "action": e.action,
-        "details": e.details,
-        "hash": e.hash,
-        "item_id": e.item_id,
-    }
-
-
 def case_custody(ctx: Context, case_id: str, limit: int = 500) -> list[shapes.Event]:
     """The case's custody log, newest first, exports and original openings included."""
     with ctx.reading() as s:
         require(ctx.actor, case_id, Can.READ)
-        return [_event(e) for e in custody.events_of_case(s, case_id, limit=limit)]
+        return [
+            custody.event_json(e, with_item=True)
+            for e in custody.events_of_case(s, case_id, limit=limit)
+        ]
 
 
 def entity_page(ctx: Context, entity_id: int) -> dict[str, Any]:

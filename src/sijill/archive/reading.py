@@ -183,17 +183,7 @@ def claim_of_item(ctx: Context, item_id: str, claim_id: int) -> None:
 def item_custody(ctx: Context, item_id: str) -> list[shapes.Event]:
     with ctx.reading() as s:
         item_of(s, ctx, item_id)
-        return [
-            {
-                "seq": e.seq,
-                "at": custody.fmt_time(e.at),
-                "actor": e.actor,
-                "action": e.action,
-                "details": e.details,
-                "hash": e.hash,
-            }
-            for e in custody.events_for(s, item_id)
-        ]
+        return [custody.event_json(e) for e in custody.events_for(s, item_id)]
 
 
 def terms(ctx: Context, case: str) -> list[shapes.Term]:

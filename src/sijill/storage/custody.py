@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sijill.storage import digests
 from sijill.storage.anchor import CustodyKeys, Head
 from sijill.storage.models import CustodyEvent, utcnow
+from sijill.storage.shapes import Event
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,21 @@ def events_for(session: Session, item_id: str) -> list[CustodyEvent]:
             select(CustodyEvent).where(CustodyEvent.item_id == item_id).order_by(CustodyEvent.seq)
         ).scalars()
     )
+
+
+def event_json(e: CustodyEvent, *, with_item: bool = False) -> Event:
+    """One event as listings show it (with its item's id in a case's log)."""
+    doc: Event = {
+        "seq": e.seq,
+        "at": fmt_time(e.at),
+        "actor": e.actor,
+        "action": e.action,
+        "details": e.details,
+        "hash": e.hash,
+    }
+    if with_item:
+        doc["item_id"] = e.item_id
+    return doc
 
 
 def events_of_case(session: Session, case_id: str, limit: int = 200) -> list[CustodyEvent]:
