@@ -66,6 +66,27 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 
+def claim_and_link(s: Any, first: str, second: str, reason: str) -> tuple[Claim, ClaimLink]:
+    """The claim of item `first` in case c1, and a link of the case (when the case pass did
+    not link the two items' claims: a link row as it would write one)."""
+    claims = list(s.execute(select(Claim).where(Claim.case_id == "c1")).scalars())
+    by_item = {c.item_id: c for c in claims}
+    a, b = by_item[first], by_item[second]
+    link = s.execute(select(ClaimLink).where(ClaimLink.case_id == "c1")).scalars().first()
+    if link is None:
+        link = ClaimLink(
+            case_id="c1",
+            claim_id=a.id,
+            other_id=b.id,
+            relation="supports",
+            score=0.9,
+            reasons=[reason],
+        )
+        s.add(link)
+        s.flush()
+    return a, link
+
+
 @dataclass
 class World:
     archive: Archive
@@ -106,21 +127,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tokens[OUTSIDER] = people.issue_token(ctx, OUTSIDER)
     people.add_user(ctx, "spare", PASSWORD, Role.OBSERVER, "c1")
     with archive.catalog.session() as s:
-        claims = list(s.execute(select(Claim).where(Claim.case_id == "c1")).scalars())
-        by_item = {c.item_id: c for c in claims}
-        a, b = by_item[ids["testimony.wav"]], by_item[ids["statement.txt"]]
-        link = s.execute(select(ClaimLink).where(ClaimLink.case_id == "c1")).scalars().first()
-        if link is None:  # the case pass did not link them: a link row as it would write one
-            link = ClaimLink(
-                case_id="c1",
-                claim_id=a.id,
-                other_id=b.id,
-                relation="supports",
-                score=0.9,
-                reasons=["same place: 'the bridge'"],
-            )
-            s.add(link)
-            s.flush()
+        a, link = claim_and_link(
+            s, ids["testimony.wav"], ids["statement.txt"], "same place: 'the bridge'"
+        )
         claim_id, link_id = a.id, link.id
     yield World(
         archive,

@@ -28,11 +28,11 @@ from sijill.archive.context import Context
 from sijill.archive.ingest import ingest
 from sijill.settings import Settings
 from sijill.storage.archive import Archive
-from sijill.storage.models import Claim, ClaimLink, CustodyEvent, Entity, Item, TextUnit
+from sijill.storage.models import CustodyEvent, Entity, Item, TextUnit
 from sijill.web.app import create_app, route_table
 from tests.conftest import PASSPHRASE, process
 from tests.mediagen import make_speech
-from tests.test_api import api_routes
+from tests.test_api import api_routes, claim_and_link
 
 ROLES = ("owner", "investigator", "reviewer", "observer")
 PEOPLE = {f"{r}1": r for r in ROLES}
@@ -134,21 +134,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     people.add_user(ctx, "spare", PASSWORD, Role.OBSERVER, "c1")
     people.add_user(ctx, "expert2", PASSWORD, Role.REVIEWER, "c1")
     with archive.catalog.session() as s:
-        claims = list(s.execute(select(Claim).where(Claim.case_id == "c1")).scalars())
-        by_item = {c.item_id: c for c in claims}
-        a, b = by_item[ids["testimony.wav"]], by_item[ids["statement.txt"]]
-        link = s.execute(select(ClaimLink).where(ClaimLink.case_id == "c1")).scalars().first()
-        if link is None:  # the case pass did not link them: a link row as it would write one
-            link = ClaimLink(
-                case_id="c1",
-                claim_id=a.id,
-                other_id=b.id,
-                relation="supports",
-                score=0.9,
-                reasons=["same place: 'Tell Qasrin'"],
-            )
-            s.add(link)
-            s.flush()
+        a, link = claim_and_link(
+            s, ids["testimony.wav"], ids["statement.txt"], "same place: 'Tell Qasrin'"
+        )
         claim_id, link_id = a.id, link.id
         segment = (
             s.execute(
