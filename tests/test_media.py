@@ -156,16 +156,18 @@ def test_every_format_is_probed_and_normalised(media: Media) -> None:
         assert info["has_location_stream"] is False and info["media_problems"] == []
         derivs = media.derivatives(name)
         assert set(derivs) == (
-            {"audio_16k", "poster", "keyframe_strip"} if video else {"audio_16k"}
+            {"audio_16k", "poster", "keyframe_strip", "video_working"} if video else {"audio_16k"}
         )
         audio = derivs["audio_16k"]
         assert audio["mime"] == "audio/flac" and audio["info"]["rate"] == 16000
         assert audio["info"]["channels"] == 1 and 1.9 <= audio["info"]["duration_s"] <= 2.2
         for d in derivs.values():
-            assert len(d["sha256"]) == 64 and d["size"] > 0 and d["stage"] == "ffmpeg_normaliser"
+            stage = "video_proxy" if d["kind"] == "video_working" else "ffmpeg_normaliser"
+            assert len(d["sha256"]) == 64 and d["size"] > 0 and d["stage"] == stage
         if video:
             assert info["video"]["w"] == 160 and info["video"]["h"] == 120
             assert info["video"]["fps"] == 10.0
+            assert derivs["video_working"]["mime"] == "video/webm"
             poster, strip = derivs["poster"], derivs["keyframe_strip"]
             assert poster["mime"] == strip["mime"] == "image/jpeg"
             assert (poster["info"]["width"], poster["info"]["height"]) == (160, 120)
@@ -219,7 +221,7 @@ def test_video_without_audio_and_audio_only_mp4(media: Media) -> None:
     silent = media.details["no-audio.mp4"]
     assert silent["status"] == "processed" and silent["kind"] == "video"
     assert silent["info"]["has_audio"] is False and silent["info"]["has_video"] is True
-    assert set(media.derivatives("no-audio.mp4")) == {"poster", "keyframe_strip"}
+    assert set(media.derivatives("no-audio.mp4")) == {"poster", "keyframe_strip", "video_working"}
     # libmagic calls an audio-only MP4 video; the probe says what it holds.
     voice = media.details["audio-only.mp4"]
     assert voice["kind"] == "video" and voice["mime"] == "video/mp4"

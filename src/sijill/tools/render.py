@@ -10,12 +10,12 @@ PNG is a new file, so none of the original's metadata (EXIF, GPS, XMP) comes alo
 from __future__ import annotations
 
 import io
-import os
 import resource
 import subprocess
 import sys
 
 from sijill.errors import ConfigError, NotFound
+from sijill.tools import run_tool
 
 LONG_SIDE = 1600
 MAX_PIXELS = 4_000_000  # of the rendered page
@@ -33,13 +33,12 @@ def render(data: bytes, mime: str, page: int) -> bytes:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     try:
-        done = subprocess.run(
+        done = run_tool(
             [sys.executable, "-m", "sijill.tools.render", mime, str(page)],
             input=data,
             capture_output=True,
             timeout=TIMEOUT_S,
             preexec_fn=limits,
-            env={"PATH": os.environ.get("PATH", ""), "OMP_THREAD_LIMIT": "1"},
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
