@@ -165,5 +165,8 @@ def test_demo_builds_and_everything_is_processed(tmp_path: Path, settings: Setti
             assert r.status_code == 200 and "/cases/demo" in str(r.url), (name, r.status_code)
             viewer = client.get(f"/items/{interview}")
             assert viewer.status_code == 200 and 'id="transcript"' in viewer.text, name
+            # The re-uploaded excerpt is shown as the same footage, at its seconds.
+            same = viewer.text[viewer.text.index('id="h-similar"') :]
+            assert REUPLOAD in same[: same.index("</section>")], name
     finally:
         archive.close()

@@ -443,6 +443,14 @@ def item_page(
         "claim_notes": browse.claim_notes(ctx, item_id) if claims else {},
         "review_block": _review_block(ctx, item_id),
     }
+    if doc["kind"] in ("video", "image"):
+        # The same footage or picture elsewhere in the case (`sijill similar`'s defaults).
+        _it, found, _hashes, _usable = reading_claims.similar(
+            ctx, item_id, max_distance=31, min_quality=50
+        )
+        values["similar"] = found[:20]
+    else:
+        values["similar"] = []
     if doc["kind"] in ("video", "audio"):
         values["transcript"] = transcripts.revise(ctx, item_id)
         media = [d for d in doc["derivatives"] if d.get("kind") in ("video_working", "audio_16k")]
