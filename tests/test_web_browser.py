@@ -41,6 +41,7 @@ ARTIFACTS = (
     / "web"
 )
 PASSWORD = "a-long-enough-password"
+EARLIER = "interview-heron.mp4"
 SPOKEN = (
     "My name does not matter. I drove a minibus between the two towns for many years. "
     "At the bridge the guards took every phone and looked at the photographs."
@@ -93,7 +94,17 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     memo.write_bytes(
         text_pdf([["Checkpoint orders for March", "Every phone is to be searched at the bridge."]])
     )
-    ingest(archive, [memo], case="c1", actor="tester")
+    # And a testimony already processed, for the reviewers and the observer (each test can
+    # run alone, or in another test process than the upload's).
+    heron = make_speech(
+        tmp / "heron.wav", "The guards at the old silo kept us there for three days."
+    )
+    earlier = tmp / EARLIER
+    _ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-i", str(heron),
+        "-shortest", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", str(earlier),
+    )  # fmt: skip
+    ingest(archive, [memo, earlier], case="c1", actor="tester", witness="HERON")
     process(archive)
     app = create_app(archive, actor_name="tester")
     port = _free_port()
@@ -284,7 +295,7 @@ def _item_of(site: Site) -> str:
     from sijill.archive import reading
 
     rows, _ = reading.items(Context(site.archive.catalog, custodian("tester")), case="c1")
-    return next(r["id"] for r in rows if r["kind"] == "video")
+    return next(r["id"] for r in rows if r["name"] == EARLIER)
 
 
 def test_two_reviewers_answer_blind(site: Site, browser: Any) -> None:
