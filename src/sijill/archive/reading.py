@@ -225,12 +225,6 @@ def media_ref(ctx: Context, item_id: str) -> MediaRef:
     return MediaRef(best.blob, best.mime, f"{item_id}-{best.kind}", best.size)
 
 
-def media(ctx: Context, blobs: LocalBlobStore, item_id: str) -> Media:
-    """The item's media working copy, decrypted in memory (never written in clear)."""
-    ref = media_ref(ctx, item_id)
-    return Media(blobs.read_bytes(ref.blob), ref.mime, ref.name)
-
-
 def original(ctx: Context, blobs: LocalBlobStore, item_id: str, to: str) -> Media:
     """The original's exact bytes, checked against its seal; a custody event names who
     opened it and for what (`to`: "api", a file name)."""

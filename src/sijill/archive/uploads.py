@@ -50,6 +50,11 @@ class Upload:
         return {"id": self.id, "name": self.name, "size": self.size, "received": self.received}
 
 
+def may_upload(ctx: Context, case: str) -> None:
+    """NotFound outside the person's cases, Forbidden below investigator."""
+    require(ctx.actor, case, Can.INVESTIGATE)
+
+
 def safe_name(name: str) -> str:
     """The file's own name, without any folder part or control characters."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -77,7 +82,7 @@ class Uploads:
         witness: str | None = None,
         date: str | None = None,
     ) -> Upload:
-        require(ctx.actor, case, Can.INVESTIGATE)
+        may_upload(ctx, case)
         if size < 0:
             raise ConfigError("a file's size cannot be negative")
         if size > self._archive.settings.max_ingest_bytes:

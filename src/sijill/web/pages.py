@@ -342,12 +342,9 @@ def case_custody(case_id: str, request: Request, ctx: Reader) -> Response:
 
 @router.get("/cases/{case_id}/upload")
 def upload_form(case_id: str, request: Request, ctx: Reader) -> Response:
-    if not ctx.actor.sees(case_id):
-        raise NotFound(f"no case {case_id}")
-    if not ctx.actor.can(case_id, Can.INVESTIGATE):
-        from sijill.errors import Forbidden
+    from sijill.archive.uploads import may_upload
 
-        raise Forbidden("uploading is for the case's investigators")
+    may_upload(ctx, case_id)
     return render(request, "upload.html", ctx=ctx, case=case_id)
 
 
@@ -647,9 +644,6 @@ def claims_page(
             for r in rows
             if needle in r["text"].lower() or needle in (r.get("gloss") or "").lower()
         ]
-    standings = sorted(
-        {str(r.get("standing")) for r in reading_claims.claims(ctx, case=case_id)[0]}
-    )
     return render(
         request,
         "claims.html",
@@ -658,7 +652,6 @@ def claims_page(
         rows=rows[:500],
         total=total,
         standing=standing,
-        standings=standings,
         q=q,
         linked=linked,
     )
